@@ -1,0 +1,33 @@
+"""Creating people outside the sign-up flow (demo data, admin, tests): a verified e-mail and, for staff, TOTP."""
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa.utils import decrypt
+from django.contrib.auth import get_user_model
+
+
+def ensure_user(email: str, password: str, *, first_name: str = "", last_name: str = "", superuser: bool = False):
+    """Create (or update) a user whose e-mail is verified; return (user, created)."""
+    User = get_user_model()
+    email = email.lower()
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"first_name": first_name, "last_name": last_name}
+    )
+    user.first_name, user.last_name = first_name or user.first_name, last_name or user.last_name
+    user.is_superuser = user.is_staff = superuser or user.is_superuser
+    user.set_password(password)
+    user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user, created
+
+
+def ensure_totp(user, secret: str | None = None) -> str:
+    """Give the user a TOTP authenticator (once) and return its secret."""
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if existing is not None:
+        return decrypt(existing.data["secret"])
+    secret = secret or generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret

@@ -1,0 +1,59 @@
+"""One-line audit logging for services: `audit.log(actor, "testers.feedback.accepted", feedback, before=..., after=...)`."""
+from __future__ import annotations
+
+from typing import Any
+
+from .models import AuditLogEntry
+from .requestcontext import current_ip
+
+SECRET_KEYS = ("password", "token", "secret", "key", "iban", "account_number")
+
+
+def _mask(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {
+            k: ("***" if any(s in str(k).lower() for s in SECRET_KEYS) else _mask(v)) for k, v in data.items()
+        }
+    if isinstance(data, (list, tuple)):
+        return [_mask(v) for v in data]
+    return data
+
+
+def program_of(obj):
+    """The program an object belongs to, following the usual paths (program, membership.program)."""
+    from testers.models import Program
+
+    if obj is None:
+        return None
+    if isinstance(obj, Program):
+        return obj
+    for path in ("program", "membership", "share_request", "feedback", "run", "payout"):
+        related = getattr(obj, path, None)
+        if related is not None and related is not obj:
+            found = program_of(related)
+            if found is not None:
+                return found
+    return None
+
+
+def log(actor, action: str, target=None, *, program=None, before: dict | None = None,
+        after: dict | None = None, ip: str | None = None, **data) -> AuditLogEntry:
+    """Write one audit entry. `actor` is a User or None (a system task)."""
+    payload = dict(data)
+    if before is not None:
+        payload["before"] = before
+    if after is not None:
+        payload["after"] = after
+    if program is None:
+        program = program_of(target)
+    return AuditLogEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=getattr(actor, "email", "") or "system",
+        action=action,
+        program=program,
+        target_type=target._meta.label if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_label=str(target)[:255] if target is not None else "",
+        ip_address=ip or current_ip(),
+        data=_mask(payload),
+    )

@@ -1,0 +1,39 @@
+"""Request-wide guards: the client address for the audit log, and TOTP before any staff page."""
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+
+from .permissions import is_staff_member
+from .requestcontext import client_ip, reset_ip, set_ip
+
+
+def has_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class StaffTwoFactorMiddleware:
+    """Staff must have TOTP set up before they reach a staff page (or the Django admin)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = set_ip(client_ip(request))
+        try:
+            blocked = self._needs_totp_setup(request)
+            if blocked:
+                messages.warning(
+                    request, "Staff pages need two-factor authentication. Set up an authenticator app to continue."
+                )
+                return redirect("mfa_activate_totp")
+            return self.get_response(request)
+        finally:
+            reset_ip(token)
+
+    def _needs_totp_setup(self, request) -> bool:
+        if not request.path.startswith(settings.STAFF_PATH_PREFIXES):
+            return False
+        user = request.user
+        return bool(user.is_authenticated and is_staff_member(user) and not has_totp(user))

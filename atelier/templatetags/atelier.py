@@ -1,0 +1,25 @@
+"""Template helpers available in every template (registered as builtins)."""
+from django import template
+
+from atelier import permissions
+from atelier.money import format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(amount_minor, currency):
+    """{{ entry.amount_minor|money:program.currency }} -> "$12.50"."""
+    return format_money(amount_minor, currency)
+
+
+@register.simple_tag(takes_context=True)
+def can(context, action, obj=None):
+    """{% can "feedback.triage" feedback as may_triage %}"""
+    return permissions.can(context["request"].user, action, obj)
+
+
+@register.filter
+def minutes_as_hours(minutes):
+    minutes = int(minutes or 0)
+    return f"{minutes // 60} h {minutes % 60:02d} min"

@@ -1,0 +1,1 @@
+"""Share requests, media, review, appeals, showcase."""

@@ -1,0 +1,1 @@
+"""Rate cards, ledger, Stripe accounts, payouts."""

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class TestersConfig(AppConfig):
+    name = "testers"
+    verbose_name = "Programs and testers"
+
+    def ready(self):
+        from . import receivers  # noqa: F401

@@ -1,0 +1,371 @@
+"""Programs, staff roles, invitations, artists, terms, feedback and testing time."""
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Program(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        CLOSED = "closed", "Closed"
+
+    class DeadlinePolicy(models.TextChoices):
+        DEEMED_APPROVED = "deemed_approved", "Deemed approved"
+        ESCALATE = "escalate", "Escalated to the program manager"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code, e.g. USD or EUR.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    description = models.TextField(blank=True)
+    review_sla_days = models.PositiveSmallIntegerField(
+        default=5, help_text="Days a reviewer has to decide a share request."
+    )
+    deadline_policy = models.CharField(
+        max_length=20, choices=DeadlinePolicy.choices, default=DeadlinePolicy.ESCALATE,
+        help_text="What happens to a share request still undecided at its deadline.",
+    )
+    watermark_text = models.CharField(
+        max_length=80, blank=True, help_text="The program's mark on approved, published works."
+    )
+    reporting_threshold_minor = models.BigIntegerField(
+        null=True, blank=True,
+        help_text="Year-end reporting threshold in minor units; empty means the US 1099-NEC threshold of the year.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="program_currency_iso4217"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.currency = (self.currency or "").upper()
+        super().save(*args, **kwargs)
+
+
+class StaffRole(models.Model):
+    class Role(models.TextChoices):
+        MANAGER = "manager", "Program manager"
+        REVIEWER = "reviewer", "Reviewer"
+        FINANCE = "finance", "Finance"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["program__name", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "program", "role"], name="staffrole_unique_per_program"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} of {self.program}"
+
+
+class ArtistProfile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="artist_profile")
+    display_name = models.CharField(max_length=120)
+    legal_name = models.CharField(max_length=200, blank=True, help_text="Used on statements and tax forms only.")
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 two-letter code, e.g. FR.")
+    portfolio_url = models.URLField(blank=True)
+    pronouns = models.CharField(max_length=40, blank=True)
+    credit_line = models.CharField(
+        max_length=120, blank=True, help_text="How you want to be credited on shared works, e.g. '© Ana Lima'."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def credit(self):
+        return self.credit_line or self.display_name
+
+
+class Membership(models.Model):
+    class Status(models.TextChoices):
+        INVITED = "invited", "Invited"
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        REMOVED = "removed", "Removed"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="memberships")
+    artist = models.ForeignKey(ArtistProfile, on_delete=models.PROTECT, related_name="memberships")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    cohort = models.CharField(max_length=60, blank=True)
+    joined_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["program__name", "artist__display_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "artist"], name="membership_unique_per_program"),
+        ]
+
+    def __str__(self):
+        return f"{self.artist} in {self.program}"
+
+    @property
+    def user_id(self):
+        return self.artist.user_id
+
+
+def new_invitation_token():
+    return secrets.token_urlsafe(32)
+
+
+class Invitation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    name = models.CharField(max_length=120, blank=True)
+    cohort = models.CharField(max_length=60, blank=True)
+    token = models.CharField(max_length=64, unique=True, default=new_invitation_token, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    expires_at = models.DateTimeField()
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    sent_count = models.PositiveSmallIntegerField(default=0)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "email"], condition=Q(status="pending"), name="invitation_one_pending_per_email"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Invitation of {self.email} to {self.program}"
+
+    @property
+    def is_expired(self):
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self):
+        return self.status == self.Status.PENDING and not self.is_expired
+
+
+class TermsVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="terms_versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    summary = models.TextField(blank=True, help_text="What changed, in plain words.")
+    effective_date = models.DateField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the exact published text.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["program", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "number"], name="terms_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["program"], condition=Q(status="draft"), name="terms_one_draft_per_program"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.program} terms v{self.number}"
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    def canonical_text(self, clauses=None):
+        """The exact text an artist accepts: every clause, in order, with its class."""
+        clauses = clauses if clauses is not None else self.clauses.all()
+        parts = [f"{self.program.name} participation terms, version {self.number}"]
+        for clause in clauses:
+            parts.append(
+                f"[{clause.position}] {clause.title} ({clause.get_klass_display()})\n{clause.text}\nExamples: {clause.examples}"
+            )
+        return "\n\n".join(parts)
+
+    def compute_hash(self, clauses=None):
+        return hashlib.sha256(self.canonical_text(clauses).encode("utf-8")).hexdigest()
+
+
+class Clause(models.Model):
+    class Klass(models.TextChoices):
+        CONFIDENTIAL = "confidential", "Confidential"
+        NEEDS_APPROVAL = "needs_approval", "Needs approval"
+        FREE_TO_SHARE = "free_to_share", "Free to share"
+
+    terms_version = models.ForeignKey(TermsVersion, on_delete=models.CASCADE, related_name="clauses")
+    position = models.PositiveSmallIntegerField()
+    key = models.SlugField(max_length=60, help_text="Stays the same across versions, so changes can be shown.")
+    klass = models.CharField("class", max_length=20, choices=Klass.choices)
+    title = models.CharField(max_length=120)
+    text = models.TextField(help_text="Plain-language text.")
+    examples = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["terms_version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["terms_version", "key"], name="clause_key_unique_in_version"),
+        ]
+
+    def __str__(self):
+        return f"§{self.position} {self.title}"
+
+
+class TermsAcceptance(models.Model):
+    """An artist's acceptance of one exact terms version. Append-only."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="acceptances")
+    terms_version = models.ForeignKey(TermsVersion, on_delete=models.PROTECT, related_name="acceptances")
+    text_hash = models.CharField(max_length=64)
+    accepted_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-accepted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "terms_version"], name="acceptance_once_per_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.membership} accepted v{self.terms_version.number}"
+
+
+class Feedback(models.Model):
+    class Kind(models.TextChoices):
+        BUG = "bug", "Bug"
+        FEATURE = "feature", "Feature request"
+        QUALITY = "quality", "Quality report"
+        GENERAL = "general", "General"
+
+    class Severity(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+        CRITICAL = "critical", "Critical"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        ACCEPTED = "accepted", "Accepted"
+        DUPLICATE = "duplicate", "Duplicate"
+        DECLINED = "declined", "Declined"
+        SHIPPED = "shipped", "Shipped"
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="feedback")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    severity = models.CharField(max_length=10, choices=Severity.choices, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW, db_index=True)
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decline_reason = models.TextField(blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "feedback"
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind="bug") | ~Q(severity=""), name="feedback_bug_has_severity"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class FeedbackAttachment(models.Model):
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="attachments")
+    image = models.ImageField(upload_to="feedback/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    thumbnail = models.ImageField(upload_to="feedback/thumbs/%Y/%m/", blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.original_name
+
+
+class FeedbackEvent(models.Model):
+    """A status change or a reply on a feedback item; the artist sees every one."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", "Status change"
+        REPLY = "reply", "Reply"
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="events")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class TimeLog(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="time_logs")
+    date = models.DateField()
+    minutes = models.PositiveIntegerField()
+    description = models.TextField("what you tested")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(minutes__gt=0, minutes__lte=24 * 60), name="timelog_minutes_in_a_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.minutes} min on {self.date}"
