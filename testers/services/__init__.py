@@ -1,5 +1,4 @@
 """Business actions of the testers app. Views, admin, tasks and commands call these; none repeat their rules."""
+from atelier.errors import DomainError
 
-
-class DomainError(Exception):
-    """A rule of the product refused the action; the message is shown to the user as is."""
+__all__ = ["DomainError"]
