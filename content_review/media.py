@@ -114,7 +114,7 @@ class _Format:
 
 
 _FORMATS = {
-    "jpg": _Format("jpg", "JPEG", "image/jpeg", "image", ("JPEG", "MPO")),
+    "jpg": _Format("jpg", "JPEG", "image/jpeg", "image", ("JPEG",)),
     "png": _Format("png", "PNG", "image/png", "image", ("PNG",)),
     "webp": _Format("webp", "WebP", "image/webp", "image", ("WEBP",)),
     "gif": _Format("gif", "GIF", "image/gif", "image", ("GIF",)),
@@ -516,7 +516,7 @@ def _is_padding(trailing: bytes) -> bool:
 # Pillow guard
 
 _PIL_LOCK = threading.RLock()
-_ALL_PIL_FORMATS = ["JPEG", "MPO", "PNG", "WEBP", "GIF"]
+_ALL_PIL_FORMATS = ["JPEG", "PNG", "WEBP", "GIF"]  # the JPEG opener also returns MPO
 
 
 @contextlib.contextmanager

@@ -321,3 +321,22 @@ def make_pdf(path) -> Path:
         b"trailer << /Root 1 0 R >>\n%%EOF\n"
     )
     return path
+
+
+def make_png_with_hidden_zip(path) -> Path:
+    """A PNG whose ZIP payload sits in a private chunk *before* IEND, so
+    nothing trails the image but unzip tools still find the archive."""
+    path = Path(path)
+    data = make_png(path).read_bytes()
+    iend = data.rindex(b"IEND") - 4
+    path.write_bytes(data[:iend] + _png_chunk(b"zzIP", zip_payload()) + data[iend:])
+    return path
+
+
+def make_sparse(path, size: int, head: bytes = b"\x89PNG\r\n\x1a\n") -> Path:
+    """A file of ``size`` bytes starting with ``head`` (sparse: instant, no disk)."""
+    path = Path(path)
+    with open(path, "wb") as f:
+        f.write(head)
+        f.truncate(size)
+    return path
