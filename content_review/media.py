@@ -155,8 +155,6 @@ _DURATION_SLACK = 0.1
 def _fmt_mb(n: int) -> str:
     # Round up, so 20,000,001 bytes never reads as "20 MB" against a 20 MB limit.
     value = math.ceil(n / MB * 10) / 10
-    if value >= 100:
-        return str(math.ceil(n / MB))
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
@@ -417,8 +415,10 @@ _MP4_TOP_LEVEL = {
 def _mp4_end(f: IO[bytes], size: int) -> int:
     """Offset where the chain of top-level boxes ends. A known box that runs
     past the end of the file means truncation; anything that is not a box
-    is data appended after the video."""
+    is data appended after the video; so is anything at all when no movie
+    box (moov/moof) came before it, which means the file is broken."""
     pos = count = 0
+    has_movie = False
     while pos + 8 <= size:
         f.seek(pos)
         header = f.read(16)
@@ -431,12 +431,15 @@ def _mp4_end(f: IO[bytes], size: int) -> int:
         elif box_size == 0:
             box_size = size - pos
         known = box_type in _MP4_TOP_LEVEL
-        if not all(0x20 <= c < 0x7F for c in box_type):
-            return pos
-        if box_size < header_len or pos + box_size > size:
-            if known:
+        if not all(0x20 <= c < 0x7F for c in box_type) or (
+            not known and (box_size < header_len or pos + box_size > size)
+        ):
+            if not has_movie:
                 raise _Corrupt
             return pos
+        if box_size < header_len or pos + box_size > size:
+            raise _Corrupt
+        has_movie = has_movie or box_type in (b"moov", b"moof")
         pos += box_size
         count += 1
         if count > 100_000:

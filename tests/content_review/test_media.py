@@ -384,6 +384,7 @@ def test_strip_metadata_keeps_animation_frames_and_timing(tmp_path, maker, name,
     durations = []
     for i in range(4):
         out.seek(i)
+        out.load()
         durations.append(out.info["duration"])
     assert durations == [ms] * 4
     assert "comment" not in out.info and dict(out.getexif()) == {}
@@ -484,10 +485,14 @@ def test_watermark_font_scales_with_the_image(tmp_path):
 
 
 def test_watermark_works_without_any_truetype_font(tmp_path, monkeypatch, files):
-    def no_fonts(*args, **kwargs):
-        raise OSError("no font")
+    real_truetype = ImageFont.truetype
 
-    monkeypatch.setattr(ImageFont, "truetype", no_fonts)
+    def no_font_files(font, *args, **kwargs):
+        if isinstance(font, (str, os.PathLike)):
+            raise OSError("no font")
+        return real_truetype(font, *args, **kwargs)  # load_default's built-in font
+
+    monkeypatch.setattr(ImageFont, "truetype", no_font_files)
     media._font.cache_clear()
     try:
         watermark_image(files / "photo.jpg", tmp_path / "wm.png", CREDIT, MARK)

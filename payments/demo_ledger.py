@@ -1,0 +1,5 @@
+"""Demo rate cards and ledger entries."""
+
+
+def seed(context):
+    pass

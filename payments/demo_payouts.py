@@ -1,0 +1,5 @@
+"""Demo Stripe accounts and payout runs."""
+
+
+def seed(context):
+    pass

@@ -1,0 +1,1 @@
+"""Ledger tasks (stipend months)."""

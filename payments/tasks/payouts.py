@@ -1,0 +1,1 @@
+"""Payout tasks (sending runs, reconciliation)."""
