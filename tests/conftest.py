@@ -74,3 +74,17 @@ def site_admin(db):
 def totp_code(user) -> str:
     authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
     return pyotp.TOTP(decrypt(authenticator.data["secret"])).now()
+
+
+def wait_until(predicate, timeout=10.0, interval=0.05):
+    """Poll `predicate` until it is true or `timeout` seconds pass; return its last value."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        pause.wait(interval)
