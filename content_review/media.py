@@ -167,7 +167,15 @@ def _corrupt(name: str) -> MediaRejected:
     return MediaRejected(name, "corrupt", f'"{name}" is damaged or truncated and cannot be read.')
 
 
-def _trailing(name: str, what: str) -> MediaRejected:
+def _trailing(name: str, what: str, trailing: bytes = b"") -> MediaRejected:
+    if what == "image" and (b"ftyp" in trailing[:64] or trailing.rstrip(b"\0").endswith(b"SEFT")):
+        return MediaRejected(
+            name,
+            "type",
+            f'"{name}" is a motion photo: it has a video clip stored after the '
+            f"picture. Export it as a still photo (or turn off its motion) and "
+            f"upload that copy.",
+        )
     return MediaRejected(
         name,
         "type",
@@ -292,12 +300,18 @@ def _png_end(data: bytes) -> int:
         pos = end
 
 
+# Progressive JPEGs use about 10 scans; thousands make a cheap file that takes
+# minutes to decode.
+_MAX_JPEG_SCANS = 100
+
+
 def _jpeg_end(data: bytes, pos: int = 0) -> int:
     """Offset just after the EOI marker of the JPEG starting at ``pos``."""
     n = len(data)
     if data[pos : pos + 2] != b"\xff\xd8":
         raise _Corrupt
     i = pos + 2
+    scans = 0
     while True:
         if i >= n:
             raise _Corrupt
@@ -322,6 +336,9 @@ def _jpeg_end(data: bytes, pos: int = 0) -> int:
             raise _Corrupt
         i += seglen
         if marker == 0xDA:  # entropy-coded data runs to the next real marker
+            scans += 1
+            if scans > _MAX_JPEG_SCANS:  # each scan re-walks the whole picture
+                raise _Corrupt
             while True:
                 j = data.find(b"\xff", i)
                 if j < 0 or j + 1 >= n:
@@ -654,7 +671,7 @@ def _inspect_image(data: bytes, name: str, spec: _Format, limits: MediaLimits) -
     except _Corrupt:
         raise _corrupt(name) from None
     if not _is_padding(data[end:]):
-        raise _trailing(name, "image")
+        raise _trailing(name, "image", data[end:])
     if _contains_zip(io.BytesIO(data), len(data)):
         raise _hidden_zip(name, "image")
 
@@ -671,17 +688,17 @@ def _inspect_image(data: bytes, name: str, spec: _Format, limits: MediaLimits) -
                     f'"{name}" has {frames:,} frames; animations may have at most '
                     f"{limits.max_gif_frames:,}.",
                 )
-            if frames * width * height > limits.max_animation_pixels:
+            if frames > 1 and frames * width * height > limits.max_animation_pixels:
                 raise MediaRejected(
                     name, "pixels",
                     f'"{name}" has {frames:,} frames of {width:,} × {height:,} pixels '
                     f"({frames * width * height:,} pixels in all); the limit is "
                     f"{limits.max_animation_pixels:,}.",
                 )
-            orientation = im.getexif().get(0x0112, 1)
             im.verify()
 
             im = Image.open(io.BytesIO(data), formats=list(spec.pil_formats))
+            orientation = im.getexif().get(0x0112, 1)
             total_ms = 0.0
             for index in range(frames):
                 if index:
@@ -892,9 +909,11 @@ def _open_source(src: Source) -> Iterator[IO[bytes]]:
 
 
 def _source_name(src: Source) -> str:
+    """The name to put in a MediaRejected raised while making derived files."""
     if isinstance(src, (str, os.PathLike)):
         return Path(src).name
-    return _display_name(getattr(src, "name", None) if isinstance(getattr(src, "name", None), str) else None)
+    name = getattr(src, "name", None)
+    return _display_name(name if isinstance(name, str) else None)
 
 
 @contextlib.contextmanager
@@ -1017,6 +1036,8 @@ def _save_image(
         options = {"compress_level": 6}
     elif fmt == "WEBP":
         options = {"lossless": True} if lossless else {"quality": 90, "method": 4}
+    if len(frames) == 1 and "transparency" in frames[0].info and fmt in ("GIF", "PNG"):
+        options["transparency"] = frames[0].info["transparency"]
     if len(frames) > 1:
         options.update(save_all=True, append_images=frames[1:], duration=durations)
         if fmt == "GIF":

@@ -1,1 +1,259 @@
-"""Share requests, media, review, appeals, showcase."""
+"""Share requests, their works and derived files, review decisions, appeals and showcase consent."""
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from content_review.storage import private_storage
+
+
+class ShareRequest(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "In review"
+        ESCALATED = "escalated", "Escalated to the program manager"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+        APPEALED = "appealed", "Refused — appeal pending"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Platform(models.TextChoices):
+        INSTAGRAM = "instagram", "Instagram"
+        TIKTOK = "tiktok", "TikTok"
+        YOUTUBE = "youtube", "YouTube"
+        X = "x", "X (Twitter)"
+        BLUESKY = "bluesky", "Bluesky"
+        BEHANCE = "behance", "Behance"
+        ARTSTATION = "artstation", "ArtStation"
+        WEBSITE = "website", "My own website"
+        OTHER = "other", "Other"
+
+    # Statuses a reviewer still has to act on.
+    OPEN = (Status.SUBMITTED, Status.ESCALATED, Status.APPEALED)
+    # Statuses in which the artist may still withdraw the request.
+    WITHDRAWABLE = (Status.DRAFT, Status.SUBMITTED, Status.ESCALATED, Status.CHANGES_REQUESTED)
+    EDITABLE = (Status.DRAFT, Status.CHANGES_REQUESTED)
+
+    membership = models.ForeignKey("testers.Membership", on_delete=models.PROTECT, related_name="share_requests")
+    terms_version = models.ForeignKey(
+        "testers.TermsVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The terms version the artist had accepted when submitting: decisions cite its clauses.",
+    )
+    title = models.CharField(max_length=200)
+    caption = models.TextField(blank=True, help_text="The text you plan to post with the works.")
+    platforms = models.JSONField(default=list, blank=True)
+    platform_other = models.CharField(max_length=120, blank=True)
+    planned_post_date = models.DateField(null=True, blank=True)
+    clauses = models.ManyToManyField(
+        "testers.Clause", blank=True, related_name="share_requests",
+        help_text="Clauses the artist thinks apply.",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    first_submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deadline_missed = models.BooleanField(default=False)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Conditions of the approval in force (copied from the approving decision).
+    embargo_until = models.DateField(null=True, blank=True)
+    required_caption = models.TextField(blank=True)
+    required_credit = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "deadline_at"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def program(self):
+        return self.membership.program
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN
+
+    @property
+    def is_overdue(self):
+        return self.status == self.Status.SUBMITTED and self.deadline_at is not None and self.deadline_at <= timezone.now()
+
+    @property
+    def time_left(self):
+        if self.deadline_at is None or self.status not in self.OPEN:
+            return None
+        return self.deadline_at - timezone.now()
+
+    @property
+    def has_conditions(self):
+        return bool(self.embargo_until or self.required_caption or self.required_credit)
+
+    @property
+    def is_embargoed(self):
+        return self.embargo_until is not None and self.embargo_until > timezone.localdate()
+
+    def platform_labels(self):
+        labels = dict(self.Platform.choices)
+        out = [labels.get(p, p) for p in self.platforms if p != self.Platform.OTHER]
+        if self.Platform.OTHER in self.platforms:
+            out.append(self.platform_other or "Other")
+        return out
+
+
+class Work(models.Model):
+    """One uploaded image or video of a share request, with the files derived from it (all private)."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+
+    class FileStatus(models.TextChoices):
+        NONE = "none", "Not needed yet"
+        PENDING = "pending", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    share_request = models.ForeignKey(ShareRequest, on_delete=models.CASCADE, related_name="works")
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    original_name = models.CharField(max_length=255)
+    mime_type = models.CharField(max_length=40)
+    extension = models.CharField(max_length=8)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    original = models.FileField(storage=private_storage, max_length=255)
+    # Derived files, made by content_review.tasks.process_work.
+    clean = models.FileField(storage=private_storage, max_length=255, blank=True,
+                             help_text="Full-size copy with location, camera and other metadata removed.")
+    thumbnail = models.FileField(storage=private_storage, max_length=255, blank=True)
+    poster = models.FileField(storage=private_storage, max_length=255, blank=True)
+    processing_status = models.CharField(max_length=8, choices=FileStatus.choices, default=FileStatus.PENDING)
+    processing_error = models.TextField(blank=True)
+    # The credited, watermarked copy, made on approval by content_review.tasks.make_published_copy.
+    published = models.FileField(storage=private_storage, max_length=255, blank=True)
+    published_credit = models.CharField(max_length=200, blank=True)
+    published_status = models.CharField(max_length=8, choices=FileStatus.choices, default=FileStatus.NONE)
+    published_error = models.TextField(blank=True)
+    showcase_consent = models.BooleanField(default=False, help_text="The artist agrees to show it on the showcase.")
+    showcase_consent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["share_request", "position", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def program_id(self):
+        return self.share_request.membership.program_id
+
+    @property
+    def is_processing(self):
+        return self.processing_status == self.FileStatus.PENDING or self.published_status == self.FileStatus.PENDING
+
+
+class ReviewDecision(models.Model):
+    """A decision on a share request (by a reviewer, a manager, or the deadline policy). Append-only."""
+
+    class Outcome(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        APPROVE_WITH_CONDITIONS = "approve_with_conditions", "Approved with conditions"
+        REQUEST_CHANGES = "request_changes", "Changes requested"
+        REFUSE = "refuse", "Refused"
+        DEEMED_APPROVED = "deemed_approved", "Deemed approved (deadline passed)"
+
+    APPROVALS = (Outcome.APPROVE, Outcome.APPROVE_WITH_CONDITIONS, Outcome.DEEMED_APPROVED)
+
+    share_request = models.ForeignKey(ShareRequest, on_delete=models.PROTECT, related_name="decisions")
+    outcome = models.CharField(max_length=30, choices=Outcome.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Empty when the deadline policy decided.",
+    )
+    reason = models.TextField(blank=True)
+    clauses = models.ManyToManyField("testers.Clause", blank=True, related_name="review_decisions")
+    embargo_until = models.DateField(null=True, blank=True)
+    required_caption = models.TextField(blank=True)
+    required_credit = models.CharField(max_length=120, blank=True)
+    on_appeal = models.BooleanField(default=False, help_text="Decided on appeal (final).")
+    submitted_at = models.DateTimeField(help_text="When the request being decided was submitted.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="deemed_approved", decided_by__isnull=True)
+                | (~Q(outcome="deemed_approved") & Q(decided_by__isnull=False)),
+                name="decision_deemed_has_no_reviewer",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()}: {self.share_request}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Review decisions are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Review decisions are append-only.")
+
+    @property
+    def is_approval(self):
+        return self.outcome in self.APPROVALS
+
+    @property
+    def time_to_decision(self):
+        return self.created_at - self.submitted_at
+
+
+class Appeal(models.Model):
+    """An artist's one appeal of a refusal, decided by someone other than the reviewer who refused."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        OVERTURNED = "overturned", "Overturned (approved)"
+        UPHELD = "upheld", "Upheld (refused)"
+
+    share_request = models.OneToOneField(ShareRequest, on_delete=models.PROTECT, related_name="appeal")
+    refusal = models.OneToOneField(ReviewDecision, on_delete=models.PROTECT, related_name="appeal")
+    # Read by atelier.permissions._not_own_decision: the reviewer who refused may not decide.
+    refused_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    message = models.TextField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    decision = models.OneToOneField(
+        ReviewDecision, null=True, blank=True, on_delete=models.PROTECT, related_name="appeal_decided"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(assigned_to=models.F("refused_by")), name="appeal_not_assigned_to_refuser"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Appeal of {self.share_request}"

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from .models import (
@@ -57,9 +58,33 @@ class InvitationAdmin(admin.ModelAdmin):
     list_select_related = ["program"]
 
 
+class ClauseAdminForm(forms.ModelForm):
+    class Meta:
+        model = Clause
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        version = data.get("terms_version") or getattr(self.instance, "terms_version", None)
+        if version is not None and version.is_published:
+            raise forms.ValidationError("Published terms never change: draft a new version instead.")
+        return data
+
+
 class ClauseInline(admin.StackedInline):
     model = Clause
+    form = ClauseAdminForm
     extra = 0
+
+    # Published versions never change: their clauses are read-only here too.
+    def has_add_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
 
 
 @admin.register(TermsVersion)
@@ -75,6 +100,9 @@ class TermsVersionAdmin(admin.ModelAdmin):
         if obj is not None and obj.is_published:
             return [f.name for f in self.model._meta.fields]
         return ["status", "published_at", "published_by", "text_hash"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or not obj.is_published
@@ -132,6 +160,7 @@ class TimeLogAdmin(admin.ModelAdmin):
 
 @admin.register(Clause)
 class ClauseAdmin(admin.ModelAdmin):
+    form = ClauseAdminForm
     list_display = ["title", "klass", "terms_version", "position", "key"]
     list_filter = ["klass", "terms_version__program"]
     search_fields = ["title", "text", "key"]

@@ -127,5 +127,98 @@ def seed(stdout=None):
         state = "expired" if valid_for.total_seconds() < 0 else "pending"
         credentials.append((email, f"invited ({state}): /invitations/{invitation.token}/", ""))
 
-    return {"program": program, "staff": staff, "memberships": memberships, "credentials": credentials,
-            "terms": versions, "password": DEMO_PASSWORD}
+    context = {"program": program, "staff": staff, "memberships": memberships, "credentials": credentials,
+               "terms": versions, "password": DEMO_PASSWORD}
+    seed_feedback_and_time(context)
+    return context
+
+
+# --- feedback and testing time in every status (added by the testers app) --------------------------
+
+# (artist e-mail, kind, severity, title, status, staff message)
+FEEDBACK = [
+    ("ana@artists.test", "bug", "high", "Export crashes on 4K video", "new", ""),
+    ("ana@artists.test", "feature", "", "Let me pin a seed across a batch", "accepted", "Good idea — planned for the next beta."),
+    ("ben@artists.test", "quality", "", "Hands look wrong in close-ups", "accepted", "Confirmed; the model team has it."),
+    ("ben@artists.test", "bug", "medium", "Undo loses the mask", "shipped", "Fixed in build 0.9.3."),
+    ("dev@artists.test", "bug", "low", "Export crashes with 4K clips", "duplicate", ""),
+    ("gia@artists.test", "general", "", "The onboarding video is too long", "declined", "We keep it as it is for this beta; thank you."),
+    ("isla@artists.test", "feature", "", "A palette picker from a reference image", "new", ""),
+    ("chloe@artists.test", "quality", "", "Skin tones drift in batch renders", "new", ""),
+]
+# (artist e-mail, days ago, minutes, what, status, rejection reason)
+TIME = [
+    ("ana@artists.test", 1, 120, "Video export at every resolution", "pending", ""),
+    ("ana@artists.test", 3, 90, "Style presets on portraits", "approved", ""),
+    ("ben@artists.test", 2, 60, "Masking and undo", "approved", ""),
+    ("ben@artists.test", 4, 600, "Everything, all day", "rejected", "Please split long days into sessions and say what you tested."),
+    ("dev@artists.test", 1, 45, "Batch renders", "pending", ""),
+    ("gia@artists.test", 5, 150, "Onboarding and first project", "approved", ""),
+    ("isla@artists.test", 0, 30, "Palette tools", "pending", ""),
+    ("finn@artists.test", 20, 75, "Before the pause: timeline", "approved", ""),
+]
+
+
+def _demo_image_bytes(color):
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 400), color)
+    ImageDraw.Draw(image).rectangle((40, 40, 600, 360), outline=(255, 255, 255), width=6)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def seed_feedback_and_time(context):
+    """Feedback in every status and time logs in every status. Idempotent: keyed by artist and title/date."""
+    from django.core.files.base import ContentFile
+
+    from testers import media
+    from testers.models import Feedback, FeedbackAttachment, FeedbackEvent, TimeLog
+
+    manager = context["staff"][StaffRole.Role.MANAGER][0]
+    by_email = {m.artist.user.email: m for m in context["memberships"]}
+    created = {}
+    for email, kind, severity, title, status, message in FEEDBACK:
+        membership = by_email[email]
+        feedback, new = Feedback.objects.get_or_create(
+            membership=membership, title=title,
+            defaults={"kind": kind, "severity": severity, "status": status,
+                      "body": f"{title}. Steps: open the beta, try it, see the result.",
+                      "accepted_at": timezone.now() if status in ("accepted", "shipped") else None,
+                      "accepted_by": manager if status in ("accepted", "shipped") else None,
+                      "decline_reason": message if status == "declined" else ""},
+        )
+        created[title] = feedback
+        if not new:
+            continue
+        FeedbackEvent.objects.create(feedback=feedback, author=membership.artist.user, kind="status", to_status="new",
+                                     message="Sent.")
+        path = {"accepted": ["accepted"], "shipped": ["accepted", "shipped"], "duplicate": ["duplicate"],
+                "declined": ["declined"]}.get(status, [])
+        previous = "new"
+        for step in path:
+            FeedbackEvent.objects.create(feedback=feedback, author=manager, kind="status", from_status=previous,
+                                         to_status=step, message=message if step == path[-1] else "")
+            previous = step
+        if kind == "bug" and status == "new":
+            attachment = FeedbackAttachment(feedback=feedback, original_name="export-crash.png", width=640, height=400)
+            attachment.image.save("export-crash.png", ContentFile(_demo_image_bytes((180, 60, 60))), save=False)
+            attachment.save()
+            media.make_thumbnail(attachment)
+    duplicate = created["Export crashes with 4K clips"]
+    if duplicate.duplicate_of_id is None:
+        duplicate.duplicate_of = created["Export crashes on 4K video"]
+        duplicate.save(update_fields=["duplicate_of"])
+
+    today = timezone.localdate()
+    for email, days_ago, minutes, what, status, reason in TIME:
+        membership = by_email[email]
+        TimeLog.objects.get_or_create(
+            membership=membership, date=today - timedelta(days=days_ago), description=what,
+            defaults={"minutes": minutes, "status": status, "rejection_reason": reason,
+                      "decided_by": manager if status != "pending" else None,
+                      "decided_at": timezone.now() if status != "pending" else None},
+        )

@@ -1,14 +1,21 @@
 """Reads about programs, terms and memberships that several apps share."""
 from __future__ import annotations
 
+from django.db.models import Q
+from django.utils import timezone
+
 from atelier.errors import DomainError
 from testers.models import Membership, TermsAcceptance, TermsVersion
 
 
 def current_terms(program) -> TermsVersion | None:
-    """The newest published terms version of a program (the one artists must have accepted)."""
+    """The newest published terms version of a program already in effect (the one artists must have accepted).
+
+    A version published with a future effective date becomes current on that date.
+    """
     return (
         TermsVersion.objects.filter(program=program, status=TermsVersion.Status.PUBLISHED)
+        .filter(Q(effective_date__isnull=True) | Q(effective_date__lte=timezone.localdate()))
         .order_by("-number")
         .first()
     )
@@ -44,3 +51,115 @@ def require_participation(membership: Membership) -> None:
         raise DomainError("You are no longer an active member of this program.")
     if not has_accepted_current(membership):
         raise DomainError("Please accept the program's current terms first.")
+
+
+# --- lists, shaped for their pages (a bounded number of queries whatever their length) ------------
+
+def feedback_for_artist(user):
+    from testers.models import Feedback
+
+    return (
+        Feedback.objects.filter(membership__artist__user=user)
+        .select_related("membership__program")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def feedback_queue(program):
+    from django.db.models import Count
+
+    from testers.models import Feedback
+
+    return (
+        Feedback.objects.filter(membership__program=program)
+        .select_related("membership__artist", "duplicate_of")
+        .annotate(attachment_count=Count("attachments", distinct=True))
+        .order_by("-created_at", "-id")
+    )
+
+
+def feedback_events(feedback):
+    return feedback.events.select_related("author__artist_profile").order_by("created_at", "id")
+
+
+def time_logs_for_artist(user):
+    from testers.models import TimeLog
+
+    return TimeLog.objects.filter(membership__artist__user=user).select_related("membership__program").order_by(
+        "-date", "-id"
+    )
+
+
+def time_queue(program):
+    from testers.models import TimeLog
+
+    return (
+        TimeLog.objects.filter(membership__program=program)
+        .select_related("membership__artist", "decided_by")
+        .order_by("-date", "-id")
+    )
+
+
+def memberships_of_program(program):
+    from django.db.models import Count, OuterRef, Subquery
+
+    from testers.models import Feedback, TimeLog
+
+    newest_acceptance = (
+        TermsAcceptance.objects.filter(membership=OuterRef("pk")).order_by("-terms_version__number")
+        .values("terms_version__number")[:1]
+    )
+    return (
+        Membership.objects.filter(program=program)
+        .select_related("artist__user")
+        .annotate(
+            accepted_number=Subquery(newest_acceptance),
+            feedback_count=Subquery(
+                Feedback.objects.filter(membership=OuterRef("pk")).values("membership")
+                .annotate(n=Count("pk")).values("n")[:1]
+            ),
+            pending_logs=Subquery(
+                TimeLog.objects.filter(membership=OuterRef("pk"), status=TimeLog.Status.PENDING)
+                .values("membership").annotate(n=Count("pk")).values("n")[:1]
+            ),
+        )
+        .order_by("artist__display_name", "pk")
+    )
+
+
+def artist_memberships(user, *, include_removed=False):
+    qs = Membership.objects.filter(artist__user=user).select_related("program", "artist")
+    if not include_removed:
+        qs = qs.exclude(status=Membership.Status.REMOVED)
+    return qs.order_by("program__name")
+
+
+def accepted_versions(memberships) -> dict:
+    """{membership_id: newest accepted TermsVersion (with its clauses prefetched)} in two queries."""
+    from django.db.models import Prefetch
+
+    from testers.models import Clause
+
+    acceptances = (
+        TermsAcceptance.objects.filter(membership__in=list(memberships))
+        .select_related("terms_version")
+        .prefetch_related(Prefetch("terms_version__clauses", queryset=Clause.objects.order_by("position")))
+        .order_by("membership_id", "-terms_version__number")
+    )
+    result = {}
+    for acceptance in acceptances:
+        result.setdefault(acceptance.membership_id, acceptance.terms_version)
+    return result
+
+
+def current_terms_by_program(program_ids) -> dict:
+    """{program_id: current TermsVersion} for several programs in one query."""
+    versions = (
+        TermsVersion.objects.filter(program_id__in=list(program_ids), status=TermsVersion.Status.PUBLISHED)
+        .filter(Q(effective_date__isnull=True) | Q(effective_date__lte=timezone.localdate()))
+        .order_by("program_id", "-number")
+    )
+    result = {}
+    for version in versions:
+        result.setdefault(version.program_id, version)
+    return result

@@ -143,3 +143,29 @@ class TimeLogFactory(factory.django.DjangoModelFactory):
     date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
     minutes = 90
     description = "Tried the video tool"
+
+
+class FeedbackEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "testers.FeedbackEvent"
+
+    feedback = factory.SubFactory(FeedbackFactory)
+    kind = "status"
+    to_status = "new"
+
+
+def png_bytes(width=64, height=48, color=(200, 40, 40), fmt="PNG"):
+    """A small, valid image file's bytes (Pillow)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def image_upload(name="screenshot.png", **kwargs):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, png_bytes(**kwargs), content_type="image/png")

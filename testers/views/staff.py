@@ -1,13 +1,421 @@
-"""Staff pages of one program."""
+"""Staff pages of one program: overview, artists, invitations, terms, feedback triage, time approvals."""
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from atelier.permissions import get_object_for, staff_roles
-from testers.models import Program
+from atelier.permissions import can, get_object_for, staff_roles
+from testers import selectors, staff_links
+from testers.forms import (
+    ArtistFilterForm, ClauseForm, DraftSummaryForm, FeedbackFilterForm, InvitationForm, InvitationImportForm,
+    MembershipStatusForm, PublishForm, RejectTimeForm, ReplyForm, TimeFilterForm, TriageForm,
+)
+from testers.models import Clause, Feedback, Invitation, Membership, Program, TermsVersion, TimeLog
+from testers.services import DomainError
+from testers.services import feedback as feedback_services
+from testers.services import invitations as invitation_services
+from testers.services import memberships as membership_services
+from testers.services import terms as terms_services
+from testers.services import timelogs as time_services
+from testers.views import paginate
+
+
+def _program(request, slug, action="program.view_staff"):
+    return get_object_for(request.user, action, Program.objects.all(), program_path="pk", slug=slug)
 
 
 @login_required
 def staff_program(request, slug):
-    program = get_object_for(request.user, "program.view_staff", Program.objects.all(), program_path="pk", slug=slug)
+    program = _program(request, slug)
     roles = sorted(staff_roles(request.user).get(program.pk, set()))
-    return render(request, "testers/staff/program.html", {"program": program, "roles": roles})
+    memberships = Membership.objects.filter(program=program).aggregate(
+        active=Count("pk", filter=Q(status=Membership.Status.ACTIVE)),
+        paused=Count("pk", filter=Q(status=Membership.Status.PAUSED)),
+        removed=Count("pk", filter=Q(status=Membership.Status.REMOVED)),
+    )
+    counts = {
+        **memberships,
+        "pending_invitations": Invitation.objects.filter(program=program, status=Invitation.Status.PENDING).count(),
+        "new_feedback": Feedback.objects.filter(membership__program=program, status=Feedback.Status.NEW).count(),
+        "pending_time": TimeLog.objects.filter(membership__program=program, status=TimeLog.Status.PENDING).count(),
+    }
+    current = selectors.current_terms(program)
+    own_links = [
+        (label, name, action, count)
+        for label, name, action, count in [
+            ("Artists", "testers:staff_artists", "membership.view", counts["active"]),
+            ("Invitations", "testers:staff_invitations", "invitation.manage", counts["pending_invitations"]),
+            ("Terms", "testers:staff_terms", "program.view_staff", None),
+            ("Feedback triage", "testers:staff_feedback", "feedback.view", counts["new_feedback"]),
+            ("Time approvals", "testers:staff_timelogs", "timelog.view", counts["pending_time"]),
+        ]
+        if can(request.user, action, program)
+    ]
+    return render(request, "testers/staff/program.html", {
+        "program": program, "roles": roles, "counts": counts, "current_terms": current,
+        "own_links": own_links, "other_links": staff_links.links_for(request.user, program),
+    })
+
+
+# --- artists --------------------------------------------------------------------------------------
+
+@login_required
+def staff_artists(request, slug):
+    program = _program(request, slug, "membership.view")
+    form = ArtistFilterForm(request.GET or None)
+    memberships = selectors.memberships_of_program(program)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["status"]:
+            memberships = memberships.filter(status=data["status"])
+        if data["cohort"]:
+            memberships = memberships.filter(cohort__iexact=data["cohort"])
+        if data["q"]:
+            memberships = memberships.filter(Q(artist__display_name__icontains=data["q"])
+                                             | Q(artist__user__email__icontains=data["q"]))
+    current = selectors.current_terms(program)
+    return render(request, "testers/staff/artists.html", {
+        "program": program, "form": form, "page_obj": paginate(request, memberships), "current_terms": current,
+    })
+
+
+@login_required
+def staff_artist(request, slug, pk):
+    program = _program(request, slug, "membership.view")
+    membership = get_object_for(request.user, "membership.view",
+                                Membership.objects.select_related("artist__user", "program").filter(program=program),
+                                program_path="program", pk=pk)
+    form = MembershipStatusForm(request.POST or None)
+    if request.method == "POST":
+        membership = get_object_for(request.user, "membership.manage",
+                                    Membership.objects.select_related("artist__user", "program").filter(program=program),
+                                    program_path="program", pk=pk)
+        if form.is_valid():
+            try:
+                membership_services.set_membership_status(membership=membership, status=form.cleaned_data["status"],
+                                                          note=form.cleaned_data["note"], by=request.user)
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Membership updated.")
+                return redirect("testers:staff_artist", slug=slug, pk=pk)
+    acceptances = membership.acceptances.select_related("terms_version").order_by("-terms_version__number")
+    return render(request, "testers/staff/artist.html", {
+        "program": program, "membership": membership, "form": form, "acceptances": acceptances,
+        "recent_feedback": membership.feedback.order_by("-created_at")[:10],
+        "recent_time": membership.time_logs.order_by("-date", "-id")[:10],
+    })
+
+
+# --- invitations ------------------------------------------------------------------------------------
+
+@login_required
+def staff_invitations(request, slug):
+    program = _program(request, slug, "invitation.manage")
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = invitation_services.invite_artist(program=program, by=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("testers:staff_invitations", slug=slug)
+    status = request.GET.get("status", "")
+    invitations = Invitation.objects.filter(program=program).select_related("invited_by", "accepted_by")
+    if status in Invitation.Status.values:
+        invitations = invitations.filter(status=status)
+    return render(request, "testers/staff/invitations.html", {
+        "program": program, "form": form, "import_form": InvitationImportForm(),
+        "page_obj": paginate(request, invitations.order_by("-created_at", "-id")), "status": status,
+        "statuses": Invitation.Status.choices,
+    })
+
+
+@login_required
+def staff_invitations_import(request, slug):
+    program = _program(request, slug, "invitation.manage")
+    form = InvitationImportForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = invitation_services.import_invitations(program=program, data=form.cleaned_data["file"].read(),
+                                                             by=request.user)
+        except invitation_services.CsvRejected as rejected:
+            errors = rejected.errors
+            form.add_error(None, str(rejected))
+        else:
+            messages.success(request, f"{len(created)} invitation(s) sent.")
+            return redirect("testers:staff_invitations", slug=slug)
+    return render(request, "testers/staff/invitations_import.html",
+                  {"program": program, "form": form, "errors": errors}, status=400 if errors else 200)
+
+
+def _invitation(request, slug, pk):
+    program = _program(request, slug, "invitation.manage")
+    return get_object_or_404(Invitation.objects.select_related("program"), program=program, pk=pk)
+
+
+@login_required
+@require_POST
+def staff_invitation_resend(request, slug, pk):
+    try:
+        invitation = invitation_services.resend_invitation(invitation=_invitation(request, slug, pk), by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Invitation sent again to {invitation.email}, with a new link.")
+    return redirect("testers:staff_invitations", slug=slug)
+
+
+@login_required
+@require_POST
+def staff_invitation_revoke(request, slug, pk):
+    try:
+        invitation = invitation_services.revoke_invitation(invitation=_invitation(request, slug, pk), by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Invitation of {invitation.email} revoked; its link no longer works.")
+    return redirect("testers:staff_invitations", slug=slug)
+
+
+# --- terms ------------------------------------------------------------------------------------------
+
+@login_required
+def staff_terms(request, slug):
+    program = _program(request, slug)
+    versions = (
+        TermsVersion.objects.filter(program=program).select_related("published_by")
+        .annotate(clause_count=Count("clauses", distinct=True), acceptance_count=Count("acceptances", distinct=True))
+        .order_by("-number")
+    )
+    return render(request, "testers/staff/terms.html", {
+        "program": program, "page_obj": paginate(request, versions), "current": selectors.current_terms(program),
+        "may_manage": can(request.user, "terms.manage", program),
+        "has_draft": TermsVersion.objects.filter(program=program, status=TermsVersion.Status.DRAFT).exists(),
+    })
+
+
+@login_required
+@require_POST
+def staff_terms_draft(request, slug):
+    program = _program(request, slug, "terms.manage")
+    try:
+        draft = terms_services.draft_new_version(program=program, by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("testers:staff_terms", slug=slug)
+    messages.success(request, f"Draft version {draft.number} created from the last version.")
+    return redirect("testers:staff_terms_version", slug=slug, number=draft.number)
+
+
+def _version(program, number):
+    return get_object_or_404(TermsVersion.objects.select_related("program", "published_by"), program=program,
+                             number=number)
+
+
+@login_required
+def staff_terms_version(request, slug, number):
+    program = _program(request, slug)
+    version = _version(program, number)
+    may_manage = can(request.user, "terms.manage", program)
+    summary_form = DraftSummaryForm(request.POST or None, initial={"summary": version.summary})
+    if request.method == "POST":
+        program = _program(request, slug, "terms.manage")
+        if summary_form.is_valid():
+            try:
+                terms_services.update_draft(version=version, summary=summary_form.cleaned_data["summary"],
+                                            by=request.user)
+            except DomainError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, "Summary saved.")
+            return redirect("testers:staff_terms_version", slug=slug, number=number)
+    previous = (
+        TermsVersion.objects.filter(program=program, number__lt=version.number, status=TermsVersion.Status.PUBLISHED)
+        .order_by("-number").first()
+    )
+    changes = terms_services.diff_versions(previous, version)
+    return render(request, "testers/staff/terms_version.html", {
+        "program": program, "version": version, "previous": previous, "changes": changes,
+        "clauses": version.clauses.all(), "may_edit": may_manage and not version.is_published,
+        "summary_form": summary_form, "publish_form": PublishForm(), "clause_form": ClauseForm(),
+        "changed": [c for c in changes if c.kind != "unchanged"],
+    })
+
+
+@login_required
+def staff_clause_add(request, slug, number):
+    program = _program(request, slug, "terms.manage")
+    version = _version(program, number)
+    form = ClauseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            terms_services.add_clause(version=version, klass=data["klass"], title=data["title"], text=data["text"],
+                                      examples=data["examples"], by=request.user)
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Clause added.")
+            return redirect("testers:staff_terms_version", slug=slug, number=number)
+    return render(request, "testers/staff/clause_form.html", {"program": program, "version": version, "form": form})
+
+
+@login_required
+def staff_clause_edit(request, slug, number, clause_id):
+    program = _program(request, slug, "terms.manage")
+    version = _version(program, number)
+    clause = get_object_or_404(Clause, terms_version=version, pk=clause_id)
+    form = ClauseForm(request.POST or None, instance=Clause.objects.get(pk=clause.pk))
+    if request.method == "POST":
+        if request.POST.get("delete") == "yes":
+            try:
+                terms_services.remove_clause(clause=clause, by=request.user)
+            except DomainError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, "Clause removed.")
+            return redirect("testers:staff_terms_version", slug=slug, number=number)
+        if form.is_valid():
+            try:
+                terms_services.update_clause(clause=clause, by=request.user, **{
+                    name: form.cleaned_data[name] for name in ClauseForm.Meta.fields})
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Clause saved.")
+                return redirect("testers:staff_terms_version", slug=slug, number=number)
+    return render(request, "testers/staff/clause_form.html",
+                  {"program": program, "version": version, "form": form, "clause": clause})
+
+
+@login_required
+@require_POST
+def staff_terms_publish(request, slug, number):
+    program = _program(request, slug, "terms.manage")
+    version = _version(program, number)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a valid effective date.")
+    else:
+        try:
+            terms_services.publish_terms(version=version, effective_date=form.cleaned_data["effective_date"],
+                                         by=request.user)
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Version {version.number} published. Artists will be asked to accept it.")
+    return redirect("testers:staff_terms_version", slug=slug, number=number)
+
+
+# --- feedback triage ----------------------------------------------------------------------------------
+
+@login_required
+def staff_feedback(request, slug):
+    program = _program(request, slug, "feedback.view")
+    form = FeedbackFilterForm(request.GET or None)
+    items = selectors.feedback_queue(program)
+    if form.is_valid():
+        data = form.cleaned_data
+        for name in ("status", "kind", "severity"):
+            if data[name]:
+                items = items.filter(**{name: data[name]})
+        if data["cohort"]:
+            items = items.filter(membership__cohort__iexact=data["cohort"])
+        if data["q"]:
+            items = items.filter(Q(title__icontains=data["q"]) | Q(membership__artist__display_name__icontains=data["q"]))
+    return render(request, "testers/staff/feedback_list.html",
+                  {"program": program, "form": form, "page_obj": paginate(request, items)})
+
+
+@login_required
+def staff_feedback_detail(request, slug, pk):
+    program = _program(request, slug, "feedback.view")
+    queryset = Feedback.objects.select_related("membership__artist__user", "membership__program", "duplicate_of",
+                                               "accepted_by").filter(membership__program=program)
+    feedback = get_object_for(request.user, "feedback.view", queryset, program_path="membership__program", pk=pk)
+    triage_form = TriageForm(feedback=feedback)
+    reply_form = ReplyForm()
+    if request.method == "POST":
+        feedback = get_object_for(request.user, "feedback.triage", queryset, program_path="membership__program", pk=pk)
+        if request.POST.get("action") == "reply":
+            reply_form = ReplyForm(request.POST)
+            if reply_form.is_valid():
+                feedback_services.reply_to_feedback(feedback=feedback, message=reply_form.cleaned_data["message"],
+                                                    by=request.user)
+                messages.success(request, "Reply sent to the artist.")
+                return redirect("testers:staff_feedback_detail", slug=slug, pk=pk)
+        else:
+            triage_form = TriageForm(request.POST, feedback=feedback)
+            if triage_form.is_valid():
+                data = triage_form.cleaned_data
+                original = None
+                if data["duplicate_of"]:
+                    original = Feedback.objects.filter(membership__program=program, pk=data["duplicate_of"]).first()
+                    if original is None:
+                        triage_form.add_error("duplicate_of", "No item with this number in this program.")
+                if triage_form.is_valid():
+                    try:
+                        feedback_services.triage_feedback(feedback=feedback, to_status=data["to_status"],
+                                                          message=data["message"], reason=data["message"],
+                                                          original=original, by=request.user)
+                    except DomainError as error:
+                        triage_form.add_error(None, str(error))
+                    else:
+                        messages.success(request, "Status changed; the artist sees it.")
+                        return redirect("testers:staff_feedback_detail", slug=slug, pk=pk)
+    return render(request, "testers/staff/feedback_detail.html", {
+        "program": program, "feedback": feedback, "page_obj": paginate(request, selectors.feedback_events(feedback), 50),
+        "attachments": feedback.attachments.all(), "triage_form": triage_form, "reply_form": reply_form,
+        "may_triage": can(request.user, "feedback.triage", feedback),
+    })
+
+
+# --- time approvals ------------------------------------------------------------------------------------
+
+@login_required
+def staff_timelogs(request, slug):
+    program = _program(request, slug, "timelog.view")
+    data = request.GET.copy()
+    data.setdefault("status", TimeLog.Status.PENDING)
+    form = TimeFilterForm(data)
+    logs = selectors.time_queue(program)
+    if form.is_valid():
+        if form.cleaned_data["status"]:
+            logs = logs.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data["cohort"]:
+            logs = logs.filter(membership__cohort__iexact=form.cleaned_data["cohort"])
+        if form.cleaned_data["q"]:
+            logs = logs.filter(Q(membership__artist__display_name__icontains=form.cleaned_data["q"])
+                               | Q(membership__artist__user__email__icontains=form.cleaned_data["q"]))
+    return render(request, "testers/staff/timelogs.html", {
+        "program": program, "form": form, "page_obj": paginate(request, logs), "reject_form": RejectTimeForm(),
+        "may_approve": can(request.user, "timelog.approve", program),
+    })
+
+
+@login_required
+@require_POST
+def staff_timelog_decide(request, slug, pk):
+    program = _program(request, slug, "timelog.approve")
+    log = get_object_for(request.user, "timelog.approve",
+                         TimeLog.objects.select_related("membership__program").filter(membership__program=program),
+                         program_path="membership__program", pk=pk)
+    try:
+        if request.POST.get("decision") == "approve":
+            time_services.approve_time_log(time_log=log, by=request.user)
+            messages.success(request, f"Approved {log.minutes} min on {log.date:%d %b %Y}.")
+        else:
+            form = RejectTimeForm(request.POST)
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            time_services.reject_time_log(time_log=log, reason=reason, by=request.user)
+            messages.success(request, "Rejected; the artist sees your reason.")
+    except DomainError as error:
+        messages.error(request, str(error))
+    next_url = request.POST.get("next", "")
+    if next_url.startswith(f"/staff/{program.slug}/"):
+        return redirect(next_url)
+    return redirect("testers:staff_timelogs", slug=slug)

@@ -226,12 +226,15 @@ def make_webm(
     location: str | None = VIDEO_LOCATION,
     audio: bool = False,
     codec: str = "libvpx",
+    live: bool = False,
 ) -> Path:
-    """A VP8 (or ``codec="libvpx-vp9"``) WebM with ``location``/``creation_time`` tags."""
+    """A VP8 (or ``codec="libvpx-vp9"``) WebM with ``location``/``creation_time``
+    tags. ``live=True`` writes it as a browser's MediaRecorder does: segment of
+    unknown size, no duration in the header."""
     metadata = {"location": location, "creation_time": VIDEO_CREATION_TIME} if location else None
     return _write_video(
         path, "webm", codec, seconds, w, h, fps,
-        "libopus" if audio else None, metadata,
+        "libopus" if audio else None, metadata, {"live": "1"} if live else None,
     )
 
 

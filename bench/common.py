@@ -1,0 +1,94 @@
+"""Shared helpers for benchmark scripts: Django set-up on a dedicated PostgreSQL database, bulk data."""
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/atelier_bench")
+
+
+def setup_django(database_url: str = BENCH_DATABASE_URL, fresh: bool = False):
+    """Point Django at the bench database (created and migrated if needed) and set it up."""
+    name = database_url.rsplit("/", 1)[-1]
+    server = database_url.rsplit("/", 1)[0] + "/postgres"
+    if fresh:
+        subprocess.run(["psql", server, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
+    exists = subprocess.run(["psql", server, "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{name}'"],
+                            capture_output=True, text=True).stdout.strip()
+    if not exists:
+        subprocess.run(["psql", server, "-qc", f'CREATE DATABASE "{name}"'], check=True)
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atelier.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "false")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+@contextmanager
+def timed(label: str, results: dict | None = None):
+    start = time.perf_counter()
+    yield
+    elapsed = time.perf_counter() - start
+    if results is not None:
+        results[label] = elapsed
+    print(f"{label}: {elapsed:.2f} s", flush=True)
+
+
+def make_program(slug: str = "bench", currency: str = "USD"):
+    from testers.models import Program
+
+    program, _ = Program.objects.get_or_create(slug=slug, defaults={"name": f"Bench {slug}", "currency": currency})
+    return program
+
+
+def make_artists(program, count: int, *, prefix: str = "artist"):
+    """Create `count` artists with memberships in `program`, in bulk (one shared password hash)."""
+    from django.contrib.auth.hashers import make_password
+
+    from atelier.models import User
+    from testers.models import ArtistProfile, Membership
+
+    existing = Membership.objects.filter(program=program).count()
+    if existing >= count:
+        return list(Membership.objects.filter(program=program).order_by("id")[:count])
+    password = make_password("bench-password-123")
+    users = [User(email=f"{prefix}{i}@{program.slug}.bench", password=password, first_name="Artist", last_name=str(i))
+             for i in range(existing, count)]
+    User.objects.bulk_create(users, batch_size=2000)
+    users = list(User.objects.filter(email__endswith=f"@{program.slug}.bench").exclude(artist_profile__isnull=False))
+    profiles = ArtistProfile.objects.bulk_create(
+        [ArtistProfile(user=u, display_name=f"Artist {u.last_name}", legal_name=f"Artist {u.last_name}", country="US")
+         for u in users], batch_size=2000)
+    Membership.objects.bulk_create(
+        [Membership(program=program, artist=p, status=Membership.Status.ACTIVE, cohort=f"c{i % 4}")
+         for i, p in enumerate(profiles)], batch_size=2000)
+    return list(Membership.objects.filter(program=program).order_by("id")[:count])
+
+
+def make_ledger_entries(program, memberships, total: int, *, start: date | None = None):
+    """Spread `total` positive time entries over the memberships (bulk insert; the ledger allows inserts)."""
+    from payments.models import LedgerEntry
+
+    start = start or date.today() - timedelta(days=365)
+    already = LedgerEntry.objects.filter(program=program).count()
+    batch = []
+    for n in range(already, total):
+        membership = memberships[n % len(memberships)]
+        batch.append(LedgerEntry(
+            program=program, membership=membership, kind=LedgerEntry.Kind.TIME, amount_minor=1500 + n % 700,
+            currency=program.currency, source_key=f"bench:{program.slug}:{n}", work_date=start + timedelta(days=n % 365),
+            unit_rate_minor=3000, quantity="0.50", description="Bench testing time"))
+        if len(batch) == 10000:
+            LedgerEntry.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        LedgerEntry.objects.bulk_create(batch)

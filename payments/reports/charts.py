@@ -1,0 +1,309 @@
+"""Server-side SVG charts (bar, stacked bar, line, histogram) that read without colour alone.
+
+Every series has its own fill pattern or marker and dash, values are written on the chart, and each chart
+carries an accessible title and description plus the same numbers as a table (`Chart.headers/rows`) that
+the template shows beside it. No JavaScript, nothing from another origin; attributes only (the CSP forbids
+inline styles).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+INK = "#1d1b26"
+MUTED = "#5d5a6b"
+GRID = "#d9d6e3"
+FONT = 'font-family="system-ui, sans-serif"'
+# (colour, pattern kind): the pattern alone tells the series apart, the colour helps.
+STYLES = [
+    ("#5b3cc4", "solid"),
+    ("#1e6b3a", "diagonal"),
+    ("#a1192b", "dots"),
+    ("#7a4b00", "crosshatch"),
+    ("#1b4f8a", "horizontal"),
+    ("#5d5a6b", "vertical"),
+]
+MARKERS = ["circle", "square", "triangle", "diamond"]
+DASHES = ["", "6 3", "2 3", "8 3 2 3"]
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class Chart:
+    id: str
+    title: str
+    desc: str
+    svg: str
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    empty: bool = False
+
+
+def _chart_id(prefix: str) -> str:
+    return f"{prefix}-{next(_ids)}"
+
+
+def nice_max(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 × 10^k not below value (at least 1)."""
+    if value <= 0:
+        return 1
+    exp = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * exp:
+            return step * exp
+    return 10 * exp
+
+
+def _pattern_defs(chart_id: str, count: int) -> str:
+    parts = []
+    for i in range(count):
+        colour, kind = STYLES[i % len(STYLES)]
+        pid = f"{chart_id}-p{i}"
+        if kind == "solid":
+            body = f'<rect width="8" height="8" fill="{colour}"/>'
+        elif kind == "diagonal":
+            body = (f'<rect width="8" height="8" fill="#ffffff"/>'
+                    f'<path d="M-2,2 l4,-4 M0,8 l8,-8 M6,10 l4,-4" stroke="{colour}" stroke-width="2.5"/>')
+        elif kind == "dots":
+            body = f'<rect width="8" height="8" fill="#ffffff"/><circle cx="4" cy="4" r="2.2" fill="{colour}"/>'
+        elif kind == "crosshatch":
+            body = (f'<rect width="8" height="8" fill="#ffffff"/>'
+                    f'<path d="M0,0 l8,8 M8,0 l-8,8" stroke="{colour}" stroke-width="1.6"/>')
+        elif kind == "horizontal":
+            body = f'<rect width="8" height="8" fill="#ffffff"/><path d="M0,4 h8" stroke="{colour}" stroke-width="3"/>'
+        else:
+            body = f'<rect width="8" height="8" fill="#ffffff"/><path d="M4,0 v8" stroke="{colour}" stroke-width="3"/>'
+        parts.append(f'<pattern id="{pid}" width="8" height="8" patternUnits="userSpaceOnUse">{body}</pattern>')
+    return "<defs>" + "".join(parts) + "</defs>"
+
+
+def _fill(chart_id: str, i: int) -> str:
+    return f"url(#{chart_id}-p{i})"
+
+
+def _open(chart_id: str, title: str, desc: str, width: int, height: int) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" width="100%" '
+        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" preserveAspectRatio="xMinYMin meet">'
+        f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(desc)}</desc>'
+    )
+
+
+def _text(x, y, content, *, size=12, anchor="start", fill=INK, weight="normal", extra="") -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}" '
+            f'font-weight="{weight}" {FONT}{extra}>{escape(content)}</text>')
+
+
+def _legend(chart_id: str, names: list[str], x: float, y: float, *, lines: bool = False) -> str:
+    out, cx = [], x
+    for i, name in enumerate(names):
+        if lines:
+            dash = DASHES[i % len(DASHES)]
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(f'<line x1="{cx}" y1="{y - 4}" x2="{cx + 22}" y2="{y - 4}" stroke="{STYLES[i % len(STYLES)][0]}" '
+                       f'stroke-width="2.5"{dash_attr}/>')
+            out.append(_marker(MARKERS[i % len(MARKERS)], cx + 11, y - 4, STYLES[i % len(STYLES)][0]))
+            cx += 28
+        else:
+            out.append(f'<rect x="{cx}" y="{y - 12}" width="14" height="14" fill="{_fill(chart_id, i)}" '
+                       f'stroke="{INK}" stroke-width="1"/>')
+            cx += 20
+        out.append(_text(cx, y, name, size=12))
+        cx += 8 + 7 * len(name) + 14
+    return "".join(out)
+
+
+def _marker(kind: str, x: float, y: float, colour: str) -> str:
+    if kind == "circle":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}" stroke="{INK}" stroke-width="1"/>'
+    if kind == "square":
+        return f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="#ffffff" stroke="{colour}" stroke-width="2"/>'
+    if kind == "triangle":
+        return (f'<path d="M{x:.1f},{y - 5:.1f} L{x + 5:.1f},{y + 4:.1f} L{x - 5:.1f},{y + 4:.1f} Z" fill="{colour}" '
+                f'stroke="{INK}" stroke-width="1"/>')
+    return (f'<path d="M{x:.1f},{y - 5:.1f} L{x + 5:.1f},{y:.1f} L{x:.1f},{y + 5:.1f} L{x - 5:.1f},{y:.1f} Z" '
+            f'fill="#ffffff" stroke="{colour}" stroke-width="2"/>')
+
+
+def _y_axis(left, top, plot_w, plot_h, top_value, fmt) -> str:
+    out = []
+    for i in range(5):
+        value = top_value * i / 4
+        y = top + plot_h - plot_h * i / 4
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>')
+        out.append(_text(left - 6, y + 4, fmt(value), size=11, anchor="end", fill=MUTED))
+    return "".join(out)
+
+
+def _empty(chart_id, title, desc, headers) -> Chart:
+    svg = _open(chart_id, title, desc, 600, 60) + _text(10, 35, "Nothing to show for this selection.", fill=MUTED) + "</svg>"
+    return Chart(chart_id, title, desc, mark_safe(svg), headers, [], empty=True)
+
+
+def bar_chart(title: str, desc: str, labels: list[str], values: list[int], *, fmt: Callable = str,
+              value_header: str = "Value", label_header: str = "Category", prefix: str = "bar") -> Chart:
+    """Horizontal bars, one per category, each labelled with its value."""
+    chart_id = _chart_id(prefix)
+    headers = [label_header, value_header]
+    if not labels or not any(values):
+        chart = _empty(chart_id, title, desc, headers)
+        chart.rows = [[label, fmt(v)] for label, v in zip(labels, values)]
+        return chart
+    row_h, left, right = 30, 170, 130
+    width = 640
+    plot_w = width - left - right
+    height = row_h * len(labels) + 20
+    top_value = max(max(values), 1)
+    parts = [_open(chart_id, title, desc, width, height), _pattern_defs(chart_id, 1)]
+    for i, (label, value) in enumerate(zip(labels, values)):
+        y = 10 + i * row_h
+        w = plot_w * max(value, 0) / top_value
+        parts.append(_text(left - 8, y + 16, label, anchor="end"))
+        parts.append(f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="{row_h - 10}" fill="{_fill(chart_id, 0)}"/>')
+        parts.append(_text(left + w + 6, y + 16, fmt(value), weight="bold"))
+    parts.append(f'<line x1="{left}" y1="6" x2="{left}" y2="{height - 6}" stroke="{INK}" stroke-width="1"/>')
+    parts.append("</svg>")
+    rows = [[label, fmt(v)] for label, v in zip(labels, values)]
+    return Chart(chart_id, title, desc, mark_safe("".join(parts)), headers, rows)
+
+
+def stacked_bar_chart(title: str, desc: str, categories: list[str], series: dict[str, list[int]], *,
+                      fmt: Callable = str, category_header: str = "Month", prefix: str = "stack") -> Chart:
+    """Vertical stacked bars (one per category), one pattern per series, the total written above each bar.
+
+    Negative values (e.g. a correcting adjustment) are not drawn; the table shows them.
+    """
+    chart_id = _chart_id(prefix)
+    names = list(series)
+    headers = [category_header, *names, "Total"]
+    totals = [sum(series[n][i] for n in names) for i in range(len(categories))]
+    rows = [[c, *[fmt(series[n][i]) for n in names], fmt(totals[i])] for i, c in enumerate(categories)]
+    positive_totals = [sum(max(series[n][i], 0) for n in names) for i in range(len(categories))]
+    if not categories or not any(positive_totals):
+        chart = _empty(chart_id, title, desc, headers)
+        chart.rows = rows
+        return chart
+    width, height = 680, 320
+    left, right, top, bottom = 90, 20, 40, 50
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = nice_max(max(positive_totals))
+    slot = plot_w / len(categories)
+    bar_w = min(60, slot * 0.6)
+    parts = [_open(chart_id, title, desc, width, height), _pattern_defs(chart_id, len(names)),
+             _legend(chart_id, names, left, 18), _y_axis(left, top, plot_w, plot_h, top_value, fmt)]
+    for i, category in enumerate(categories):
+        x = left + slot * i + (slot - bar_w) / 2
+        y = top + plot_h
+        for s, name in enumerate(names):
+            value = max(series[name][i], 0)
+            if not value:
+                continue
+            h = plot_h * value / top_value
+            y -= h
+            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                         f'fill="{_fill(chart_id, s)}" stroke="{INK}" stroke-width="0.75">'
+                         f'<title>{escape(category)} — {escape(name)}: {escape(fmt(series[name][i]))}</title></rect>')
+        if totals[i]:
+            parts.append(_text(x + bar_w / 2, y - 5, fmt(totals[i]), size=11, anchor="middle", weight="bold"))
+        parts.append(_text(x + bar_w / 2, top + plot_h + 18, category, size=11, anchor="middle"))
+    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{INK}"/>')
+    parts.append("</svg>")
+    return Chart(chart_id, title, desc, mark_safe("".join(parts)), headers, rows)
+
+
+def line_chart(title: str, desc: str, categories: list[str], series: dict[str, list[int]], *,
+               fmt: Callable = str, category_header: str = "Month", prefix: str = "line") -> Chart:
+    """One line per series, each with its own marker shape and dash pattern, its name written at its end."""
+    chart_id = _chart_id(prefix)
+    names = list(series)
+    headers = [category_header, *names]
+    rows = [[c, *[fmt(series[n][i]) for n in names]] for i, c in enumerate(categories)]
+    peak = max((v for values in series.values() for v in values), default=0)
+    if not categories or peak <= 0:
+        chart = _empty(chart_id, title, desc, headers)
+        chart.rows = rows
+        return chart
+    width, height = 680, 320
+    left, right, top, bottom = 60, 150, 40, 50
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = nice_max(peak)
+    step = plot_w / max(len(categories) - 1, 1)
+    parts = [_open(chart_id, title, desc, width, height), _legend(chart_id, names, left, 18, lines=True),
+             _y_axis(left, top, plot_w, plot_h, top_value, fmt)]
+    label_ys = []
+    for s, name in enumerate(names):
+        colour = STYLES[s % len(STYLES)][0]
+        points = [(left + (step * i if len(categories) > 1 else plot_w / 2),
+                   top + plot_h - plot_h * max(v, 0) / top_value) for i, v in enumerate(series[name])]
+        dash = DASHES[s % len(DASHES)]
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        path = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(points))
+        parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2.5"{dash_attr}/>')
+        for (x, y), value, category in zip(points, series[name], categories):
+            parts.append(f'<g>{_marker(MARKERS[s % len(MARKERS)], x, y, colour)}'
+                         f'<title>{escape(category)} — {escape(name)}: {escape(fmt(value))}</title></g>')
+        # The series name at the end of its line, nudged so names do not overlap.
+        y_end = points[-1][1] + 4
+        while any(abs(y_end - other) < 14 for other in label_ys):
+            y_end += 14
+        label_ys.append(y_end)
+        parts.append(_text(points[-1][0] + 10, y_end, f"{name} ({fmt(series[name][-1])})", size=11, fill=INK))
+    for i, category in enumerate(categories):
+        x = left + (step * i if len(categories) > 1 else plot_w / 2)
+        parts.append(_text(x, top + plot_h + 18, category, size=11, anchor="middle"))
+    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{INK}"/>')
+    parts.append("</svg>")
+    return Chart(chart_id, title, desc, mark_safe("".join(parts)), headers, rows)
+
+
+def histogram(title: str, desc: str, bins: list[dict], *, fmt: Callable = str, marker: int | None = None,
+              marker_label: str = "", prefix: str = "hist") -> Chart:
+    """Bins [{"low", "high", "count", "under_floor"}] as adjacent bars, counts written on top.
+
+    Bins entirely under the marker (the fair-pay floor) are hatched and named in the legend; the marker is a
+    dashed vertical line with its label.
+    """
+    chart_id = _chart_id(prefix)
+    headers = ["Effective hourly rate", "Artists", "Under the floor"]
+    rows = [[f"{fmt(b['low'])} – {fmt(b['high'])}", str(b["count"]), "yes" if b.get("under_floor") else "no"]
+            for b in bins]
+    if not bins or not any(b["count"] for b in bins):
+        chart = _empty(chart_id, title, desc, headers)
+        chart.rows = rows
+        return chart
+    width, height = 680, 320
+    left, right, top, bottom = 50, 20, 40, 60
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = nice_max(max(b["count"] for b in bins))
+    span_low, span_high = bins[0]["low"], bins[-1]["high"]
+    slot = plot_w / len(bins)
+    parts = [_open(chart_id, title, desc, width, height), _pattern_defs(chart_id, 2),
+             _legend(chart_id, ["At or above the floor", "Under the floor"], left, 18),
+             _y_axis(left, top, plot_w, plot_h, top_value, lambda v: f"{v:g}")]
+    for i, b in enumerate(bins):
+        x = left + slot * i
+        h = plot_h * b["count"] / top_value
+        y = top + plot_h - h
+        fill = _fill(chart_id, 1 if b.get("under_floor") else 0)
+        if b["count"]:
+            parts.append(f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{slot - 2:.1f}" height="{h:.1f}" fill="{fill}" '
+                         f'stroke="{INK}" stroke-width="0.75"/>')
+        parts.append(_text(x + slot / 2, y - 5, str(b["count"]), size=11, anchor="middle", weight="bold"))
+        parts.append(_text(x + slot / 2, top + plot_h + 16, fmt(b["low"]), size=10, anchor="middle", fill=MUTED))
+    parts.append(_text(left + plot_w, top + plot_h + 16, fmt(span_high), size=10, anchor="end", fill=MUTED))
+    parts.append(_text(left + plot_w / 2, top + plot_h + 40, "Effective hourly rate (per hour)", size=11,
+                       anchor="middle"))
+    if marker is not None and span_high > span_low:
+        mx = left + plot_w * (min(max(marker, span_low), span_high) - span_low) / (span_high - span_low)
+        parts.append(f'<line x1="{mx:.1f}" y1="{top - 6}" x2="{mx:.1f}" y2="{top + plot_h}" stroke="{INK}" '
+                     f'stroke-width="2" stroke-dasharray="6 4"/>')
+        parts.append(_text(mx + 4, top + 6, marker_label, size=11, weight="bold"))
+    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{INK}"/>')
+    parts.append("</svg>")
+    return Chart(chart_id, title, desc, mark_safe("".join(parts)), headers, rows)

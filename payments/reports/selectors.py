@@ -1,0 +1,582 @@
+"""Report figures of one program, aggregated in PostgreSQL (GROUP BY / conditional sums).
+
+Every function here runs a fixed number of queries whatever the number of artists, entries or payouts.
+Definitions (also in docs/payments-reports.md):
+
+- Earnings are ledger entries of kind time, feedback, stipend and adjustment (adjustments are signed).
+  Payout, payout_failed and reversal entries move money already earned: they are not earnings.
+- "Paid" in a period is the net of the money-movement entries dated in it: −(payout + payout_failed + reversal).
+- A balance is the sum of every ledger entry up to a date (DESIGN.md: balance = sum of the ledger).
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import (
+    BigIntegerField, Count, DecimalField, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from payments.models import LedgerEntry, Payout, PayoutRun, RateCard
+from testers.models import Feedback, Membership, TimeLog
+
+Kind = LedgerEntry.Kind
+EARNING_KINDS = (Kind.TIME, Kind.FEEDBACK, Kind.STIPEND, Kind.ADJUSTMENT)
+MONEY_MOVEMENT_KINDS = (Kind.PAYOUT, Kind.PAYOUT_FAILED, Kind.REVERSAL)
+
+# US Form 1099-NEC reporting threshold (payments to one non-employee in a calendar year), in US cents.
+# $600 for payments made through 2025; $2,000 for payments made from 2026 (One Big Beautiful Bill Act).
+# From 2027 the IRS indexes the $2,000 for inflation: add the published figure for each new year here.
+US_1099_NEC_THRESHOLDS_MINOR = {2025: 600_00, 2026: 2000_00}
+
+
+def us_1099_nec_threshold_minor(year: int) -> int:
+    if year <= 2025:
+        return 600_00
+    known = [y for y in US_1099_NEC_THRESHOLDS_MINOR if y <= year]
+    # Years after the newest known one reuse it until the indexed figure is added above.
+    return US_1099_NEC_THRESHOLDS_MINOR[max(known)]
+
+
+def reporting_threshold_minor(program, year: int) -> int | None:
+    """The program's own threshold, else the US 1099-NEC one for USD programs; None when nothing applies."""
+    if program.reporting_threshold_minor is not None:
+        return program.reporting_threshold_minor
+    if program.currency == "USD":
+        return us_1099_nec_threshold_minor(year)
+    return None
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    def __post_init__(self):
+        if self.start > self.end:
+            raise ValueError("A period starts before it ends.")
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @classmethod
+    def default(cls, today: date | None = None) -> Period:
+        """The calendar year to date: what finance looks at most often."""
+        today = today or timezone.localdate()
+        return cls(date(today.year, 1, 1), today)
+
+    def months(self) -> list[date]:
+        """First day of each calendar month the period touches, in order."""
+        out, current = [], self.start.replace(day=1)
+        while current <= self.end:
+            out.append(current)
+            current = (current + timedelta(days=32)).replace(day=1)
+        return out
+
+    def aware_bounds(self) -> tuple[datetime, datetime]:
+        """[start 00:00, day after end 00:00) in the site's time zone, for datetime fields."""
+        tz = timezone.get_current_timezone()
+        return (timezone.make_aware(datetime.combine(self.start, time.min), tz),
+                timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min), tz))
+
+    def __str__(self):
+        return f"{self.start:%-d %b %Y} – {self.end:%-d %b %Y}"
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    cohort: str = ""
+    status: str = ""
+
+    def membership_q(self, prefix: str = "") -> Q:
+        q = Q()
+        if self.cohort:
+            q &= Q(**{f"{prefix}cohort": self.cohort})
+        if self.status:
+            q &= Q(**{f"{prefix}status": self.status})
+        return q
+
+
+def _big(expr):
+    return Coalesce(expr, Value(0), output_field=BigIntegerField())
+
+
+def _hours(expr):
+    return Coalesce(expr, Value(Decimal("0")), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def cohorts(program) -> list[str]:
+    return list(
+        Membership.objects.filter(program=program).exclude(cohort="")
+        .order_by("cohort").values_list("cohort", flat=True).distinct()
+    )
+
+
+def memberships(program, filters: Filters):
+    return Membership.objects.filter(program=program).filter(filters.membership_q()).select_related("artist")
+
+
+# --- earnings --------------------------------------------------------------------------------------
+
+def earnings_by_artist(program, filters: Filters):
+    """One row per membership: hours, time, feedback, stipend, adjustments, earned, paid, closing balance.
+
+    One query (plus a count when paginated): a single join on the ledger with conditional sums.
+    """
+    p = filters.period
+    in_period = Q(ledger_entries__work_date__gte=p.start, ledger_entries__work_date__lte=p.end)
+
+    def kind_sum(*kinds):
+        return _big(Sum("ledger_entries__amount_minor", filter=in_period & Q(ledger_entries__kind__in=kinds)))
+
+    return (
+        memberships(program, filters)
+        .annotate(
+            hours=_hours(Sum("ledger_entries__quantity", filter=in_period & Q(ledger_entries__kind=Kind.TIME))),
+            time_minor=kind_sum(Kind.TIME),
+            feedback_items=Count("ledger_entries", filter=in_period & Q(ledger_entries__kind=Kind.FEEDBACK)),
+            feedback_minor=kind_sum(Kind.FEEDBACK),
+            stipend_minor=kind_sum(Kind.STIPEND),
+            adjustment_minor=kind_sum(Kind.ADJUSTMENT),
+            movement_minor=kind_sum(*MONEY_MOVEMENT_KINDS),
+            opening_minor=_big(Sum("ledger_entries__amount_minor", filter=Q(ledger_entries__work_date__lt=p.start))),
+            balance_minor=_big(Sum("ledger_entries__amount_minor", filter=Q(ledger_entries__work_date__lte=p.end))),
+        )
+        .annotate(
+            earned_minor=F("time_minor") + F("feedback_minor") + F("stipend_minor") + F("adjustment_minor"),
+            paid_minor=-F("movement_minor"),
+        )
+        .order_by("artist__display_name", "pk")
+    )
+
+
+def _entries(program, filters: Filters):
+    return LedgerEntry.objects.filter(program=program).filter(filters.membership_q("membership__"))
+
+
+def earnings_totals(program, filters: Filters) -> dict:
+    """The totals row of earnings_by_artist, in one query."""
+    p = filters.period
+    in_period = Q(work_date__gte=p.start, work_date__lte=p.end)
+
+    def kind_sum(*kinds):
+        return _big(Sum("amount_minor", filter=in_period & Q(kind__in=kinds)))
+
+    totals = _entries(program, filters).aggregate(
+        hours=_hours(Sum("quantity", filter=in_period & Q(kind=Kind.TIME))),
+        time_minor=kind_sum(Kind.TIME),
+        feedback_items=Count("id", filter=in_period & Q(kind=Kind.FEEDBACK)),
+        feedback_minor=kind_sum(Kind.FEEDBACK),
+        stipend_minor=kind_sum(Kind.STIPEND),
+        adjustment_minor=kind_sum(Kind.ADJUSTMENT),
+        movement_minor=kind_sum(*MONEY_MOVEMENT_KINDS),
+        opening_minor=_big(Sum("amount_minor", filter=Q(work_date__lt=p.start))),
+        balance_minor=_big(Sum("amount_minor", filter=Q(work_date__lte=p.end))),
+    )
+    totals["earned_minor"] = sum(totals[k] for k in ("time_minor", "feedback_minor", "stipend_minor",
+                                                    "adjustment_minor"))
+    totals["paid_minor"] = -totals["movement_minor"]
+    return totals
+
+
+def earnings_by_source(program, filters: Filters) -> list[dict]:
+    """Every ledger kind with its entry count, quantity and total in the period (one GROUP BY query)."""
+    p = filters.period
+    grouped = {
+        row["kind"]: row
+        for row in _entries(program, filters).filter(work_date__gte=p.start, work_date__lte=p.end)
+        .values("kind").annotate(entries=Count("id"), quantity=Sum("quantity"), total_minor=Sum("amount_minor"))
+        .order_by()
+    }
+    rows = []
+    for kind in Kind:
+        row = grouped.get(kind.value, {})
+        rows.append({
+            "kind": kind.value, "label": kind.label, "entries": row.get("entries", 0),
+            "quantity": row.get("quantity") or Decimal("0"), "total_minor": row.get("total_minor") or 0,
+            "is_earning": kind in EARNING_KINDS,
+        })
+    return rows
+
+
+def earnings_over_time(program, filters: Filters) -> dict:
+    """{"months": [date], "series": {kind label: [minor per month]}} of earnings kinds (one query)."""
+    p = filters.period
+    months = p.months()
+    index = {m: i for i, m in enumerate(months)}
+    series = {kind.label: [0] * len(months) for kind in Kind if kind in EARNING_KINDS}
+    labels = dict(Kind.choices)
+    rows = (
+        _entries(program, filters).filter(work_date__gte=p.start, work_date__lte=p.end, kind__in=EARNING_KINDS)
+        .annotate(month=TruncMonth("work_date")).values("month", "kind").annotate(total=Sum("amount_minor"))
+        .order_by()
+    )
+    for row in rows:
+        month = row["month"]
+        month = month.date() if isinstance(month, datetime) else month
+        series[labels[row["kind"]]][index[month]] += row["total"]
+    return {"months": months, "series": series}
+
+
+def ledger_lines(program, filters: Filters):
+    """Every entry of the period as tuples, for the streamed export (one server-side cursor)."""
+    p = filters.period
+    return (
+        _entries(program, filters).filter(work_date__gte=p.start, work_date__lte=p.end)
+        .order_by("work_date", "id")
+        .values_list("work_date", "membership__artist__display_name", "membership__artist__legal_name",
+                     "membership__cohort", "kind", "source_key", "description", "quantity", "unit_rate_minor",
+                     "rate_card__version", "amount_minor", "currency", "payout__stripe_transfer_id")
+    )
+
+
+# --- payouts ---------------------------------------------------------------------------------------
+
+def _payouts(program, filters: Filters):
+    """Payouts of the runs whose period ends inside the report's period."""
+    p = filters.period
+    return Payout.objects.filter(
+        run__program=program, run__period_end__gte=p.start, run__period_end__lte=p.end,
+    ).filter(filters.membership_q("membership__"))
+
+
+def payouts_by_status(program, filters: Filters) -> list[dict]:
+    grouped = {
+        row["status"]: row
+        for row in _payouts(program, filters).values("status")
+        .annotate(count=Count("id"), total_minor=Sum("amount_minor")).order_by()
+    }
+    return [
+        {"status": s.value, "label": s.label, "count": grouped.get(s.value, {}).get("count", 0),
+         "total_minor": grouped.get(s.value, {}).get("total_minor") or 0}
+        for s in Payout.Status
+    ]
+
+
+def payout_rows(program, filters: Filters):
+    return (
+        _payouts(program, filters).select_related("run", "membership__artist", "stripe_account")
+        .order_by("run__period_end", "run_id", "membership__artist__display_name", "id")
+    )
+
+
+def payout_lines(program, filters: Filters):
+    return payout_rows(program, filters).values_list(
+        "run__period_start", "run__period_end", "membership__artist__display_name", "membership__artist__legal_name",
+        "stripe_account__stripe_account_id", "amount_minor", "currency", "status", "stripe_transfer_id",
+        "paid_at", "reversed_amount_minor", "failure_message",
+    )
+
+
+def runs(program, filters: Filters):
+    """Runs whose period ends inside the report's period, with counts and totals by payout status."""
+    p = filters.period
+    member = filters.membership_q("payouts__membership__")
+
+    def count(status):
+        return Count("payouts", filter=member & Q(payouts__status=status))
+
+    def total(*statuses):
+        return _big(Sum("payouts__amount_minor", filter=member & Q(payouts__status__in=statuses)))
+
+    return (
+        PayoutRun.objects.filter(program=program, period_end__gte=p.start, period_end__lte=p.end)
+        .select_related("created_by", "approved_by")
+        .annotate(
+            payout_count=Count("payouts", filter=member),
+            paid_count=count(Payout.Status.PAID),
+            failed_count=count(Payout.Status.FAILED),
+            open_count=Count("payouts", filter=member & Q(payouts__status__in=[
+                Payout.Status.PENDING, Payout.Status.SENDING, Payout.Status.UNKNOWN])),
+            amount_minor=_big(Sum("payouts__amount_minor", filter=member)),
+            paid_minor=total(Payout.Status.PAID),
+            failed_minor=total(Payout.Status.FAILED),
+        )
+        .order_by("-period_end", "-id")
+    )
+
+
+# --- year-end totals -------------------------------------------------------------------------------
+
+def year_end_totals(program, year: int, filters: Filters):
+    """Per artist: payments made in the calendar year (paid payouts by paid date, net of reversals),
+    and earnings dated in the year. One query (the earnings are a correlated subquery)."""
+    tz_bounds = Period.year(year).aware_bounds()
+    paid_q = Q(payouts__status=Payout.Status.PAID, payouts__paid_at__gte=tz_bounds[0],
+               payouts__paid_at__lt=tz_bounds[1])
+    earned = (
+        LedgerEntry.objects.filter(membership=OuterRef("pk"), kind__in=EARNING_KINDS,
+                                   work_date__gte=date(year, 1, 1), work_date__lte=date(year, 12, 31))
+        .order_by().values("membership").annotate(total=Sum("amount_minor")).values("total")
+    )
+    return (
+        memberships(program, filters)
+        .annotate(
+            gross_paid_minor=_big(Sum("payouts__amount_minor", filter=paid_q)),
+            reversed_minor=_big(Sum("payouts__reversed_amount_minor", filter=paid_q)),
+            payout_count=Count("payouts", filter=paid_q),
+            earned_minor=_big(Subquery(earned, output_field=BigIntegerField())),
+        )
+        .annotate(paid_minor=F("gross_paid_minor") - F("reversed_minor"))
+        .order_by("artist__display_name", "pk")
+    )
+
+
+# --- fair pay --------------------------------------------------------------------------------------
+
+def rate_card_in_force(program, on: date) -> RateCard | None:
+    return RateCard.objects.filter(program=program, effective_date__lte=on).order_by("-effective_date").first()
+
+
+def _rate_per_hour_minor(earned_minor: int, minutes: int) -> int:
+    """earned / (minutes / 60), rounded half away from zero to a whole minor unit."""
+    value = (Decimal(earned_minor) * 60 / Decimal(minutes)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    return int(value)
+
+
+@dataclass
+class FairPayRow:
+    membership: Membership
+    earned_minor: int
+    minutes: int
+    rate_minor: int | None
+    under_floor: bool
+
+    @property
+    def hours(self) -> Decimal:
+        return (Decimal(self.minutes) / 60).quantize(Decimal("0.01"))
+
+
+@dataclass
+class FairPay:
+    floor_minor: int | None
+    rate_card: RateCard | None
+    rows: list[FairPayRow] = field(default_factory=list)
+
+    @property
+    def rated(self):
+        return [r for r in self.rows if r.rate_minor is not None]
+
+    @property
+    def under_floor(self):
+        return [r for r in self.rows if r.under_floor]
+
+    def distribution(self, bins: int = 8) -> list[dict]:
+        """Histogram of effective rates: equal-width bins from 0 to the highest rate (or the floor)."""
+        rates = [r.rate_minor for r in self.rated]
+        if not rates:
+            return []
+        top = max(max(rates), self.floor_minor or 0, 1)
+        width = max(1, -(-top // bins))  # ceil
+        out = [{"low": i * width, "high": (i + 1) * width, "count": 0} for i in range(bins)]
+        for rate in rates:
+            index = min(max(rate, 0) // width, bins - 1)
+            out[index]["count"] += 1
+        for b in out:
+            b["under_floor"] = self.floor_minor is not None and b["high"] <= self.floor_minor
+        return out
+
+
+def fair_pay(program, filters: Filters) -> FairPay:
+    """Each artist's effective hourly rate over the period: earnings / approved hours. Two queries.
+
+    Hours are the minutes of approved time logs dated in the period. Artists without approved hours have
+    no rate (they are listed, not counted in the distribution, never flagged). The floor is that of the
+    rate card in force on the period's last day.
+    """
+    p = filters.period
+    card = rate_card_in_force(program, p.end)
+    floor = card.fair_pay_floor_hourly_minor if card else None
+    minutes = (
+        TimeLog.objects.filter(membership=OuterRef("pk"), status=TimeLog.Status.APPROVED,
+                               date__gte=p.start, date__lte=p.end)
+        .order_by().values("membership").annotate(total=Sum("minutes")).values("total")
+    )
+    in_period = Q(ledger_entries__work_date__gte=p.start, ledger_entries__work_date__lte=p.end,
+                  ledger_entries__kind__in=EARNING_KINDS)
+    qs = memberships(program, filters).annotate(
+        earned_minor=_big(Sum("ledger_entries__amount_minor", filter=in_period)),
+        approved_minutes=Coalesce(Subquery(minutes, output_field=IntegerField()), Value(0)),
+    )
+    result = FairPay(floor_minor=floor, rate_card=card)
+    for m in qs:
+        rate = _rate_per_hour_minor(m.earned_minor, m.approved_minutes) if m.approved_minutes else None
+        result.rows.append(FairPayRow(
+            membership=m, earned_minor=m.earned_minor, minutes=m.approved_minutes, rate_minor=rate,
+            under_floor=rate is not None and floor is not None and rate < floor,
+        ))
+    result.rows.sort(key=lambda r: (r.rate_minor is None, r.rate_minor or 0, r.membership.artist.display_name))
+    return result
+
+
+def accepted_unpaid_feedback(program, filters: Filters):
+    """Accepted feedback that has not reached the artist's bank yet, oldest acceptance first. One query.
+
+    - "not priced": accepted (or shipped) feedback with no ledger entry;
+    - "not paid out": it has an entry, but no paid payout covers it yet. A payout run pays the balance as
+      of its period end, so an entry is covered by a paid payout of the same artist from a run created
+      after the entry was written and whose period ends on or after the entry's work date.
+    """
+    entry = LedgerEntry.objects.filter(feedback=OuterRef("pk"), kind=Kind.FEEDBACK).order_by("id")
+    covered = Payout.objects.filter(
+        membership=OuterRef("membership"), status=Payout.Status.PAID,
+        created_at__gte=OuterRef("entry_created_at"), run__period_end__gte=OuterRef("entry_work_date"),
+    )
+    return (
+        Feedback.objects.filter(membership__program=program, accepted_at__isnull=False,
+                                status__in=[Feedback.Status.ACCEPTED, Feedback.Status.SHIPPED])
+        .filter(filters.membership_q("membership__"))
+        .select_related("membership__artist")
+        .annotate(
+            entry_id=Subquery(entry.values("pk")[:1]),
+            entry_amount_minor=Subquery(entry.values("amount_minor")[:1]),
+            entry_created_at=Subquery(entry.values("created_at")[:1]),
+            entry_work_date=Subquery(entry.values("work_date")[:1]),
+        )
+        .annotate(paid_out=Exists(covered))
+        .filter(Q(entry_id__isnull=True) | Q(paid_out=False))
+        .order_by("accepted_at", "id")
+    )
+
+
+# --- statements ------------------------------------------------------------------------------------
+
+@dataclass
+class Statement:
+    membership: Membership
+    period: Period
+    currency: str
+    opening_minor: int
+    earned_minor: int
+    paid_minor: int
+    closing_minor: int
+    entries: list
+    payouts: list
+
+
+def statement(membership, period: Period) -> Statement:
+    """An artist's statement for a period: opening balance, every line, payouts, closing balance. Three queries."""
+    own = LedgerEntry.objects.filter(membership=membership)
+    in_period = Q(work_date__gte=period.start, work_date__lte=period.end)
+    sums = own.aggregate(
+        opening=_big(Sum("amount_minor", filter=Q(work_date__lt=period.start))),
+        earned=_big(Sum("amount_minor", filter=in_period & Q(kind__in=EARNING_KINDS))),
+        movement=_big(Sum("amount_minor", filter=in_period & Q(kind__in=MONEY_MOVEMENT_KINDS))),
+    )
+    entries = list(own.filter(in_period).select_related("rate_card", "payout").order_by("work_date", "id"))
+    payouts = list(
+        Payout.objects.filter(membership=membership, ledger_entries__kind=Kind.PAYOUT,
+                              ledger_entries__work_date__gte=period.start,
+                              ledger_entries__work_date__lte=period.end)
+        .select_related("run").distinct().order_by("created_at", "id")
+    )
+    closing = sums["opening"] + sums["earned"] + sums["movement"]
+    return Statement(
+        membership=membership, period=period, currency=membership.program.currency,
+        opening_minor=sums["opening"], earned_minor=sums["earned"], paid_minor=-sums["movement"],
+        closing_minor=closing, entries=entries, payouts=payouts,
+    )
+
+
+# --- review figures (content_review) and the manager dashboard ---------------------------------------
+
+def review_figures_over_time(program, filters: Filters) -> dict:
+    """Share requests submitted and review decisions by outcome, per month of the period (two queries)."""
+    from content_review.models import ReviewDecision, ShareRequest
+
+    p = filters.period
+    months = p.months()
+    index = {m: i for i, m in enumerate(months)}
+    low, high = p.aware_bounds()
+    series = {"Submitted": [0] * len(months), "Approved": [0] * len(months),
+              "Changes requested": [0] * len(months), "Refused": [0] * len(months)}
+    submitted = (
+        ShareRequest.objects.filter(membership__program=program, first_submitted_at__gte=low,
+                                    first_submitted_at__lt=high)
+        .filter(filters.membership_q("membership__"))
+        .annotate(month=TruncMonth("first_submitted_at")).values("month").annotate(n=Count("id")).order_by()
+    )
+    for row in submitted:
+        series["Submitted"][index[timezone.localdate(row["month"]).replace(day=1)]] += row["n"]
+    outcome_series = {o: "Approved" for o in ReviewDecision.APPROVALS}
+    outcome_series[ReviewDecision.Outcome.REQUEST_CHANGES] = "Changes requested"
+    outcome_series[ReviewDecision.Outcome.REFUSE] = "Refused"
+    decided = (
+        ReviewDecision.objects.filter(share_request__membership__program=program, created_at__gte=low,
+                                      created_at__lt=high)
+        .filter(filters.membership_q("share_request__membership__"))
+        .annotate(month=TruncMonth("created_at")).values("month", "outcome").annotate(n=Count("id")).order_by()
+    )
+    for row in decided:
+        name = outcome_series.get(row["outcome"])
+        if name:
+            series[name][index[timezone.localdate(row["month"]).replace(day=1)]] += row["n"]
+    return {"months": months, "series": series}
+
+
+NEAR_DEADLINE = timedelta(hours=48)
+
+
+def dashboard(program) -> dict:
+    """The manager's headline figures for one program. A fixed number of queries (about ten)."""
+    from content_review.models import ShareRequest
+    from testers.selectors import current_terms
+
+    now = timezone.now()
+    members = Membership.objects.filter(program=program)
+    counts = members.aggregate(
+        active=Count("id", filter=Q(status=Membership.Status.ACTIVE)),
+        invited=Count("id", filter=Q(status=Membership.Status.INVITED)),
+        paused=Count("id", filter=Q(status=Membership.Status.PAUSED)),
+    )
+    terms = current_terms(program)
+    pending_terms = (
+        members.filter(status=Membership.Status.ACTIVE).exclude(acceptances__terms_version=terms).count()
+        if terms else 0
+    )
+    feedback_new = Feedback.objects.filter(membership__program=program, status=Feedback.Status.NEW).count()
+    time_pending = TimeLog.objects.filter(membership__program=program, status=TimeLog.Status.PENDING).aggregate(
+        count=Count("id"), minutes=Coalesce(Sum("minutes"), Value(0)))
+    near = (
+        ShareRequest.objects.filter(membership__program=program, status__in=ShareRequest.OPEN,
+                                    deadline_at__isnull=False, deadline_at__lte=now + NEAR_DEADLINE)
+        .select_related("membership__artist").order_by("deadline_at", "id")
+    )
+    near_list = list(near[:10])
+    near_count = near.count() if len(near_list) == 10 else len(near_list)
+    balance = LedgerEntry.objects.filter(program=program).aggregate(
+        total=_big(Sum("amount_minor")))["total"]
+    next_run = (
+        PayoutRun.objects.filter(program=program, status__in=[
+            PayoutRun.Status.CREATED, PayoutRun.Status.APPROVED, PayoutRun.Status.SENDING])
+        .order_by("period_end", "id").first()
+    )
+    last_run = None
+    if next_run is None:
+        last_run = PayoutRun.objects.filter(program=program).exclude(status=PayoutRun.Status.CANCELLED).order_by(
+            "-period_end", "-id").first()
+    suggested = None
+    if next_run is None:
+        start = (last_run.period_end + timedelta(days=1)) if last_run else timezone.localdate().replace(day=1)
+        suggested = month_bounds(start.year, start.month)
+        if suggested.start < start:
+            suggested = Period(start, suggested.end)
+    return {
+        "active_artists": counts["active"], "invited_artists": counts["invited"], "paused_artists": counts["paused"],
+        "current_terms": terms, "pending_terms": pending_terms,
+        "feedback_new": feedback_new,
+        "time_pending": time_pending["count"], "time_pending_minutes": time_pending["minutes"],
+        "share_requests_near_deadline": near_list, "share_requests_near_deadline_count": near_count,
+        "near_deadline_hours": int(NEAR_DEADLINE.total_seconds() // 3600),
+        "unpaid_balance_minor": balance, "next_run": next_run, "last_run": last_run, "suggested_period": suggested,
+    }
+
+
+def month_bounds(year: int, month: int) -> Period:
+    return Period(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]))

@@ -1,0 +1,228 @@
+"""An artist's earnings statement for a period as a PDF (reportlab), rendered offline.
+
+The document: title, program, artist's legal name, period, a summary (opening balance, earned, paid,
+closing balance), every ledger line with its source and rate, the payouts with their dates and Stripe
+transfer ids, and on every page "page x of y" and the generation date. Fonts are embedded: DejaVu Sans
+(Debian's fonts-dejavu-core) when present, otherwise reportlab's built-in Helvetica.
+"""
+from __future__ import annotations
+
+import io
+import os
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from atelier.money import format_money
+from payments.reports.selectors import Statement
+
+FONT_DIRS = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu"]
+INK = colors.HexColor("#1d1b26")
+MUTED = colors.HexColor("#5d5a6b")
+ACCENT = colors.HexColor("#5b3cc4")
+STRIPE = colors.HexColor("#f2f0f8")
+LINE = colors.HexColor("#d9d6e3")
+
+
+def _fonts() -> tuple[str, str, bool]:
+    """(regular, bold, unicode?) — DejaVu when the files exist, embedded in the PDF; else Helvetica."""
+    if "AtelierSans" in pdfmetrics.getRegisteredFontNames():
+        return "AtelierSans", "AtelierSans-Bold", True
+    for folder in FONT_DIRS:
+        regular, bold = os.path.join(folder, "DejaVuSans.ttf"), os.path.join(folder, "DejaVuSans-Bold.ttf")
+        if os.path.exists(regular) and os.path.exists(bold):
+            pdfmetrics.registerFont(TTFont("AtelierSans", regular))
+            pdfmetrics.registerFont(TTFont("AtelierSans-Bold", bold))
+            return "AtelierSans", "AtelierSans-Bold", True
+    return "Helvetica", "Helvetica-Bold", False
+
+
+class _NumberedCanvas(canvas.Canvas):
+    """Draws "Page x of y" once every page is known (two passes over the saved page states)."""
+
+    footer_left = ""
+    font = "Helvetica"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._saved_pages = []
+
+    def showPage(self):
+        self._saved_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._saved_pages)
+        for state in self._saved_pages:
+            self.__dict__.update(state)
+            self._draw_footer(total)
+            super().showPage()
+        super().save()
+
+    def _draw_footer(self, total):
+        width, _ = self._pagesize
+        self.setStrokeColor(LINE)
+        self.line(18 * mm, 14 * mm, width - 18 * mm, 14 * mm)
+        self.setFont(self.font, 8)
+        self.setFillColor(MUTED)
+        self.drawString(18 * mm, 9 * mm, self.footer_left)
+        self.drawRightString(width - 18 * mm, 9 * mm, f"Page {self._pageNumber} of {total}")
+
+
+def _safe(text: str, unicode_font: bool) -> str:
+    text = text or ""
+    if unicode_font:
+        return text
+    # Helvetica's encoding (WinAnsi) lacks the true minus sign and some currency symbols.
+    return text.replace("\u2212", "-").replace("\u2013", "-").encode("cp1252", "replace").decode("cp1252")
+
+
+def render_statement(statement: Statement, *, generated_at=None) -> bytes:
+    regular, bold, unicode_font = _fonts()
+    generated_at = generated_at or timezone.localtime()
+    membership = statement.membership
+    artist, program, currency = membership.artist, membership.program, statement.currency
+
+    def s(text):
+        return escape(_safe(str(text), unicode_font))
+
+    def money(amount):
+        return _safe(format_money(amount, currency), unicode_font)
+
+    title = ParagraphStyle("title", fontName=bold, fontSize=20, leading=24, textColor=INK, spaceAfter=4)
+    subtitle = ParagraphStyle("subtitle", fontName=regular, fontSize=10, leading=13, textColor=MUTED)
+    heading = ParagraphStyle("heading", fontName=bold, fontSize=12, leading=15, textColor=INK, spaceBefore=10,
+                             spaceAfter=6)
+    cell = ParagraphStyle("cell", fontName=regular, fontSize=8, leading=10, textColor=INK)
+    cell_right = ParagraphStyle("cell_right", parent=cell, alignment=TA_RIGHT)
+    head = ParagraphStyle("head", fontName=bold, fontSize=8, leading=10, textColor=colors.white)
+    head_right = ParagraphStyle("head_right", parent=head, alignment=TA_RIGHT)
+    body = ParagraphStyle("body", fontName=regular, fontSize=9, leading=12, textColor=INK)
+
+    legal_name = artist.legal_name or artist.display_name
+    story = [
+        Paragraph(s("Earnings statement"), title),
+        Paragraph(s(f"{program.name} · Atelier"), subtitle),
+        Spacer(1, 6 * mm),
+    ]
+    details = [
+        ["Artist (legal name)", legal_name],
+        ["Shown as", artist.display_name],
+        ["Program", program.name],
+        ["Period", f"{statement.period.start:%-d %B %Y} – {statement.period.end:%-d %B %Y}"],
+        ["Currency", currency],
+        ["Generated", f"{generated_at:%-d %B %Y, %H:%M %Z}"],
+    ]
+    details_table = Table(
+        [[Paragraph(s(k), ParagraphStyle("k", parent=body, fontName=bold)), Paragraph(s(v), body)]
+         for k, v in details],
+        colWidths=[42 * mm, 120 * mm], hAlign="LEFT",
+    )
+    details_table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                       ("BOTTOMPADDING", (0, 0), (-1, -1), 2), ("TOPPADDING", (0, 0), (-1, -1), 2)]))
+    story += [details_table, Spacer(1, 4 * mm)]
+
+    summary = [
+        ["Opening balance", money(statement.opening_minor)],
+        ["Earned in the period", money(statement.earned_minor)],
+        ["Paid out in the period", money(-statement.paid_minor if statement.paid_minor else 0)],
+        ["Closing balance", money(statement.closing_minor)],
+    ]
+    summary_table = Table(summary, colWidths=[60 * mm, 40 * mm], hAlign="LEFT")
+    summary_table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), regular), ("FONTSIZE", (0, 0), (-1, -1), 10),
+        ("FONTNAME", (0, -1), (-1, -1), bold), ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+        ("LINEABOVE", (0, -1), (-1, -1), 1, INK), ("BOX", (0, 0), (-1, -1), 0.5, LINE),
+        ("BACKGROUND", (0, 0), (-1, -1), STRIPE),
+    ]))
+    story += [KeepTogether([Paragraph(s("Summary"), heading), summary_table])]
+
+    # Every ledger line of the period.
+    story.append(Paragraph(s("Ledger lines"), heading))
+    if statement.entries:
+        rows = [[Paragraph(s(h), head_right if h == "Amount" else head)
+                 for h in ("Date", "Source", "Description", "Quantity × rate", "Rate card", "Amount")]]
+        for entry in statement.entries:
+            rate = ""
+            if entry.unit_rate_minor is not None:
+                quantity = f"{entry.quantity.normalize():f}" if entry.quantity is not None else "1"
+                rate = f"{quantity} × {money(entry.unit_rate_minor)}"
+            transfer = f" · {entry.payout.stripe_transfer_id}" if entry.payout and entry.payout.stripe_transfer_id else ""
+            rows.append([
+                Paragraph(s(f"{entry.work_date:%Y-%m-%d}"), cell),
+                Paragraph(s(entry.get_kind_display()) + f"<br/><font size=6 color='#5d5a6b'>{s(entry.source_key)}</font>",
+                          cell),
+                Paragraph(s(entry.description + transfer) + (f"<br/><i>{s(entry.reason)}</i>" if entry.reason else ""),
+                          cell),
+                Paragraph(s(rate), cell),
+                Paragraph(s(f"v{entry.rate_card.version}" if entry.rate_card else "—"), cell),
+                Paragraph(s(money(entry.amount_minor)), cell_right),
+            ])
+        net = statement.earned_minor - statement.paid_minor
+        rows.append(["", Paragraph(s("Total of the period"), ParagraphStyle("t", parent=cell, fontName=bold)), "",
+                     "", "", Paragraph(s(money(net)), ParagraphStyle("tr", parent=cell_right, fontName=bold))])
+        widths = [20 * mm, 32 * mm, 58 * mm, 30 * mm, 14 * mm, 22 * mm]
+        table = Table(rows, colWidths=widths, repeatRows=1)
+        table.setStyle(TableStyle([
+            ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+            ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white, STRIPE]),
+            ("LINEABOVE", (0, -1), (-1, -1), 1, INK), ("LINEBELOW", (0, 0), (-1, 0), 0.5, INK),
+            ("BOX", (0, 0), (-1, -1), 0.5, LINE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]))
+        story.append(table)
+    else:
+        story.append(Paragraph(s("No ledger lines in this period."), body))
+
+    # Payouts made in the period.
+    story.append(Paragraph(s("Payouts"), heading))
+    if statement.payouts:
+        rows = [[Paragraph(s(h), head_right if h == "Amount" else head)
+                 for h in ("Created", "Run period", "Status", "Paid on", "Stripe transfer id", "Amount")]]
+        for payout in statement.payouts:
+            rows.append([
+                Paragraph(s(f"{timezone.localtime(payout.created_at):%Y-%m-%d}"), cell),
+                Paragraph(s(f"{payout.run.period_start:%Y-%m-%d} – {payout.run.period_end:%Y-%m-%d}"), cell),
+                Paragraph(s(payout.get_status_display()), cell),
+                Paragraph(s(f"{timezone.localtime(payout.paid_at):%Y-%m-%d}" if payout.paid_at else "—"), cell),
+                Paragraph(s(payout.stripe_transfer_id or "—"), cell),
+                Paragraph(s(money(payout.amount_minor)), cell_right),
+            ])
+        table = Table(rows, colWidths=[20 * mm, 40 * mm, 28 * mm, 20 * mm, 44 * mm, 24 * mm], repeatRows=1)
+        table.setStyle(TableStyle([
+            ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, STRIPE]),
+            ("BOX", (0, 0), (-1, -1), 0.5, LINE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]))
+        story.append(table)
+    else:
+        story.append(Paragraph(s("No payouts in this period."), body))
+
+    story += [Spacer(1, 6 * mm), Paragraph(s(
+        "Amounts are in the program's currency. Earnings are testing time, accepted feedback, stipends and "
+        "adjustments; payouts, failed payouts credited back and reversed transfers move money already earned. "
+        "The closing balance is what Atelier owes you at the end of the period."), subtitle)]
+
+    buffer = io.BytesIO()
+    footer = _safe(f"{program.name} · Statement of {legal_name} · {statement.period.start:%Y-%m-%d} to "
+                   f"{statement.period.end:%Y-%m-%d} · generated {generated_at:%Y-%m-%d}", unicode_font)
+
+    class FooterCanvas(_NumberedCanvas):
+        footer_left = footer
+        font = regular
+
+    doc = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm, bottomMargin=22 * mm,
+        title=_safe(f"Earnings statement — {legal_name} — {program.name}", unicode_font),
+        author="Atelier", subject=_safe(f"Statement {statement.period}", unicode_font), creator="Atelier",
+    )
+    doc.build(story, canvasmaker=FooterCanvas)
+    return buffer.getvalue()

@@ -1,0 +1,139 @@
+"""Shared reads of the payments app: balances and earnings listings.
+
+Other parts of the app (payout runs, reports) import `balance_minor` and `balances_for_program`
+from here; keep their signatures stable.
+"""
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+
+from payments.models import LedgerEntry, RateCard
+
+# Entries that settle money already earned (a payout debits it, a failure or reversal puts it back).
+# They count in every payable balance whatever their date; see `balances_for_program`.
+SETTLEMENT_KINDS = (LedgerEntry.Kind.PAYOUT, LedgerEntry.Kind.PAYOUT_FAILED, LedgerEntry.Kind.REVERSAL)
+
+
+def _payable_filter(up_to: datetime.date | None) -> Q:
+    if up_to is None:
+        return Q()
+    return Q(work_date__lte=up_to) | Q(kind__in=SETTLEMENT_KINDS) | Q(amount_minor__lt=0)
+
+
+def balance_minor(membership, up_to: datetime.date | None = None) -> int:
+    """An artist's balance in one program, in the program currency's minor units (one query).
+
+    Without `up_to`: the sum of every ledger entry of the membership (DESIGN.md: the balance).
+    With `up_to` (a date): the *payable* balance for a period ending that day — earnings
+    (time, feedback, stipends, positive adjustments) count only if their work_date is on or before
+    `up_to`, while every debit and every settlement entry (payouts, failed payouts credited back,
+    reversals, negative adjustments) counts whatever its date. So work done after the period waits for
+    the next run, and money already paid out can never be paid again by a run for an earlier period.
+    """
+    return (
+        LedgerEntry.objects.filter(membership=membership)
+        .filter(_payable_filter(up_to))
+        .aggregate(total=Coalesce(Sum("amount_minor"), 0))["total"]
+    )
+
+
+def balances_for_program(program, up_to: datetime.date | None = None) -> dict[int, int]:
+    """{membership_id: balance_minor} for every membership of `program` that has ledger entries (one query).
+
+    Memberships without entries are absent (their balance is 0: use `.get(id, 0)`). Balances may be
+    zero or negative (e.g. after a negative adjustment). `up_to` has the meaning described in
+    `balance_minor`: the payable balance of a period ending on that date. Amounts are in
+    `program.currency` minor units.
+    """
+    rows = (
+        LedgerEntry.objects.filter(program=program)
+        .filter(_payable_filter(up_to))
+        .values("membership_id")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("membership_id", "total")
+    )
+    return {membership_id: int(total) for membership_id, total in rows}
+
+
+def ledger_entries(membership):
+    """A membership's entries, newest first, each with `running_balance` (the balance after it)."""
+    from django.db.models import F, Window
+
+    return (
+        LedgerEntry.objects.filter(membership=membership)
+        .select_related("rate_card", "created_by")
+        .annotate(running_balance=Window(Sum("amount_minor"), order_by=[F("work_date").asc(), F("id").asc()]))
+        .order_by("-work_date", "-id")
+    )
+
+
+def statement(membership, start: datetime.date, end: datetime.date) -> dict:
+    """What a statement for [start, end] shows: opening balance, the period's entries oldest first with the
+    balance after each, totals by direction, closing balance. Dated by work_date."""
+    opening = (
+        LedgerEntry.objects.filter(membership=membership, work_date__lt=start)
+        .aggregate(total=Coalesce(Sum("amount_minor"), 0))["total"]
+    )
+    entries = list(
+        LedgerEntry.objects.filter(membership=membership, work_date__gte=start, work_date__lte=end)
+        .select_related("rate_card").order_by("work_date", "id")
+    )
+    balance = opening
+    earned = paid = 0
+    for entry in entries:
+        balance += entry.amount_minor
+        entry.running_balance = balance
+        if entry.kind in SETTLEMENT_KINDS:
+            paid -= entry.amount_minor
+        else:
+            earned += entry.amount_minor
+    return {"opening_minor": opening, "entries": entries, "earned_minor": earned, "paid_out_minor": paid,
+            "closing_minor": balance}
+
+
+def member_balances(program):
+    """Memberships of a program with `balance` and `entry_count` annotated (one query), for staff lists."""
+    from django.db.models import Count, IntegerField
+
+    from testers.models import Membership
+
+    return (
+        Membership.objects.filter(program=program)
+        .select_related("artist")
+        .annotate(
+            balance=Coalesce(Sum("ledger_entries__amount_minor"), 0, output_field=IntegerField()),
+            entry_count=Count("ledger_entries"),
+        )
+        .order_by("artist__display_name", "pk")
+    )
+
+
+def unpriced_time_logs(program):
+    """Approved time of the program that has no ledger entry (no rate card was in force, or a zero rate)."""
+    from testers.models import TimeLog
+
+    priced = LedgerEntry.objects.filter(program=program, time_log__isnull=False).values("time_log_id")
+    return (
+        TimeLog.objects.filter(membership__program=program, status=TimeLog.Status.APPROVED)
+        .exclude(pk__in=priced).select_related("membership__artist", "membership__program").order_by("date", "pk")
+    )
+
+
+def unpriced_feedback(program):
+    """Accepted feedback of the program that has no ledger entry."""
+    from testers.models import Feedback
+
+    priced = LedgerEntry.objects.filter(program=program, feedback__isnull=False).values("feedback_id")
+    return (
+        Feedback.objects.filter(membership__program=program,
+                                status__in=[Feedback.Status.ACCEPTED, Feedback.Status.SHIPPED], accepted_at__isnull=False)
+        .exclude(pk__in=priced).select_related("membership__artist", "membership__program")
+        .order_by("accepted_at", "pk")
+    )
+
+
+def rate_cards(program):
+    return RateCard.objects.filter(program=program).select_related("created_by").order_by("-effective_date", "-version")

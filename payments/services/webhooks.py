@@ -1,0 +1,152 @@
+"""Stripe webhook events: verified, stored once by id, applied once.
+
+Stripe delivers at least once, out of order, for up to three days. The event id is UNIQUE in the
+database and the event is stored in the same transaction that applies it, so a repeated delivery
+(even a concurrent one) finds the row and is acknowledged without being applied again. Money state is
+changed only from objects re-fetched from Stripe, never from the event body.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from atelier import audit
+from atelier.money import format_money
+from payments import stripe_gateway as gateway
+from payments.models import Payout, StripeAccount, StripeEvent
+from payments.services.accounts import apply_stripe_account
+from payments.services.ledger import record_reversal
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class WebhookResult:
+    status: int
+    message: str
+
+
+def receive_webhook(payload: bytes, signature_header: str) -> WebhookResult:
+    """Verify, store and apply one delivery. 400 changes nothing; 500 asks Stripe to deliver again."""
+    try:
+        gateway.verify_webhook(payload, signature_header)
+        event = json.loads(payload)
+    except (gateway.InvalidWebhook, ValueError) as error:
+        return WebhookResult(400, f"Invalid signature or payload: {error}")
+    if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
+        return WebhookResult(400, "Not an event.")
+    if bool(event.get("livemode")) != bool(settings.STRIPE_LIVEMODE):
+        return WebhookResult(400, "Event livemode does not match this installation.")
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    stored = StripeEvent.objects.create(
+                        event_id=event["id"], type=event["type"], account=event.get("account") or "",
+                        livemode=bool(event.get("livemode")), payload=event,
+                    )
+            except IntegrityError:
+                return WebhookResult(200, "Already received.")
+            handler = HANDLERS.get(event["type"])
+            if handler is None:
+                stored.status = StripeEvent.Status.IGNORED
+            else:
+                handled = handler(event)
+                stored.status = StripeEvent.Status.PROCESSED if handled else StripeEvent.Status.IGNORED
+            stored.processed_at = timezone.now()
+            stored.save(update_fields=["status", "processed_at"])
+    except gateway.RetryableStripeError as error:
+        # Nothing was stored: Stripe will deliver the event again and we will try again.
+        logger.warning("Webhook %s not applied yet (Stripe unreachable): %s", event.get("id"), error.message)
+        return WebhookResult(500, "Try again later.")
+    except gateway.FinalStripeError as error:
+        _store_failed(event, error.message)
+        return WebhookResult(200, "Stored, could not be applied.")
+    return WebhookResult(200, "OK")
+
+
+def _store_failed(event: dict, message: str) -> None:
+    try:
+        with transaction.atomic():
+            StripeEvent.objects.create(
+                event_id=event["id"], type=event["type"], account=event.get("account") or "",
+                livemode=bool(event.get("livemode")), payload=event, status=StripeEvent.Status.FAILED,
+                error=message[:2000], processed_at=timezone.now(),
+            )
+    except IntegrityError:
+        pass
+
+
+def _object(event: dict) -> dict:
+    return (event.get("data") or {}).get("object") or {}
+
+
+def handle_account_updated(event: dict) -> bool:
+    account_id = event.get("account") or _object(event).get("id")
+    account = StripeAccount.objects.select_for_update().filter(stripe_account_id=account_id).first()
+    if account is None:
+        return False
+    apply_stripe_account(account, gateway.retrieve_account(account.stripe_account_id))
+    return True
+
+
+def handle_transfer_reversed(event: dict) -> bool:
+    """Credit each reversal back once (source "reversal:<trr id>"), from the transfer as Stripe has it now."""
+    transfer_id = _object(event).get("id")
+    payout = (
+        Payout.objects.select_for_update(of=("self",)).select_related("membership__program")
+        .filter(stripe_transfer_id=transfer_id).first()
+    )
+    if payout is None:
+        metadata = _object(event).get("metadata") or {}
+        payout_id = metadata.get("payout_id")
+        payout = (Payout.objects.select_for_update(of=("self",)).select_related("membership__program")
+                  .filter(pk=payout_id).first() if str(payout_id or "").isdigit() else None)
+    if payout is None:
+        return False
+    transfer = gateway.retrieve_transfer(transfer_id)
+    for reversal in gateway.list_transfer_reversals(transfer_id):
+        entry, created = record_reversal(payout, reversal["id"], int(reversal["amount"]))
+        if created:
+            audit.log(None, "payments.payout.reversed", payout,
+                      after={"reversal": reversal["id"], "amount_minor": int(reversal["amount"])})
+    payout.reversed_amount_minor = int(transfer.get("amount_reversed") or 0)
+    payout.save(update_fields=["reversed_amount_minor"])
+    return True
+
+
+def handle_connected_payout(event: dict) -> bool:
+    """payout.paid / payout.failed on an artist's connected account: shown on their payout account page."""
+    account = StripeAccount.objects.filter(stripe_account_id=event.get("account") or "").first()
+    if account is None:
+        return False
+    obj = _object(event)
+    amount = obj.get("amount")
+    currency = (obj.get("currency") or "").upper()
+    if event["type"] == "payout.paid":
+        status = "paid"
+        message = f"{format_money(int(amount or 0), currency)} sent to your bank"
+        if obj.get("arrival_date"):
+            arrival = datetime.datetime.fromtimestamp(int(obj["arrival_date"]), tz=datetime.timezone.utc).date()
+            message += f" on {arrival.isoformat()}"
+    else:
+        status = "failed"
+        message = obj.get("failure_message") or obj.get("failure_code") or "Your bank refused the payout."
+    account.last_payout_status = status
+    account.last_payout_message = message[:255]
+    account.save(update_fields=["last_payout_status", "last_payout_message", "updated_at"])
+    return True
+
+
+HANDLERS = {
+    "account.updated": handle_account_updated,
+    "transfer.reversed": handle_transfer_reversed,
+    "payout.paid": handle_connected_payout,
+    "payout.failed": handle_connected_payout,
+}

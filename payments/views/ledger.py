@@ -1,0 +1,249 @@
+"""Ledger pages: an artist's earnings, rate card and statement; staff rate cards, balances and adjustments."""
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from atelier.errors import DomainError
+from atelier.money import to_decimal
+from atelier.permissions import can, get_object_for
+from payments import selectors
+from payments.ledger_forms import RATE_FIELDS, AdjustmentForm, RateCardForm, StatementForm
+from payments.services import ledger as ledger_services
+from payments.services import rates
+from testers.models import Membership, Program
+
+PAGE_SIZE = 25
+
+
+def _page(request, queryset, size=PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def _rate_rows(card):
+    """[(label, amount_minor)] of a card, for display."""
+    if card is None:
+        return []
+    return [(label, getattr(card, model_field)) for _, model_field, label, _ in RATE_FIELDS]
+
+
+# --- artist pages --------------------------------------------------------------------------------------
+
+def _own_memberships(user):
+    return Membership.objects.filter(artist__user=user).select_related("program", "artist").order_by("program__name")
+
+
+@login_required
+def earnings(request, slug=None):
+    """Every entry of one program with its source, rate and the balance after it; the rate card in force."""
+    memberships = list(_own_memberships(request.user))
+    if slug is None:
+        if not memberships:
+            return render(request, "payments/ledger/earnings.html", {"memberships": []})
+        membership = memberships[0]
+    else:
+        membership = get_object_for(request.user, "ledger.view", _own_memberships(request.user),
+                                    owner_path="artist__user", program__slug=slug)
+    program = membership.program
+    today = timezone.localdate()
+    card = rates.rate_card_for(program, today)
+    return render(request, "payments/ledger/earnings.html", {
+        "memberships": memberships,
+        "membership": membership,
+        "program": program,
+        "balance": selectors.balance_minor(membership),
+        "page_obj": _page(request, selectors.ledger_entries(membership)),
+        "card": card,
+        "card_rows": _rate_rows(card),
+        "upcoming": rates.upcoming_rate_card(program, today),
+        "statement_form": StatementForm(initial=StatementForm.default_initial()),
+        "statement_url": reverse("payments:statement_csv", args=[program.slug]),
+    })
+
+
+def _statement_response(membership, request, back_url):
+    form = StatementForm(request.GET)
+    if not form.is_valid():
+        errors = "; ".join(e for errs in form.errors.values() for e in errs)
+        messages.error(request, f"Statement not made: {errors}")
+        return redirect(back_url)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    data = selectors.statement(membership, start, end)
+    currency = membership.program.currency
+    program = membership.program
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="statement-{program.slug}-{membership.pk}-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
+    )
+    writer = csv.writer(response)
+
+    def money(amount):
+        return "" if amount is None else str(to_decimal(amount, currency))
+
+    artist = membership.artist
+    writer.writerow(["Statement of earnings and payouts"])
+    writer.writerow(["Program", _cell(program.name)])
+    writer.writerow(["Artist", _cell(artist.display_name)])
+    writer.writerow(["Legal name", _cell(artist.legal_name)])
+    writer.writerow(["Period", start.isoformat(), end.isoformat()])
+    writer.writerow(["Currency", currency])
+    writer.writerow(["Opening balance", money(data["opening_minor"])])
+    writer.writerow([])
+    writer.writerow(["Date", "Kind", "Description", "Source", "Rate card version", "Rate", "Quantity", "Amount",
+                     "Balance"])
+    for entry in data["entries"]:
+        writer.writerow([
+            entry.work_date.isoformat(), entry.get_kind_display(), _cell(entry.description), entry.source_key,
+            entry.rate_card.version if entry.rate_card_id else "", money(entry.unit_rate_minor),
+            entry.quantity if entry.quantity is not None else "", money(entry.amount_minor),
+            money(entry.running_balance),
+        ])
+    writer.writerow([])
+    writer.writerow(["Earned in period (incl. adjustments)", money(data["earned_minor"])])
+    writer.writerow(["Paid out in period (net of failures and reversals)", money(data["paid_out_minor"])])
+    writer.writerow(["Closing balance", money(data["closing_minor"])])
+    return response
+
+
+def _cell(text):
+    """Neutralise spreadsheet formulas in free text (CSV injection)."""
+    text = str(text or "")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@login_required
+def statement_csv(request, slug):
+    membership = get_object_for(request.user, "statement.view", _own_memberships(request.user),
+                                owner_path="artist__user", program__slug=slug)
+    return _statement_response(membership, request, reverse("payments:earnings_program", args=[slug]))
+
+
+# --- staff pages ---------------------------------------------------------------------------------------
+
+def _program(request, slug, action):
+    return get_object_for(request.user, action, Program.objects.all(), program_path="pk", slug=slug)
+
+
+@login_required
+def ratecard_list(request, slug):
+    program = _program(request, slug, "program.view_staff")
+    if not can(request.user, "ratecard.view", program):
+        raise Http404("Not found.")
+    today = timezone.localdate()
+    current = rates.rate_card_for(program, today)
+    page_obj = _page(request, selectors.rate_cards(program), 10)
+    return render(request, "payments/ledger/ratecard_list.html", {
+        "program": program, "page_obj": page_obj, "current": current, "today": today,
+        "rows": [(card, _rate_rows(card)) for card in page_obj],
+        "may_manage": can(request.user, "ratecard.manage", program),
+    })
+
+
+@login_required
+def ratecard_create(request, slug):
+    program = _program(request, slug, "ratecard.manage")
+    current = rates.rate_card_for(program, timezone.localdate()) or selectors.rate_cards(program).first()
+    form = RateCardForm(request.POST or None, currency=program.currency, current=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            card = rates.create_rate_card(program, by=request.user, effective_date=form.cleaned_data["effective_date"],
+                                          notes=form.cleaned_data["notes"], **form.amounts())
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Version {card.version} takes effect on {card.effective_date:%d %B %Y}.")
+            return redirect("payments:ratecard_list", slug=program.slug)
+    return render(request, "payments/ledger/ratecard_form.html", {"program": program, "form": form, "current": current})
+
+
+@login_required
+def ledger_overview(request, slug):
+    program = _program(request, slug, "ledger.view")
+    return render(request, "payments/ledger/overview.html", {
+        "program": program,
+        "page_obj": _page(request, selectors.member_balances(program)),
+        "may_adjust": can(request.user, "ledger.adjust", program),
+        "unpriced_count": selectors.unpriced_time_logs(program).count() + selectors.unpriced_feedback(program).count(),
+    })
+
+
+def _member(request, program, membership_id, action):
+    return get_object_for(request.user, action, Membership.objects.filter(program=program).select_related(
+        "artist", "program"), pk=membership_id)
+
+
+@login_required
+def ledger_member(request, slug, membership_id):
+    program = _program(request, slug, "ledger.view")
+    membership = _member(request, program, membership_id, "ledger.view")
+    return render(request, "payments/ledger/member.html", {
+        "program": program, "membership": membership,
+        "balance": selectors.balance_minor(membership),
+        "page_obj": _page(request, selectors.ledger_entries(membership)),
+        "may_adjust": can(request.user, "ledger.adjust", membership),
+        "statement_form": StatementForm(initial=StatementForm.default_initial()),
+        "statement_url": reverse("payments:staff_statement_csv", args=[program.slug, membership.pk]),
+    })
+
+
+@login_required
+def ledger_adjust(request, slug, membership_id):
+    program = _program(request, slug, "ledger.adjust")
+    membership = _member(request, program, membership_id, "ledger.adjust")
+    form = AdjustmentForm(request.POST or None, currency=program.currency)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ledger_services.record_adjustment(
+                membership, by=request.user, amount_minor=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"], token=form.cleaned_data["token"],
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Adjustment recorded.")
+            return redirect("payments:ledger_member", slug=program.slug, membership_id=membership.pk)
+    return render(request, "payments/ledger/adjust.html", {
+        "program": program, "membership": membership, "form": form,
+        "balance": selectors.balance_minor(membership),
+    })
+
+
+@login_required
+def staff_statement_csv(request, slug, membership_id):
+    program = _program(request, slug, "statement.view")
+    membership = _member(request, program, membership_id, "statement.view")
+    return _statement_response(membership, request,
+                               reverse("payments:ledger_member", args=[program.slug, membership.pk]))
+
+
+@login_required
+def ledger_unpriced(request, slug):
+    program = _program(request, slug, "ledger.view")
+    kind = "feedback" if request.GET.get("kind") == "feedback" else "time"
+    queryset = selectors.unpriced_feedback(program) if kind == "feedback" else selectors.unpriced_time_logs(program)
+    return render(request, "payments/ledger/unpriced.html", {
+        "program": program, "kind": kind, "page_obj": _page(request, queryset),
+        "may_price": can(request.user, "ledger.adjust", program),
+    })
+
+
+@login_required
+@require_POST
+def ledger_price_unpriced(request, slug):
+    program = _program(request, slug, "ledger.adjust")
+    try:
+        created = ledger_services.price_unpriced(program, by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        if created:
+            messages.success(request, f"{created} item(s) priced and credited.")
+        else:
+            messages.warning(request, "Nothing could be priced: no rate card was in force on those days.")
+    return redirect("payments:ledger_unpriced", slug=program.slug)

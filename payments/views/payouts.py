@@ -1,0 +1,229 @@
+"""Staff payout pages: runs (create, approve, progress, report and CSV), failed payouts, reconciliation."""
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from atelier.errors import DomainError
+from atelier.money import to_decimal
+from atelier.permissions import can, get_object_for
+from payments import stripe_gateway as gateway
+from payments.models import Payout, PayoutRun, ReconciliationReport
+from payments.payout_forms import PeriodForm
+from payments.services import payouts as services
+from payments.services import reconciliation
+from testers.models import Program
+
+PAGE_SIZE = 25
+POLLED_STATUSES = (PayoutRun.Status.APPROVED, PayoutRun.Status.SENDING)
+
+
+def _page(request, queryset, size=PAGE_SIZE, param="page"):
+    return Paginator(queryset, size).get_page(request.GET.get(param))
+
+
+def _program(request, slug, action):
+    return get_object_for(request.user, action, Program.objects.all(), program_path="pk", slug=slug)
+
+
+def _run(request, slug, run_id, action="payout_run.view"):
+    program = _program(request, slug, "payout_run.view")
+    run = get_object_for(request.user, "payout_run.view",
+                         PayoutRun.objects.filter(program=program).select_related("program", "created_by",
+                                                                                  "approved_by"),
+                         pk=run_id)
+    return program, run
+
+
+def _payout(request, slug, run_id, payout_id):
+    program, run = _run(request, slug, run_id)
+    payout = get_object_for(request.user, "payout.manage", Payout.objects.filter(run=run).select_related("run"),
+                            program_path="run__program", pk=payout_id)
+    return program, run, payout
+
+
+@login_required
+def run_list(request, slug):
+    program = _program(request, slug, "payout_run.view")
+    may_create = can(request.user, "payout_run.create", program)
+    form = PeriodForm(initial=PeriodForm.last_month())
+    if request.method == "POST":
+        if not may_create:
+            raise Http404("Not found.")
+        form = PeriodForm(request.POST)
+        if form.is_valid():
+            try:
+                run = services.create_payout_run(program=program, by=request.user, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"Payout run created: {run.payouts.count()} payouts, "
+                                          f"{run.skips.count()} artists skipped. Another finance user must approve it.")
+                return redirect("payments:payout_run", program.slug, run.pk)
+    runs = (
+        PayoutRun.objects.filter(program=program).select_related("created_by", "approved_by")
+        .annotate(payout_count=Count("payouts", distinct=True)).order_by("-period_end", "-pk")
+    )
+    return render(request, "payments/payouts/run_list.html", {
+        "program": program, "page_obj": _page(request, runs), "form": form, "may_create": may_create,
+    })
+
+
+@login_required
+def run_detail(request, slug, run_id):
+    """The run and its report: progress, every payout (artist, account, amount, status, transfer, reason),
+    skipped artists and totals."""
+    program, run = _run(request, slug, run_id)
+    payouts = run.payouts.select_related("membership__artist", "stripe_account").order_by("pk")
+    status_filter = request.GET.get("status", "")
+    if status_filter in Payout.Status.values:
+        payouts = payouts.filter(status=status_filter)
+    return render(request, "payments/payouts/run_detail.html", {
+        "program": program, "run": run, "progress": services.run_progress(run),
+        "polling": run.status in POLLED_STATUSES, "page_obj": _page(request, payouts),
+        "skips_page": _page(request, run.skips.select_related("membership__artist").order_by("pk"), param="skips"),
+        "status_filter": status_filter, "statuses": Payout.Status.choices,
+        "may_approve": run.status == PayoutRun.Status.CREATED and can(request.user, "payout_run.approve", run),
+        "is_creator": run.created_by_id == request.user.pk,
+        "may_manage": can(request.user, "payout.manage", run),
+    })
+
+
+@login_required
+def run_progress(request, slug, run_id):
+    """The htmx fragment polled while a run sends; it stops polling once the run is done."""
+    program, run = _run(request, slug, run_id)
+    return render(request, "payments/payouts/_progress.html", {
+        "program": program, "run": run, "progress": services.run_progress(run),
+        "polling": run.status in POLLED_STATUSES,
+    })
+
+
+@login_required
+@require_POST
+def run_approve(request, slug, run_id):
+    program, run = _run(request, slug, run_id)
+    if not can(request.user, "payout_run.approve", run) and run.created_by_id != request.user.pk:
+        raise Http404("Not found.")
+    try:
+        services.approve_payout_run(run, by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Run approved: the payouts are being sent.")
+    return redirect("payments:payout_run", program.slug, run.pk)
+
+
+@login_required
+@require_POST
+def run_cancel(request, slug, run_id):
+    program, run = _run(request, slug, run_id)
+    if not can(request.user, "payout_run.create", run):
+        raise Http404("Not found.")
+    try:
+        services.cancel_payout_run(run, by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Run cancelled: every amount is back on the artists' balances.")
+    return redirect("payments:payout_run", program.slug, run.pk)
+
+
+@login_required
+@require_POST
+def payout_retry(request, slug, run_id, payout_id):
+    program, run, payout = _payout(request, slug, run_id, payout_id)
+    try:
+        payout = services.retry_payout(payout, by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Payout {payout.pk}: {payout.get_status_display().lower()}.")
+    return redirect("payments:payout_run", program.slug, run.pk)
+
+
+@login_required
+@require_POST
+def payout_cancel(request, slug, run_id, payout_id):
+    program, run, payout = _payout(request, slug, run_id, payout_id)
+    try:
+        services.cancel_payout(payout, by=request.user)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Payout {payout.pk} cancelled; the amount stays on the artist's balance.")
+    return redirect("payments:payout_run", program.slug, run.pk)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_rows(run):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(["payout_id", "artist", "legal_name", "stripe_account", "amount", "currency", "status",
+                           "transfer_id", "failure_reason"])
+    payouts = run.payouts.select_related("membership__artist", "stripe_account").order_by("pk")
+    for payout in payouts.iterator(chunk_size=500):
+        artist = payout.membership.artist
+        yield writer.writerow([
+            payout.pk, artist.display_name, artist.legal_name, payout.stripe_account.stripe_account_id,
+            to_decimal(payout.amount_minor, payout.currency), payout.currency, payout.status,
+            payout.stripe_transfer_id, payout.failure_message,
+        ])
+    totals = run.payouts.order_by().values("status").annotate(n=Count("pk"), total=Sum("amount_minor"))
+    for row in totals.order_by("status"):
+        yield writer.writerow(["total", f"{row['n']} payouts", "", "", to_decimal(row["total"], run.currency),
+                               run.currency, row["status"], "", ""])
+    yield writer.writerow(["total", "all payouts", "", "", to_decimal(run.total_minor, run.currency), run.currency,
+                           "", "", ""])
+
+
+@login_required
+def run_csv(request, slug, run_id):
+    program, run = _run(request, slug, run_id)
+    response = StreamingHttpResponse(_csv_rows(run), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="payouts-{program.slug}-{run.period_start}-{run.period_end}-run{run.pk}.csv"'
+    )
+    return response
+
+
+@login_required
+def reconciliation_list(request, slug):
+    program = _program(request, slug, "reconciliation.view")
+    may_run = can(request.user, "payout_run.create", program)
+    form = PeriodForm(initial=PeriodForm.last_month())
+    if request.method == "POST":
+        if not may_run:
+            raise Http404("Not found.")
+        form = PeriodForm(request.POST)
+        if form.is_valid():
+            try:
+                report = reconciliation.reconcile(program, form.cleaned_data["period_start"],
+                                                  form.cleaned_data["period_end"], by=request.user)
+            except gateway.StripeGatewayError as error:
+                form.add_error(None, f"Stripe could not be reached: {error.message}")
+            else:
+                return redirect("payments:reconciliation", program.slug, report.pk)
+    reports = ReconciliationReport.objects.filter(program=program).annotate(difference_count=Count("differences")).order_by("-created_at", "-pk")
+    return render(request, "payments/payouts/reconciliation_list.html", {
+        "program": program, "page_obj": _page(request, reports), "form": form, "may_run": may_run,
+    })
+
+
+@login_required
+def reconciliation_detail(request, slug, report_id):
+    program = _program(request, slug, "reconciliation.view")
+    report = get_object_for(request.user, "reconciliation.view", ReconciliationReport.objects.filter(program=program),
+                            pk=report_id)
+    differences = report.differences.select_related("payout__membership__artist", "payout__run").order_by("kind", "pk")
+    return render(request, "payments/payouts/reconciliation_detail.html", {
+        "program": program, "report": report, "page_obj": _page(request, differences),
+    })

@@ -1,0 +1,178 @@
+"""Forms of the testers app. They parse input; the services hold the rules."""
+from django import forms
+from django.utils import timezone
+
+from testers.models import ArtistProfile, Clause, Feedback, Membership, TimeLog
+
+
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    widget = MultipleImageInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("accept", "image/jpeg,image/png,image/webp,image/gif")
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        items = data if isinstance(data, (list, tuple)) else [data]
+        return [super(MultipleImageField, self).clean(item, initial) for item in items]
+
+
+class MembershipChoiceMixin:
+    """A 'program' choice shown only when the artist is in more than one program."""
+
+    def _setup_membership(self, memberships):
+        memberships = list(memberships)
+        self.fields["membership"].queryset = Membership.objects.filter(pk__in=[m.pk for m in memberships])
+        self.fields["membership"].label_from_instance = lambda m: m.program.name
+        if len(memberships) == 1:
+            self.fields["membership"].initial = memberships[0].pk
+            self.fields["membership"].widget = forms.HiddenInput()
+
+
+class FeedbackForm(MembershipChoiceMixin, forms.Form):
+    membership = forms.ModelChoiceField(queryset=Membership.objects.none(), label="Program", empty_label=None)
+    kind = forms.ChoiceField(choices=Feedback.Kind.choices, label="Kind")
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(label="What happened, or what you would like", widget=forms.Textarea(attrs={"rows": 6}))
+    severity = forms.ChoiceField(
+        choices=[("", "—")] + list(Feedback.Severity.choices), required=False, label="Severity",
+        help_text="For bugs: how much does it get in your way?",
+    )
+    images = MultipleImageField(label="Images", help_text="Up to 5 screenshots or outputs (JPEG, PNG, WebP or GIF, 10 MB each).")
+
+    def __init__(self, *args, memberships=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup_membership(memberships)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Feedback.Kind.BUG and not data.get("severity"):
+            self.add_error("severity", "Choose how severe the bug is.")
+        return data
+
+
+class ReplyForm(forms.Form):
+    message = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TriageForm(forms.Form):
+    to_status = forms.ChoiceField(label="New status", choices=Feedback.Status.choices)
+    duplicate_of = forms.IntegerField(
+        label="Duplicate of (item number)", required=False, min_value=1,
+        help_text="For a duplicate: the number of the original item.",
+    )
+    message = forms.CharField(
+        label="Message to the artist", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when declining: the reason.",
+    )
+
+    def __init__(self, *args, feedback=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if feedback is not None:
+            from testers.services.feedback import TRANSITIONS
+
+            allowed = TRANSITIONS[feedback.status]
+            self.fields["to_status"].choices = [(v, label) for v, label in Feedback.Status.choices if v in allowed]
+
+
+class TimeLogForm(MembershipChoiceMixin, forms.Form):
+    membership = forms.ModelChoiceField(queryset=Membership.objects.none(), label="Program", empty_label=None)
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
+    hours = forms.IntegerField(min_value=0, max_value=24, initial=1)
+    extra_minutes = forms.IntegerField(label="Minutes", min_value=0, max_value=59, initial=0)
+    description = forms.CharField(label="What you tested", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, memberships=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup_membership(memberships)
+
+    def clean(self):
+        data = super().clean()
+        minutes = (data.get("hours") or 0) * 60 + (data.get("extra_minutes") or 0)
+        if "hours" in data and "extra_minutes" in data and minutes <= 0:
+            raise forms.ValidationError("Log at least one minute.")
+        data["minutes"] = minutes
+        return data
+
+
+class RejectTimeForm(forms.Form):
+    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = ArtistProfile
+        fields = ["display_name", "legal_name", "pronouns", "country", "portfolio_url", "credit_line"]
+
+
+class InvitationForm(forms.Form):
+    name = forms.CharField(max_length=120, required=False)
+    email = forms.EmailField(label="E-mail")
+    cohort = forms.CharField(max_length=60, required=False)
+
+
+class InvitationImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="One invitation per line: name, e-mail, optional cohort. A header line is allowed. "
+                  "If any line is wrong, nothing is imported and every wrong line is listed.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 1_000_000:
+            raise forms.ValidationError("The file is larger than 1 MB; split it.")
+        return upload
+
+
+class MembershipStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label="New status",
+        choices=[(Membership.Status.ACTIVE, "Active"), (Membership.Status.PAUSED, "Paused"),
+                 (Membership.Status.REMOVED, "Removed")],
+    )
+    note = forms.CharField(label="Note (for the audit log)", required=False, max_length=500)
+
+
+class ClauseForm(forms.ModelForm):
+    class Meta:
+        model = Clause
+        fields = ["klass", "title", "text", "examples", "position"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 4}), "examples": forms.Textarea(attrs={"rows": 2})}
+
+
+class DraftSummaryForm(forms.Form):
+    summary = forms.CharField(label="What changed, in plain words", required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PublishForm(forms.Form):
+    effective_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate,
+                                     help_text="Artists must accept the new version from this date.")
+
+
+class FeedbackFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any status")] + list(Feedback.Status.choices), required=False)
+    kind = forms.ChoiceField(choices=[("", "Any kind")] + list(Feedback.Kind.choices), required=False)
+    severity = forms.ChoiceField(choices=[("", "Any severity")] + list(Feedback.Severity.choices), required=False)
+    cohort = forms.CharField(required=False, max_length=60)
+    q = forms.CharField(label="Search", required=False, max_length=100)
+
+
+class TimeFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any status")] + list(TimeLog.Status.choices), required=False)
+    cohort = forms.CharField(required=False, max_length=60)
+    q = forms.CharField(label="Artist", required=False, max_length=100)
+
+
+class ArtistFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any status")] + list(Membership.Status.choices), required=False)
+    cohort = forms.CharField(required=False, max_length=60)
+    q = forms.CharField(label="Search", required=False, max_length=100)

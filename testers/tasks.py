@@ -1,0 +1,31 @@
+"""Background work of the testers app: thumbnails of feedback images, invitation e-mails. Thin and idempotent."""
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(autoretry_for=(OSError,), max_retries=3, retry_backoff=True)
+def make_feedback_thumbnail(attachment_id: int) -> None:
+    from content_review.media import MediaRejected
+    from testers import media
+    from testers.models import FeedbackAttachment
+
+    attachment = FeedbackAttachment.objects.filter(pk=attachment_id).first()
+    if attachment is None or attachment.thumbnail:
+        return  # gone, or already done by an earlier run
+    try:
+        media.make_thumbnail(attachment)
+    except MediaRejected as rejected:  # checked on upload, so only a damaged file gets here
+        logger.warning("No thumbnail for feedback attachment %s: %s", attachment_id, rejected)
+
+
+@shared_task(autoretry_for=(OSError,), max_retries=5, retry_backoff=True)
+def send_invitation_email(invitation_id: int) -> None:
+    from testers.models import Invitation
+    from testers.services.invitations import send_invitation_email_now
+
+    invitation = Invitation.objects.select_related("program").filter(pk=invitation_id).first()
+    if invitation is not None:
+        send_invitation_email_now(invitation)

@@ -1,0 +1,97 @@
+"""The public showcase: only approved, consented, non-embargoed works, with their credit, by listing or by URL."""
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from atelier.models import AuditLogEntry
+from content_review import services
+from content_review.models import ShareRequest, Work
+from testers.models import Clause
+from tests.content_review.factories import clause, draft, submitted, upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def approved_work(member, tmp_path, reviewer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        share_request = submitted(member, tmp_path, title="Approved piece",
+                                  files=[upload(tmp_path, "jpg", w=320, h=240)])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.decide_share_request(share_request, by=reviewer, outcome="approve")
+    work = share_request.works.get()
+    work.refresh_from_db()
+    assert work.published_status == Work.FileStatus.READY
+    return work
+
+
+def showcase(client, program):
+    return client.get(reverse("content_review:showcase", args=[program.slug])).content.decode()
+
+
+def file_url(work):
+    return reverse("content_review:showcase_file", args=[work.share_request.membership.program.slug, work.token])
+
+
+def test_approved_work_appears_only_with_the_artists_consent(client, approved_work, program):
+    assert "Approved piece" not in showcase(client, program)
+    assert client.get(file_url(approved_work)).status_code == 404
+    services.set_showcase_consent(approved_work, by=approved_work.share_request.membership.artist.user, consent=True)
+    html = showcase(client, program)
+    assert "Approved piece" in html and approved_work.share_request.membership.artist.credit in html
+    response = client.get(file_url(approved_work))
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert AuditLogEntry.objects.filter(action="content_review.showcase.consent_given").exists()
+    services.set_showcase_consent(approved_work, by=approved_work.share_request.membership.artist.user, consent=False)
+    assert client.get(file_url(approved_work)).status_code == 404
+    assert AuditLogEntry.objects.filter(action="content_review.showcase.consent_withdrawn").exists()
+
+
+def test_embargoed_work_is_hidden_until_its_date(client, member, tmp_path, reviewer, program,
+                                                 django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        share_request = submitted(member, tmp_path, title="Embargoed piece")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.decide_share_request(share_request, by=reviewer, outcome="approve_with_conditions",
+                                      reason="Wait for launch.", embargo_until=timezone.localdate() + timedelta(days=5),
+                                      clause_ids=[clause(program, Clause.Klass.NEEDS_APPROVAL).pk])
+    work = share_request.works.get()
+    services.set_showcase_consent(work, by=member.artist.user, consent=True)
+    assert "Embargoed piece" not in showcase(client, program)
+    assert client.get(file_url(work)).status_code == 404
+    ShareRequest.objects.filter(pk=share_request.pk).update(embargo_until=timezone.localdate())
+    assert "Embargoed piece" in showcase(client, program)
+    assert client.get(file_url(work)).status_code == 200
+
+
+def test_unapproved_work_is_never_reachable_even_with_consent_forced(client, member, tmp_path, program,
+                                                                     django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        share_request = submitted(member, tmp_path, title="Pending piece")
+    work = share_request.works.get()
+    Work.objects.filter(pk=work.pk).update(showcase_consent=True)  # even if a row said so
+    assert "Pending piece" not in showcase(client, program)
+    assert client.get(file_url(work)).status_code == 404
+    assert client.get(reverse("content_review:showcase_file", args=[program.slug, work.token])).status_code == 404
+
+
+def test_consent_is_refused_before_approval(member, tmp_path):
+    from atelier.errors import DomainError
+
+    work = draft(member, tmp_path).works.get()
+    with pytest.raises(DomainError, match="Only approved works"):
+        services.set_showcase_consent(work, by=member.artist.user, consent=True)
+
+
+def test_showcased_work_of_another_program_is_not_reachable_through_this_one(client, approved_work, other_program):
+    services.set_showcase_consent(approved_work, by=approved_work.share_request.membership.artist.user, consent=True)
+    url = reverse("content_review:showcase_file", args=[other_program.slug, approved_work.token])
+    assert client.get(url).status_code == 404
+
+
+def test_showcase_lists_with_bounded_queries_and_has_an_empty_state(client, program, django_assert_max_num_queries):
+    with django_assert_max_num_queries(5):
+        html = showcase(client, program)
+    assert "Nothing on the showcase yet." in html

@@ -1,0 +1,100 @@
+"""Races on PostgreSQL, with threads holding their own database connections: two approvals, two senders."""
+import datetime
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+
+from atelier.errors import DomainError
+from payments.models import Payout, PayoutRun
+from payments.services import payouts as services
+from tests import factories
+from tests.payments.factories import payable_artist
+from tests.payments.stripe_fixtures import fake_stripe, fast_password_hashing  # noqa: F401
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fast_password_hashing")]
+DAY = datetime.date.today() - datetime.timedelta(days=1)
+
+
+def race(*targets):
+    """Run each target in its own thread (own DB connection), released together; return results/errors."""
+    barrier = threading.Barrier(len(targets))
+    results = [None] * len(targets)
+
+    def runner(index, target):
+        try:
+            barrier.wait(5)
+            results[index] = target()
+        except Exception as error:  # noqa: BLE001 (the outcome is what the test checks)
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i, t)) for i, t in enumerate(targets)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+def transfers_per_payout(fake):
+    return Counter(t["metadata"]["payout_id"] for t in fake.transfers())
+
+
+def test_two_approvals_racing_approve_once_and_send_once(program, finance, fake_stripe):
+    for _ in range(5):
+        payable_artist(program, 3000, fake=fake_stripe)
+    run = services.create_payout_run(program=program, period_start=DAY, period_end=DAY, by=finance)
+    first, second = factories.staff_user(program, "finance"), factories.staff_user(program, "finance")
+    fake_stripe.inject_fault(path_prefix="/v1/balance", method="GET", mode="timeout", delay=0.2, count=2)
+
+    results = race(lambda: services.approve_payout_run(PayoutRun.objects.get(pk=run.pk), by=first),
+                   lambda: services.approve_payout_run(PayoutRun.objects.get(pk=run.pk), by=second))
+
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert len(errors) == 1 and isinstance(errors[0], DomainError), results
+    run.refresh_from_db()
+    assert run.status == PayoutRun.Status.COMPLETED
+    assert run.approved_by in (first, second)
+    assert set(transfers_per_payout(fake_stripe).values()) == {1}
+    assert len(fake_stripe.transfers()) == 5
+
+
+def test_two_workers_never_send_the_same_payout(program, finance, fake_stripe):
+    for _ in range(8):
+        payable_artist(program, 2000, fake=fake_stripe)
+    run = services.create_payout_run(program=program, period_start=DAY, period_end=DAY, by=finance)
+    PayoutRun.objects.filter(pk=run.pk).update(status=PayoutRun.Status.SENDING)
+    ids = list(run.payouts.values_list("pk", flat=True))
+    # Every transfer answer is slow, so the two workers overlap on each payout.
+    fake_stripe.inject_fault(mode="timeout", delay=0.15, count=100)
+
+    results = race(lambda: [services.send_payout(pk) for pk in ids],
+                   lambda: [services.send_payout(pk) for pk in ids])
+
+    outcomes = Counter(o for result in results for o in result)
+    assert outcomes["paid"] == 8, results
+    assert all("paid" in result for result in results)  # both workers did part of the work
+    keys = Counter(e["idempotency_key"] for e in fake_stripe.request_log
+                   if e["path"] == "/v1/transfers" and e["method"] == "POST")
+    assert set(keys.values()) == {1}  # no payout was even requested twice
+    assert set(transfers_per_payout(fake_stripe).values()) == {1}
+    assert set(Payout.objects.values_list("status", flat=True)) == {Payout.Status.PAID}
+
+
+def test_two_run_tasks_at_once_send_each_payout_once(program, finance, fake_stripe):
+    for _ in range(6):
+        payable_artist(program, 2000, fake=fake_stripe)
+    run = services.create_payout_run(program=program, period_start=DAY, period_end=DAY, by=finance)
+    PayoutRun.objects.filter(pk=run.pk).update(status=PayoutRun.Status.APPROVED)
+    fake_stripe.inject_fault(mode="timeout", delay=0.05, count=100)
+
+    race(lambda: services.send_run(run.pk), lambda: services.send_run(run.pk))
+
+    run.refresh_from_db()
+    assert run.status == PayoutRun.Status.COMPLETED
+    assert fake_stripe.request_count("POST", "/v1/transfers") == 6
+    assert set(transfers_per_payout(fake_stripe).values()) == {1}
