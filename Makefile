@@ -43,6 +43,7 @@ demo: migrate
 run: demo
 	@$(PY) -m payments.fake_stripe --port 12111 --webhook-url http://127.0.0.1:8000/stripe/webhook/ --webhook-secret whsec_atelier_fake & \
 	 fake=$$!; trap "kill $$fake 2>/dev/null" EXIT INT TERM; \
+	 $(PY) manage.py sync_fake_stripe || echo "Demo payout accounts not sent to the fake Stripe server."; \
 	 $(PY) manage.py runserver 127.0.0.1:8000
 
 # The whole suite, on PostgreSQL and Redis, browser tests included.

@@ -11,6 +11,7 @@ ARTIST_LINKS = [
     ("What can I share?", "testers:what_can_i_share"),
     ("Share requests", "content_review:my_requests"),
     ("Earnings", "payments:earnings"),
+    ("Payout account", "payments:payout_account"),
 ]
 
 

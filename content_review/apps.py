@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class ContentReviewConfig(AppConfig):
     name = "content_review"
     verbose_name = "Content review"
+
+    def ready(self):
+        # Links on the program's staff page (testers), shown to whoever may follow them.
+        from testers.staff_links import STAFF_LINKS, StaffLink
+
+        links = [
+            StaffLink("Review queue", "content_review:queue", "share_request.decide",
+                      "Share requests waiting for a decision, closest deadline first; appeals; escalations."),
+            StaffLink("Review report", "content_review:review_report", "review_report.view",
+                      "Approval rate, time to decision, deadlines missed, appeals, refusals by clause."),
+            StaffLink("Public showcase", "content_review:showcase", "program.view_staff",
+                      "Approved works shown with their artists' consent and credit."),
+        ]
+        for link in links:
+            if link not in STAFF_LINKS:
+                STAFF_LINKS.append(link)

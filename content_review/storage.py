@@ -1,4 +1,5 @@
-"""Private file storage for works and their derived files: on disk under MEDIA_ROOT/private, with no URL.
+"""Private file storage for works and their derived files: on disk beside MEDIA_ROOT (never inside it,
+since DEBUG serves MEDIA_ROOT statically), with no URL.
 
 Nothing here is served statically; files reach a browser only through content_review.views, which
 checks permissions (artist and program staff) or the showcase conditions (approved, consented, not
@@ -11,15 +12,22 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 
 
+def private_root() -> Path:
+    """`<MEDIA_ROOT>-private` (e.g. media/ and media-private/), read from settings each time (tests move
+    MEDIA_ROOT). Outside MEDIA_ROOT so no static route can ever reach it."""
+    media_root = Path(settings.MEDIA_ROOT)
+    return media_root.parent / f"{media_root.name}-private"
+
+
 class PrivateMediaStorage(FileSystemStorage):
-    """MEDIA_ROOT/private, read from settings each time (tests move MEDIA_ROOT); `url()` refuses."""
+    """Files under private_root(); `url()` refuses."""
 
     def __init__(self):
         super().__init__(file_permissions_mode=0o640, directory_permissions_mode=0o750)
 
     @property
     def base_location(self):
-        return Path(settings.MEDIA_ROOT) / "private"
+        return private_root()
 
     @property
     def location(self):

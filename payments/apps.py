@@ -17,3 +17,19 @@ class PaymentsConfig(AppConfig):
             StaffLink("Unpriced work", "payments:ledger_unpriced", "ledger.view",
                       "approved work no rate card covered"),
         ])
+        # Payout links (Stripe side).
+        STAFF_LINKS.extend([
+            StaffLink("Payout runs", "payments:payout_runs", "payout_run.view",
+                      "create, approve and follow payout runs; reports and CSV"),
+            StaffLink("Reconciliation with Stripe", "payments:reconciliations", "reconciliation.view",
+                      "differences between payouts and Stripe transfers"),
+        ])
+        # Reports links (payments/reports).
+        STAFF_LINKS.extend([
+            StaffLink("Dashboard", "payments:reports_dashboard", "dashboard.view",
+                      "headline figures: artists, terms, triage, approvals, deadlines, balance, next run"),
+            StaffLink("Reports", "payments:reports_overview", "reports.view",
+                      "earnings, payouts and runs, year-end totals; charts, CSV and Excel exports"),
+            StaffLink("Fair pay", "payments:reports_fair_pay", "fair_pay.view",
+                      "effective hourly rates against the floor; accepted feedback not yet paid"),
+        ])

@@ -1,5 +1,76 @@
-"""Demo Stripe accounts and payout runs."""
+"""Demo Stripe accounts and one payout run already paid, so the payout pages are not empty.
+
+The demo's connected accounts have deterministic ids (`acct_demo_<artist id>`). The fake Stripe server
+keeps its state in memory, so `make run` tells it about them each time it starts
+(`manage.py sync_fake_stripe`, which POSTs them to the fake's /_fake/accounts). The past run is sent for
+real, through the services and the gateway, to a throwaway in-process fake started here (the `make run`
+fake may not be running while seeding); its transfers therefore live only in that history, and the run
+is dated in the past so the hourly reconciliation (recent runs only) leaves it alone.
+"""
+import datetime
+import logging
+
+from django.conf import settings
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from payments.fake_stripe import FakeStripe
+from payments.models import PayoutRun, StripeAccount
+from payments.services import payouts
+from testers.models import Membership, StaffRole
+
+logger = logging.getLogger(__name__)
+
+DEMO_ACCOUNT_PREFIX = "acct_demo_"
+
+
+def demo_account_id(artist) -> str:
+    return f"{DEMO_ACCOUNT_PREFIX}{artist.pk}"
 
 
 def seed(context):
-    pass
+    program = context["program"]
+    memberships = [m for m in context["memberships"] if m.status == Membership.Status.ACTIVE]
+    # Most artists are connected and enabled; every fourth has no account (shows "skipped" in a run).
+    for index, membership in enumerate(memberships):
+        if index % 4 == 3:
+            continue
+        artist = membership.artist
+        StripeAccount.objects.get_or_create(artist=artist, defaults={
+            "stripe_account_id": demo_account_id(artist), "country": (artist.country or "US").upper(),
+            "state": StripeAccount.State.ENABLED, "details_submitted": True, "payouts_enabled": True,
+            "transfers_active": True,
+        })
+    finance = context["staff"].get(StaffRole.Role.FINANCE, [])
+    if len(finance) < 2 or PayoutRun.objects.filter(program=program).exists():
+        return
+    _past_run(program, creator=finance[0], approver=finance[1])
+
+
+def _past_run(program, *, creator, approver):
+    today = timezone.localdate()
+    start, end = today - datetime.timedelta(days=120), today - datetime.timedelta(days=35)
+    with FakeStripe() as fake, override_settings(STRIPE_API_BASE=fake.url, STRIPE_TRANSFERS_PER_SECOND=100.0):
+        for account in StripeAccount.objects.filter(stripe_account_id__startswith=DEMO_ACCOUNT_PREFIX):
+            fake.create_account(account_id=account.stripe_account_id, country=account.country, enabled=True)
+        run = payouts.create_payout_run(program=program, period_start=start, period_end=end, by=creator)
+        payouts.approve_payout_run(run, by=approver)
+        payouts.send_run(run.pk)  # no-op if the approval already ran it in process
+    approved_at = timezone.make_aware(datetime.datetime.combine(end + datetime.timedelta(days=3), datetime.time(10)))
+    PayoutRun.objects.filter(pk=run.pk).update(approved_at=approved_at,
+                                               completed_at=approved_at + datetime.timedelta(minutes=2))
+    logger.info("Demo payout run %s: %s payouts", run.pk, run.payouts.count())
+
+
+def fake_accounts_payload():
+    """What `sync_fake_stripe` sends: the demo accounts, enabled as the database says."""
+    return [
+        {"account_id": a.stripe_account_id, "email": a.artist.user.email, "country": a.country,
+         "enabled": a.state == StripeAccount.State.ENABLED}
+        for a in StripeAccount.objects.filter(stripe_account_id__startswith=DEMO_ACCOUNT_PREFIX)
+        .select_related("artist__user")
+    ]
+
+
+def stripe_base() -> str:
+    return settings.STRIPE_API_BASE.rstrip("/")

@@ -18,6 +18,18 @@ class PeriodForm(forms.Form):
         end = first_this_month - datetime.timedelta(days=1)
         return {"period_start": end.replace(day=1), "period_end": end}
 
+    @classmethod
+    def next_period(cls, after: datetime.date | None = None):
+        """The period after the last run: from the day after it ended to the end of last month (or to
+        yesterday when last month is already covered)."""
+        today = timezone.localdate()
+        if after is None:
+            return cls.last_month()
+        start = after + datetime.timedelta(days=1)
+        last_month_end = today.replace(day=1) - datetime.timedelta(days=1)
+        end = last_month_end if last_month_end >= start else today - datetime.timedelta(days=1)
+        return {"period_start": min(start, end), "period_end": end}
+
     def clean(self):
         data = super().clean()
         start, end = data.get("period_start"), data.get("period_end")

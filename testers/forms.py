@@ -107,6 +107,8 @@ class RejectTimeForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    portfolio_url = forms.URLField(label="Portfolio link", required=False, assume_scheme="https")
+
     class Meta:
         model = ArtistProfile
         fields = ["display_name", "legal_name", "pronouns", "country", "portfolio_url", "credit_line"]

@@ -31,6 +31,9 @@ STYLES = [
 MARKERS = ["circle", "square", "triangle", "diamond"]
 DASHES = ["", "6 3", "2 3", "8 3 2 3"]
 
+WIDTH = 520  # viewBox width: drawn at about this size beside its table, so the text stays legible
+PLOT_H = 200
+
 _ids = itertools.count(1)
 
 
@@ -89,34 +92,39 @@ def _fill(chart_id: str, i: int) -> str:
 
 def _open(chart_id: str, title: str, desc: str, width: int, height: int) -> str:
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" width="100%" '
-        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" preserveAspectRatio="xMinYMin meet">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc" '
+        'preserveAspectRatio="xMinYMin meet">'
         f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(desc)}</desc>'
     )
 
 
-def _text(x, y, content, *, size=12, anchor="start", fill=INK, weight="normal", extra="") -> str:
+def _text(x, y, content, *, size=14, anchor="start", fill=INK, weight="normal", extra="") -> str:
     return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}" '
             f'font-weight="{weight}" {FONT}{extra}>{escape(content)}</text>')
 
 
-def _legend(chart_id: str, names: list[str], x: float, y: float, *, lines: bool = False) -> str:
-    out, cx = [], x
+def _legend(chart_id: str, names: list[str], x: float, y: float, *, width: float, lines: bool = False):
+    """The legend, wrapped onto as many rows as the width needs. Returns (svg, bottom y)."""
+    out, cx, row_y = [], x, y
     for i, name in enumerate(names):
+        needed = (28 if lines else 20) + 8 * len(name) + 14
+        if cx > x and cx + needed > width - 8:
+            cx, row_y = x, row_y + 20
         if lines:
             dash = DASHES[i % len(DASHES)]
             dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-            out.append(f'<line x1="{cx}" y1="{y - 4}" x2="{cx + 22}" y2="{y - 4}" stroke="{STYLES[i % len(STYLES)][0]}" '
-                       f'stroke-width="2.5"{dash_attr}/>')
-            out.append(_marker(MARKERS[i % len(MARKERS)], cx + 11, y - 4, STYLES[i % len(STYLES)][0]))
+            out.append(f'<line x1="{cx}" y1="{row_y - 5}" x2="{cx + 22}" y2="{row_y - 5}" '
+                       f'stroke="{STYLES[i % len(STYLES)][0]}" stroke-width="2.5"{dash_attr}/>')
+            out.append(_marker(MARKERS[i % len(MARKERS)], cx + 11, row_y - 5, STYLES[i % len(STYLES)][0]))
             cx += 28
         else:
-            out.append(f'<rect x="{cx}" y="{y - 12}" width="14" height="14" fill="{_fill(chart_id, i)}" '
+            out.append(f'<rect x="{cx}" y="{row_y - 13}" width="15" height="15" fill="{_fill(chart_id, i)}" '
                        f'stroke="{INK}" stroke-width="1"/>')
             cx += 20
-        out.append(_text(cx, y, name, size=12))
-        cx += 8 + 7 * len(name) + 14
-    return "".join(out)
+        out.append(_text(cx, row_y, name, size=13))
+        cx += 8 * len(name) + 14
+    return "".join(out), row_y
 
 
 def _marker(kind: str, x: float, y: float, colour: str) -> str:
@@ -131,13 +139,18 @@ def _marker(kind: str, x: float, y: float, colour: str) -> str:
             f'fill="#ffffff" stroke="{colour}" stroke-width="2"/>')
 
 
+def integer_top(peak: float) -> int:
+    """An axis top for counts whose four intervals fall on whole numbers."""
+    return 4 * math.ceil(nice_max(peak) / 4)
+
+
 def _y_axis(left, top, plot_w, plot_h, top_value, fmt) -> str:
     out = []
     for i in range(5):
         value = top_value * i / 4
         y = top + plot_h - plot_h * i / 4
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>')
-        out.append(_text(left - 6, y + 4, fmt(value), size=11, anchor="end", fill=MUTED))
+        out.append(_text(left - 6, y + 4, fmt(value), size=13, anchor="end", fill=MUTED))
     return "".join(out)
 
 
@@ -155,8 +168,8 @@ def bar_chart(title: str, desc: str, labels: list[str], values: list[int], *, fm
         chart = _empty(chart_id, title, desc, headers)
         chart.rows = [[label, fmt(v)] for label, v in zip(labels, values)]
         return chart
-    row_h, left, right = 30, 170, 130
-    width = 640
+    width, row_h, right = WIDTH, 30, 110
+    left = min(230, 16 + 8 * max(len(label) for label in labels))
     plot_w = width - left - right
     height = row_h * len(labels) + 20
     top_value = max(max(values), 1)
@@ -189,14 +202,15 @@ def stacked_bar_chart(title: str, desc: str, categories: list[str], series: dict
         chart = _empty(chart_id, title, desc, headers)
         chart.rows = rows
         return chart
-    width, height = 680, 320
-    left, right, top, bottom = 90, 20, 40, 50
-    plot_w, plot_h = width - left - right, height - top - bottom
+    legend, legend_bottom = _legend(chart_id, names, 10, 18, width=WIDTH)
+    width, left, right, top, bottom = WIDTH, 80, 10, legend_bottom + 28, 40
+    height = top + PLOT_H + bottom
+    plot_w, plot_h = width - left - right, PLOT_H
     top_value = nice_max(max(positive_totals))
     slot = plot_w / len(categories)
     bar_w = min(60, slot * 0.6)
     parts = [_open(chart_id, title, desc, width, height), _pattern_defs(chart_id, len(names)),
-             _legend(chart_id, names, left, 18), _y_axis(left, top, plot_w, plot_h, top_value, fmt)]
+             legend, _y_axis(left, top, plot_w, plot_h, top_value, fmt)]
     for i, category in enumerate(categories):
         x = left + slot * i + (slot - bar_w) / 2
         y = top + plot_h
@@ -210,15 +224,16 @@ def stacked_bar_chart(title: str, desc: str, categories: list[str], series: dict
                          f'fill="{_fill(chart_id, s)}" stroke="{INK}" stroke-width="0.75">'
                          f'<title>{escape(category)} — {escape(name)}: {escape(fmt(series[name][i]))}</title></rect>')
         if totals[i]:
-            parts.append(_text(x + bar_w / 2, y - 5, fmt(totals[i]), size=11, anchor="middle", weight="bold"))
-        parts.append(_text(x + bar_w / 2, top + plot_h + 18, category, size=11, anchor="middle"))
+            parts.append(_text(x + bar_w / 2, y - 5, fmt(totals[i]), size=13, anchor="middle", weight="bold"))
+        parts.append(_text(x + bar_w / 2, top + plot_h + 18, category, size=13, anchor="middle"))
     parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{INK}"/>')
     parts.append("</svg>")
     return Chart(chart_id, title, desc, mark_safe("".join(parts)), headers, rows)
 
 
 def line_chart(title: str, desc: str, categories: list[str], series: dict[str, list[int]], *,
-               fmt: Callable = str, category_header: str = "Month", prefix: str = "line") -> Chart:
+               fmt: Callable = str, category_header: str = "Month", prefix: str = "line",
+               counts: bool = False) -> Chart:
     """One line per series, each with its own marker shape and dash pattern, its name written at its end."""
     chart_id = _chart_id(prefix)
     names = list(series)
@@ -229,12 +244,13 @@ def line_chart(title: str, desc: str, categories: list[str], series: dict[str, l
         chart = _empty(chart_id, title, desc, headers)
         chart.rows = rows
         return chart
-    width, height = 680, 320
-    left, right, top, bottom = 60, 150, 40, 50
-    plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = nice_max(peak)
+    legend, legend_bottom = _legend(chart_id, names, 10, 18, width=WIDTH, lines=True)
+    width, left, right, top, bottom = WIDTH, 50, 60, legend_bottom + 28, 40
+    height = top + PLOT_H + bottom
+    plot_w, plot_h = width - left - right, PLOT_H
+    top_value = integer_top(peak) if counts else nice_max(peak)
     step = plot_w / max(len(categories) - 1, 1)
-    parts = [_open(chart_id, title, desc, width, height), _legend(chart_id, names, left, 18, lines=True),
+    parts = [_open(chart_id, title, desc, width, height), legend,
              _y_axis(left, top, plot_w, plot_h, top_value, fmt)]
     label_ys = []
     for s, name in enumerate(names):
@@ -248,15 +264,15 @@ def line_chart(title: str, desc: str, categories: list[str], series: dict[str, l
         for (x, y), value, category in zip(points, series[name], categories):
             parts.append(f'<g>{_marker(MARKERS[s % len(MARKERS)], x, y, colour)}'
                          f'<title>{escape(category)} — {escape(name)}: {escape(fmt(value))}</title></g>')
-        # The series name at the end of its line, nudged so names do not overlap.
+        # The last value at the end of its line (the legend names the line), nudged so labels do not overlap.
         y_end = points[-1][1] + 4
         while any(abs(y_end - other) < 14 for other in label_ys):
-            y_end += 14
+            y_end -= 14
         label_ys.append(y_end)
-        parts.append(_text(points[-1][0] + 10, y_end, f"{name} ({fmt(series[name][-1])})", size=11, fill=INK))
+        parts.append(_text(points[-1][0] + 10, y_end, fmt(series[name][-1]), size=13, fill=INK))
     for i, category in enumerate(categories):
         x = left + (step * i if len(categories) > 1 else plot_w / 2)
-        parts.append(_text(x, top + plot_h + 18, category, size=11, anchor="middle"))
+        parts.append(_text(x, top + plot_h + 18, category, size=13, anchor="middle"))
     parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{INK}"/>')
     parts.append("</svg>")
     return Chart(chart_id, title, desc, mark_safe("".join(parts)), headers, rows)
@@ -277,14 +293,17 @@ def histogram(title: str, desc: str, bins: list[dict], *, fmt: Callable = str, m
         chart = _empty(chart_id, title, desc, headers)
         chart.rows = rows
         return chart
-    width, height = 680, 320
-    left, right, top, bottom = 50, 20, 40, 60
-    plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = nice_max(max(b["count"] for b in bins))
+    legend, legend_bottom = _legend(chart_id, ["At or above the floor", "Under the floor"], 10, 18, width=WIDTH)
+    width, left, right, top, bottom = WIDTH, 40, 20, legend_bottom + 36, 60
+    height = top + PLOT_H + bottom
+    plot_w, plot_h = width - left - right, PLOT_H
+    top_value = integer_top(max(b["count"] for b in bins))
     span_low, span_high = bins[0]["low"], bins[-1]["high"]
     slot = plot_w / len(bins)
-    parts = [_open(chart_id, title, desc, width, height), _pattern_defs(chart_id, 2),
-             _legend(chart_id, ["At or above the floor", "Under the floor"], left, 18),
+    # Label every k-th bin edge so the amounts never overlap.
+    label_w = 8 * max(len(fmt(b["high"])) for b in bins) + 6
+    every = max(1, math.ceil(label_w / slot))
+    parts = [_open(chart_id, title, desc, width, height), _pattern_defs(chart_id, 2), legend,
              _y_axis(left, top, plot_w, plot_h, top_value, lambda v: f"{v:g}")]
     for i, b in enumerate(bins):
         x = left + slot * i
@@ -294,16 +313,21 @@ def histogram(title: str, desc: str, bins: list[dict], *, fmt: Callable = str, m
         if b["count"]:
             parts.append(f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{slot - 2:.1f}" height="{h:.1f}" fill="{fill}" '
                          f'stroke="{INK}" stroke-width="0.75"/>')
-        parts.append(_text(x + slot / 2, y - 5, str(b["count"]), size=11, anchor="middle", weight="bold"))
-        parts.append(_text(x + slot / 2, top + plot_h + 16, fmt(b["low"]), size=10, anchor="middle", fill=MUTED))
-    parts.append(_text(left + plot_w, top + plot_h + 16, fmt(span_high), size=10, anchor="end", fill=MUTED))
-    parts.append(_text(left + plot_w / 2, top + plot_h + 40, "Effective hourly rate (per hour)", size=11,
+        parts.append(_text(x + slot / 2, y - 5, str(b["count"]), size=13, anchor="middle", weight="bold"))
+        if i % every == 0 and x < left + plot_w - label_w:
+            parts.append(f'<line x1="{x:.1f}" y1="{top + plot_h}" x2="{x:.1f}" y2="{top + plot_h + 5}" stroke="{INK}"/>')
+            parts.append(_text(x, top + plot_h + 18, fmt(b["low"]), size=12, anchor="start" if i == 0 else "middle",
+                               fill=MUTED))
+    parts.append(_text(left + plot_w, top + plot_h + 18, fmt(span_high), size=12, anchor="end", fill=MUTED))
+    parts.append(_text(left + plot_w / 2, top + plot_h + 40, "Effective hourly rate (per hour)", size=13,
                        anchor="middle"))
     if marker is not None and span_high > span_low:
         mx = left + plot_w * (min(max(marker, span_low), span_high) - span_low) / (span_high - span_low)
-        parts.append(f'<line x1="{mx:.1f}" y1="{top - 6}" x2="{mx:.1f}" y2="{top + plot_h}" stroke="{INK}" '
+        parts.append(f'<line x1="{mx:.1f}" y1="{top - 24}" x2="{mx:.1f}" y2="{top + plot_h}" stroke="{INK}" '
                      f'stroke-width="2" stroke-dasharray="6 4"/>')
-        parts.append(_text(mx + 4, top + 6, marker_label, size=11, weight="bold"))
+        on_right = mx > left + plot_w * 0.6
+        parts.append(_text(mx - 4 if on_right else mx + 4, top - 14, marker_label, size=13, weight="bold",
+                           anchor="end" if on_right else "start"))
     parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{INK}"/>')
     parts.append("</svg>")
     return Chart(chart_id, title, desc, mark_safe("".join(parts)), headers, rows)

@@ -11,6 +11,7 @@ Definitions (also in docs/payments-reports.md):
 from __future__ import annotations
 
 import calendar
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -368,16 +369,21 @@ class FairPay:
         return [r for r in self.rows if r.under_floor]
 
     def distribution(self, bins: int = 8) -> list[dict]:
-        """Histogram of effective rates: equal-width bins from 0 to the highest rate (or the floor)."""
-        rates = [r.rate_minor for r in self.rated]
+        """Histogram of effective rates in equal-width bins from 0. With a floor, the floor is a bin edge,
+        so every bin is either wholly under it or wholly at or above it."""
+        rates = [max(r.rate_minor, 0) for r in self.rated]
         if not rates:
             return []
         top = max(max(rates), self.floor_minor or 0, 1)
-        width = max(1, -(-top // bins))  # ceil
-        out = [{"low": i * width, "high": (i + 1) * width, "count": 0} for i in range(bins)]
+        if self.floor_minor:
+            below = max(1, min(bins - 1, round(bins * self.floor_minor / top)))
+            width = self.floor_minor / below
+            count = below + max(1, math.ceil((max(rates) + 1 - self.floor_minor) / width))
+        else:
+            width, count = max(1, math.ceil(top / bins)), bins
+        out = [{"low": i * width, "high": (i + 1) * width, "count": 0} for i in range(count)]
         for rate in rates:
-            index = min(max(rate, 0) // width, bins - 1)
-            out[index]["count"] += 1
+            out[min(int(rate // width), count - 1)]["count"] += 1
         for b in out:
             b["under_floor"] = self.floor_minor is not None and b["high"] <= self.floor_minor
         return out

@@ -161,7 +161,7 @@ def render_statement(statement: Statement, *, generated_at=None) -> bytes:
                 Paragraph(s(f"{entry.work_date:%Y-%m-%d}"), cell),
                 Paragraph(s(entry.get_kind_display()) + f"<br/><font size=6 color='#5d5a6b'>{s(entry.source_key)}</font>",
                           cell),
-                Paragraph(s(entry.description + transfer) + (f"<br/><i>{s(entry.reason)}</i>" if entry.reason else ""),
+                Paragraph(s(entry.description + transfer) + (f"<br/><i>{s(entry.reason)}</i>" if entry.reason and entry.reason not in entry.description else ""),
                           cell),
                 Paragraph(s(rate), cell),
                 Paragraph(s(f"v{entry.rate_card.version}" if entry.rate_card else "—"), cell),
@@ -170,7 +170,7 @@ def render_statement(statement: Statement, *, generated_at=None) -> bytes:
         net = statement.earned_minor - statement.paid_minor
         rows.append(["", Paragraph(s("Total of the period"), ParagraphStyle("t", parent=cell, fontName=bold)), "",
                      "", "", Paragraph(s(money(net)), ParagraphStyle("tr", parent=cell_right, fontName=bold))])
-        widths = [20 * mm, 32 * mm, 58 * mm, 30 * mm, 14 * mm, 22 * mm]
+        widths = [22 * mm, 32 * mm, 52 * mm, 30 * mm, 14 * mm, 24 * mm]  # 174 mm: A4 less the margins
         table = Table(rows, colWidths=widths, repeatRows=1)
         table.setStyle(TableStyle([
             ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
@@ -196,7 +196,7 @@ def render_statement(statement: Statement, *, generated_at=None) -> bytes:
                 Paragraph(s(payout.stripe_transfer_id or "—"), cell),
                 Paragraph(s(money(payout.amount_minor)), cell_right),
             ])
-        table = Table(rows, colWidths=[20 * mm, 40 * mm, 28 * mm, 20 * mm, 44 * mm, 24 * mm], repeatRows=1)
+        table = Table(rows, colWidths=[22 * mm, 38 * mm, 26 * mm, 22 * mm, 42 * mm, 24 * mm], repeatRows=1)
         table.setStyle(TableStyle([
             ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
             ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, STRIPE]),

@@ -51,7 +51,9 @@ def _payout(request, slug, run_id, payout_id):
 def run_list(request, slug):
     program = _program(request, slug, "payout_run.view")
     may_create = can(request.user, "payout_run.create", program)
-    form = PeriodForm(initial=PeriodForm.last_month())
+    latest_end = (PayoutRun.objects.filter(program=program).exclude(status=PayoutRun.Status.CANCELLED)
+                  .order_by("-period_end").values_list("period_end", flat=True).first())
+    form = PeriodForm(initial=PeriodForm.next_period(latest_end))
     if request.method == "POST":
         if not may_create:
             raise Http404("Not found.")

@@ -77,13 +77,14 @@ def overview(request, slug):
     payouts_chart = charts.bar_chart(
         "Payouts by status",
         f"Amount of the payouts of runs ending in {filters.period}, one bar per status.",
-        [f"{row['label']} ({row['count']})" for row in by_status], [row["total_minor"] for row in by_status],
+        [f"{row['label'].split(' (')[0]} ({row['count']})" for row in by_status], [row["total_minor"] for row in by_status],
         fmt=fmt, label_header="Status (payouts)", value_header="Amount", prefix="payouts",
     )
     review_chart = charts.line_chart(
         "Review figures over time",
         f"Share requests submitted and review decisions by outcome, per month of {filters.period}.",
         _month_labels(review["months"]), review["series"], fmt=lambda v: f"{int(round(v))}", prefix="review",
+        counts=True,
     )
     return render(request, "payments/reports/overview.html", _context(
         request, program, form=form, filters=filters, totals=selectors.earnings_totals(program, filters),
@@ -112,7 +113,7 @@ def payouts(request, slug):
     by_status = selectors.payouts_by_status(program, filters)
     chart = charts.bar_chart(
         "Payouts by status", f"Number of payouts of runs ending in {filters.period}, one bar per status.",
-        [row["label"] for row in by_status], [row["count"] for row in by_status],
+        [row["label"].split(" (")[0] for row in by_status], [row["count"] for row in by_status],
         label_header="Status", value_header="Payouts", prefix="payout-count",
     )
     return render(request, "payments/reports/payouts.html", _context(

@@ -181,7 +181,7 @@ class ClauseChange:
         return (self.new or self.old).title
 
 
-_WORDS = re.compile(r"\s+|[^\s]+")
+_WORDS = re.compile(r"\w+|\s+|[^\w\s]")
 
 
 def text_diff(old: str, new: str) -> str:

@@ -79,7 +79,7 @@ def test_artist_who_must_accept_new_terms_is_told_so(client, member):
     factories.TermsVersionFactory(program=member.program)
     client.force_login(member.artist.user)
     html = client.get(reverse("content_review:new_request", args=[member.program.slug])).content.decode()
-    assert "accept the program's current terms" in html
+    assert "Please accept the program&#x27;s current terms first." in html
 
 
 def test_empty_states(client, member, reviewer):

@@ -50,3 +50,14 @@ def test_panels_use_a_fixed_number_of_queries(member, program, reviewer, tmp_pat
 def test_no_memberships_no_queries(django_assert_num_queries, member):
     with django_assert_num_queries(0):
         assert home_panels(member.artist.user, []) == {}
+
+
+def test_artist_home_shows_the_share_request_panel(client, member, tmp_path, reviewer):
+    import re
+
+    services.decide_share_request(submitted(member, tmp_path, title="Liked"), by=reviewer, outcome="approve")
+    client.force_login(member.artist.user)
+    html = client.get(reverse("home")).content.decode()
+    assert "Share requests" in html and "Liked" in html and "Approved: 1" in html
+    levels = [int(h) for h in re.findall(r"<h([1-6])", html)]
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:]))

@@ -177,3 +177,17 @@ def test_artist_edits_a_draft_adding_and_removing_works(member, tmp_path):
     share_request.refresh_from_db()
     assert share_request.title == "Renamed"
     assert list(share_request.works.values_list("extension", flat=True)) == ["gif"]
+
+
+def test_video_copies_lose_their_location_and_creation_tags(member, tmp_path, django_capture_on_commit_callbacks):
+    import av
+
+    with django_capture_on_commit_callbacks(execute=True):
+        share_request = draft(member, tmp_path, files=[upload(tmp_path, "mp4")])
+    work = share_request.works.get()
+    work.refresh_from_db()
+    with av.open(private_storage().path(work.original.name)) as original:
+        assert any("location" in key for key in original.metadata)
+    with av.open(private_storage().path(work.clean.name)) as clean:
+        assert not any("location" in key or "make" in key or "model" in key for key in clean.metadata)
+        assert not any("location" in key for stream in clean.streams for key in stream.metadata)

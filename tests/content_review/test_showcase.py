@@ -95,3 +95,24 @@ def test_showcase_lists_with_bounded_queries_and_has_an_empty_state(client, prog
     with django_assert_max_num_queries(5):
         html = showcase(client, program)
     assert "Nothing on the showcase yet." in html
+
+
+def test_a_manager_can_take_a_work_off_the_showcase_but_not_consent_for_the_artist(client, approved_work, manager,
+                                                                                   program):
+    from atelier.errors import DomainError
+
+    with pytest.raises(DomainError, match="Only the artist"):
+        services.set_showcase_consent(approved_work, by=manager, consent=True)
+    services.set_showcase_consent(approved_work, by=approved_work.share_request.membership.artist.user, consent=True)
+    services.set_showcase_consent(approved_work, by=manager, consent=False)
+    assert "Approved piece" not in showcase(client, program)
+    entry = AuditLogEntry.objects.filter(action="content_review.showcase.consent_withdrawn").get()
+    assert entry.actor == manager
+
+
+def test_artist_gives_consent_through_the_request_page(client, approved_work, program):
+    client.force_login(approved_work.share_request.membership.artist.user)
+    page = client.get(reverse("content_review:request_detail", args=[approved_work.share_request_id])).content.decode()
+    assert "on the showcase" in page
+    client.post(reverse("content_review:showcase_consent", args=[approved_work.pk]), {"consent": "yes"})
+    assert "Approved piece" in showcase(client, program)

@@ -139,7 +139,7 @@ def bulk_members(program, n, *, prefix="bulk"):
          for i, a in enumerate(artists)])
 
 
-def bulk_activity(program, members, *, on=date(2025, 12, 15)):
+def bulk_activity(program, members, *, on=date(2025, 12, 15), run_period=(date(2025, 12, 1), date(2025, 12, 31))):
     """For each membership: a time and a feedback entry, an approved time log, an accepted unpriced feedback,
     a share request near its deadline, and a paid payout of one run. All inserts in bulk."""
     from datetime import timedelta
@@ -162,7 +162,7 @@ def bulk_activity(program, members, *, on=date(2025, 12, 15)):
                                            status=Feedback.Status.ACCEPTED, accepted_at=now) for m in members])
     ShareRequest.objects.bulk_create([ShareRequest(membership=m, title="Poster", status="submitted", submitted_at=now,
                                                    deadline_at=now + timedelta(hours=3)) for m in members])
-    run = PayoutRunFactory(program=program, period_start=date(2025, 12, 1), period_end=date(2025, 12, 31))
+    run = PayoutRunFactory(program=program, period_start=run_period[0], period_end=run_period[1])
     accounts = StripeAccount.objects.bulk_create([
         StripeAccount(artist_id=m.artist_id, stripe_account_id=f"acct_bulk_{m.pk}", country="US",
                       payouts_enabled=True, transfers_active=True) for m in members])

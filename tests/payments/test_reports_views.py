@@ -270,3 +270,14 @@ def test_finance_downloads_any_artists_statement_of_their_program(client, lumen)
 def test_anonymous_is_sent_to_sign_in(client, lumen):
     response = client.get(reverse("payments:reports_overview", args=["lumen"]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_staff_program_page_links_to_the_reports(client, lumen):
+    client.force_login(lumen["manager"])
+    html = client.get(reverse("testers:staff_program", args=["lumen"])).content.decode()
+    assert reverse("payments:reports_dashboard", args=["lumen"]) in html
+    assert reverse("payments:reports_fair_pay", args=["lumen"]) in html
+    client.force_login(lumen["finance"])
+    html = client.get(reverse("testers:staff_program", args=["lumen"])).content.decode()
+    assert reverse("payments:reports_overview", args=["lumen"]) in html
+    assert reverse("payments:reports_dashboard", args=["lumen"]) not in html

@@ -40,8 +40,8 @@ def test_diff_shows_added_removed_and_changed_clauses_by_key(program, terms, man
 
 
 def test_diff_escapes_clause_text():
-    html = services.text_diff("a <b>", "a <script>")
-    assert "<script>" not in html and "&lt;script&gt;" in html
+    html = services.text_diff("a <b>", "a <script>alert(1)</script>")
+    assert "<script>" not in html and "<b>" not in html and "&lt;" in html and "&gt;" in html
 
 
 def test_manager_sees_the_diff_page(client, program, terms, manager):

@@ -139,3 +139,33 @@ def test_artist_may_withdraw_a_pending_log_only(client, participant, manager):
     client.post(reverse("testers:timelog_withdraw", args=[decided.pk]))
     client.post(reverse("testers:timelog_withdraw", args=[pending.pk]))
     assert list(TimeLog.objects.all()) == [decided]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_logs_sent_at_once_cannot_together_pass_24_hours(program):
+    import threading
+
+    from django.db import connection
+
+    membership = factories.MembershipFactory(program=program)
+    factories.accept_terms(membership, factories.TermsVersionFactory(program=program))
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def send():
+        try:
+            barrier.wait()
+            log(membership, minutes=13 * 60)
+            outcomes.append("logged")
+        except DomainError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["logged", "refused"]
+    assert TimeLog.objects.filter(membership=membership).count() == 1
