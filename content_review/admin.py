@@ -32,7 +32,14 @@ class WorkAdmin(admin.ModelAdmin):
     search_fields = ("original_name", "share_request__title")
     list_select_related = ("share_request",)
     raw_id_fields = ("share_request",)
-    readonly_fields = ("token", "original", "clean", "thumbnail", "poster", "published")
+    # Private files have no URL (the admin would link them): show their stored names instead.
+    exclude = ("original", "clean", "thumbnail", "poster", "published")
+    readonly_fields = ("token", "files")
+
+    @admin.display(description="Private files")
+    def files(self, obj):
+        names = [f.name for f in (obj.original, obj.clean, obj.thumbnail, obj.poster, obj.published) if f]
+        return ", ".join(names) or "—"
 
 
 @admin.register(ReviewDecision)

@@ -25,6 +25,17 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+class ClauseCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes carrying each clause's class (data-klass), so the page can say "no review needed" live."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-klass"] = instance.klass
+        return option
+
+
 class ClauseChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, clause):
         return f"{clause} — {clause.get_klass_display()}"
@@ -44,7 +55,7 @@ class ShareRequestForm(forms.Form):
                                         widget=forms.DateInput(attrs={"type": "date"}))
     clauses = ClauseChoiceField(
         label="Clauses you think apply", queryset=Clause.objects.none(), required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=ClauseCheckboxes,
         help_text="From the terms you accepted. If every clause you mark is “free to share”, "
                   "your works need no review.",
     )

@@ -1,10 +1,26 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+
+from atelier.errors import DomainError
 
 from .models import (
     ArtistProfile, Clause, Feedback, FeedbackAttachment, FeedbackEvent, Invitation, Membership, Program,
     StaffRole, TermsAcceptance, TermsVersion, TimeLog,
 )
+
+
+def _each(request, queryset, action, verb):
+    """Run a service on each selected object; rule refusals become messages, the rest still run."""
+    done = 0
+    for obj in queryset:
+        try:
+            action(obj)
+        except DomainError as error:
+            messages.warning(request, f"{obj}: {error}")
+        else:
+            done += 1
+    if done:
+        messages.success(request, f"{done} {verb}.")
 
 
 class StaffRoleInline(admin.TabularInline):
@@ -56,6 +72,19 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["email", "name"]
     readonly_fields = ["token", "accepted_by", "accepted_at", "sent_count", "last_sent_at"]
     list_select_related = ["program"]
+    actions = ["resend", "revoke"]
+
+    @admin.action(description="Resend the selected invitations (new link)")
+    def resend(self, request, queryset):
+        from testers.services.invitations import resend_invitation
+
+        _each(request, queryset, lambda obj: resend_invitation(invitation=obj, by=request.user), "resent")
+
+    @admin.action(description="Revoke the selected invitations")
+    def revoke(self, request, queryset):
+        from testers.services.invitations import revoke_invitation
+
+        _each(request, queryset, lambda obj: revoke_invitation(invitation=obj, by=request.user), "revoked")
 
 
 class ClauseAdminForm(forms.ModelForm):
@@ -140,6 +169,13 @@ class FeedbackAdmin(admin.ModelAdmin):
     list_select_related = ["membership__artist", "membership__program"]
     readonly_fields = ["status", "accepted_at", "accepted_by"]
     inlines = [FeedbackEventInline]
+    actions = ["accept"]
+
+    @admin.action(description="Accept the selected feedback (it is then paid)")
+    def accept(self, request, queryset):
+        from testers.services.feedback import accept_feedback
+
+        _each(request, queryset, lambda obj: accept_feedback(feedback=obj, by=request.user), "accepted")
 
 
 @admin.register(FeedbackAttachment)
@@ -156,6 +192,13 @@ class TimeLogAdmin(admin.ModelAdmin):
     search_fields = ["membership__artist__display_name", "description"]
     list_select_related = ["membership__artist", "membership__program", "decided_by"]
     readonly_fields = ["status", "decided_by", "decided_at"]
+    actions = ["approve"]
+
+    @admin.action(description="Approve the selected time logs (they are then paid)")
+    def approve(self, request, queryset):
+        from testers.services.timelogs import approve_time_log
+
+        _each(request, queryset, lambda obj: approve_time_log(time_log=obj, by=request.user), "approved")
 
 
 @admin.register(Clause)

@@ -144,6 +144,11 @@ def integer_top(peak: float) -> int:
     return 4 * math.ceil(nice_max(peak) / 4)
 
 
+def _label_every(categories: list[str], slot: float) -> int:
+    width = 8 * max((len(c) for c in categories), default=1) + 8
+    return max(1, math.ceil(width / max(slot, 1)))
+
+
 def _y_axis(left, top, plot_w, plot_h, top_value, fmt) -> str:
     out = []
     for i in range(5):
@@ -209,6 +214,7 @@ def stacked_bar_chart(title: str, desc: str, categories: list[str], series: dict
     top_value = nice_max(max(positive_totals))
     slot = plot_w / len(categories)
     bar_w = min(60, slot * 0.6)
+    every = _label_every(categories, slot)  # long periods: label every k-th month so labels never overlap
     parts = [_open(chart_id, title, desc, width, height), _pattern_defs(chart_id, len(names)),
              legend, _y_axis(left, top, plot_w, plot_h, top_value, fmt)]
     for i, category in enumerate(categories):
@@ -225,7 +231,8 @@ def stacked_bar_chart(title: str, desc: str, categories: list[str], series: dict
                          f'<title>{escape(category)} — {escape(name)}: {escape(fmt(series[name][i]))}</title></rect>')
         if totals[i]:
             parts.append(_text(x + bar_w / 2, y - 5, fmt(totals[i]), size=13, anchor="middle", weight="bold"))
-        parts.append(_text(x + bar_w / 2, top + plot_h + 18, category, size=13, anchor="middle"))
+        if i % every == 0:
+            parts.append(_text(x + bar_w / 2, top + plot_h + 18, category, size=13, anchor="middle"))
     parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{INK}"/>')
     parts.append("</svg>")
     return Chart(chart_id, title, desc, mark_safe("".join(parts)), headers, rows)
@@ -270,9 +277,11 @@ def line_chart(title: str, desc: str, categories: list[str], series: dict[str, l
             y_end -= 14
         label_ys.append(y_end)
         parts.append(_text(points[-1][0] + 10, y_end, fmt(series[name][-1]), size=13, fill=INK))
+    every = _label_every(categories, step if len(categories) > 1 else plot_w)
     for i, category in enumerate(categories):
         x = left + (step * i if len(categories) > 1 else plot_w / 2)
-        parts.append(_text(x, top + plot_h + 18, category, size=13, anchor="middle"))
+        if i % every == 0:
+            parts.append(_text(x, top + plot_h + 18, category, size=13, anchor="middle"))
     parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{INK}"/>')
     parts.append("</svg>")
     return Chart(chart_id, title, desc, mark_safe("".join(parts)), headers, rows)

@@ -6,6 +6,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
+from payments.models import Payout
 from payments.reports.selectors import Filters, Period
 from testers.models import Membership
 
@@ -59,6 +60,17 @@ class ReportFilterForm(PeriodForm):
             return Filters(period)
         return Filters(period, cohort=self.cleaned_data.get("cohort") or "",
                        status=self.cleaned_data.get("status") or "")
+
+
+class PayoutFilterForm(ReportFilterForm):
+    payout_status = forms.ChoiceField(label="Payout status", required=False,
+                                      choices=[("", "Any payout status"), *Payout.Status.choices])
+
+    def filters(self) -> Filters:
+        filters = super().filters()
+        if self.is_valid() and self.cleaned_data.get("payout_status"):
+            return Filters(filters.period, filters.cohort, filters.status, self.cleaned_data["payout_status"])
+        return filters
 
 
 class YearEndForm(forms.Form):

@@ -17,7 +17,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
-    BigIntegerField, Count, DecimalField, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value,
+    Aggregate, BigIntegerField, Count, DecimalField, Exists, F, FloatField, Func, IntegerField, OuterRef, Q, Subquery,
+    Sum, Value,
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -93,7 +94,8 @@ class Period:
 class Filters:
     period: Period
     cohort: str = ""
-    status: str = ""
+    status: str = ""  # membership status
+    payout_status: str = ""  # only the payout list and its export
 
     def membership_q(self, prefix: str = "") -> Q:
         q = Q()
@@ -261,8 +263,11 @@ def payouts_by_status(program, filters: Filters) -> list[dict]:
 
 
 def payout_rows(program, filters: Filters):
+    qs = _payouts(program, filters)
+    if filters.payout_status:
+        qs = qs.filter(status=filters.payout_status)
     return (
-        _payouts(program, filters).select_related("run", "membership__artist", "stripe_account")
+        qs.select_related("run", "membership__artist", "stripe_account")
         .order_by("run__period_end", "run_id", "membership__artist__display_name", "id")
     )
 
@@ -492,38 +497,60 @@ def statement(membership, period: Period) -> Statement:
 
 # --- review figures (content_review) and the manager dashboard ---------------------------------------
 
+class Median(Aggregate):
+    """PostgreSQL's continuous median: percentile_cont(0.5) WITHIN GROUP (ORDER BY expr)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
 def review_figures_over_time(program, filters: Filters) -> dict:
-    """Share requests submitted and review decisions by outcome, per month of the period (two queries)."""
+    """The content-review figures, per calendar month of first submission (one GROUP BY query).
+
+    Same definitions as content_review.selectors.review_report, which gives them for one period: requests
+    first submitted in the month; of those, approved, refused (refused or appealed), deadlines missed; and
+    the median hours from submission to the first decision.
+    """
     from content_review.models import ReviewDecision, ShareRequest
 
+    Status = ShareRequest.Status
     p = filters.period
     months = p.months()
     index = {m: i for i, m in enumerate(months)}
     low, high = p.aware_bounds()
-    series = {"Submitted": [0] * len(months), "Approved": [0] * len(months),
-              "Changes requested": [0] * len(months), "Refused": [0] * len(months)}
-    submitted = (
+    first_decision_hours = (
+        ReviewDecision.objects.filter(share_request=OuterRef("pk")).order_by("created_at", "id")
+        .annotate(hours=Func(F("created_at") - F("submitted_at"), template="EXTRACT(EPOCH FROM %(expressions)s)",
+                             output_field=FloatField()) / 3600.0)
+        .values("hours")[:1]
+    )
+    rows = (
         ShareRequest.objects.filter(membership__program=program, first_submitted_at__gte=low,
                                     first_submitted_at__lt=high)
         .filter(filters.membership_q("membership__"))
-        .annotate(month=TruncMonth("first_submitted_at")).values("month").annotate(n=Count("id")).order_by()
+        .annotate(month=TruncMonth("first_submitted_at"),
+                  first_hours=Subquery(first_decision_hours, output_field=FloatField()))
+        .values("month")
+        .annotate(
+            submitted=Count("id"),
+            approved=Count("id", filter=Q(status=Status.APPROVED)),
+            refused=Count("id", filter=Q(status__in=[Status.REFUSED, Status.APPEALED])),
+            missed=Count("id", filter=Q(deadline_missed=True)),
+            median_hours=Median("first_hours"),
+        )
+        .order_by()
     )
-    for row in submitted:
-        series["Submitted"][index[timezone.localdate(row["month"]).replace(day=1)]] += row["n"]
-    outcome_series = {o: "Approved" for o in ReviewDecision.APPROVALS}
-    outcome_series[ReviewDecision.Outcome.REQUEST_CHANGES] = "Changes requested"
-    outcome_series[ReviewDecision.Outcome.REFUSE] = "Refused"
-    decided = (
-        ReviewDecision.objects.filter(share_request__membership__program=program, created_at__gte=low,
-                                      created_at__lt=high)
-        .filter(filters.membership_q("share_request__membership__"))
-        .annotate(month=TruncMonth("created_at")).values("month", "outcome").annotate(n=Count("id")).order_by()
-    )
-    for row in decided:
-        name = outcome_series.get(row["outcome"])
-        if name:
-            series[name][index[timezone.localdate(row["month"]).replace(day=1)]] += row["n"]
-    return {"months": months, "series": series}
+    counts = {name: [0] * len(months) for name in ("Submitted", "Approved", "Refused", "Deadlines missed")}
+    hours = {"Median hours to first decision": [0] * len(months)}
+    for row in rows:
+        i = index[timezone.localdate(row["month"]).replace(day=1)]
+        counts["Submitted"][i] = row["submitted"]
+        counts["Approved"][i] = row["approved"]
+        counts["Refused"][i] = row["refused"]
+        counts["Deadlines missed"][i] = row["missed"]
+        hours["Median hours to first decision"][i] = round(row["median_hours"] or 0, 1)
+    return {"months": months, "series": counts, "hours": hours}
 
 
 NEAR_DEADLINE = timedelta(hours=48)

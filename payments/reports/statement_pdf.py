@@ -18,6 +18,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -40,8 +41,12 @@ def _fonts() -> tuple[str, str, bool]:
     for folder in FONT_DIRS:
         regular, bold = os.path.join(folder, "DejaVuSans.ttf"), os.path.join(folder, "DejaVuSans-Bold.ttf")
         if os.path.exists(regular) and os.path.exists(bold):
+            italic = os.path.join(folder, "DejaVuSans-Oblique.ttf")
             pdfmetrics.registerFont(TTFont("AtelierSans", regular))
             pdfmetrics.registerFont(TTFont("AtelierSans-Bold", bold))
+            pdfmetrics.registerFont(TTFont("AtelierSans-Italic", italic if os.path.exists(italic) else regular))
+            registerFontFamily("AtelierSans", normal="AtelierSans", bold="AtelierSans-Bold",
+                               italic="AtelierSans-Italic", boldItalic="AtelierSans-Bold")
             return "AtelierSans", "AtelierSans-Bold", True
     return "Helvetica", "Helvetica-Bold", False
 
@@ -156,13 +161,16 @@ def render_statement(statement: Statement, *, generated_at=None) -> bytes:
             if entry.unit_rate_minor is not None:
                 quantity = f"{entry.quantity.normalize():f}" if entry.quantity is not None else "1"
                 rate = f"{quantity} × {money(entry.unit_rate_minor)}"
-            transfer = f" · {entry.payout.stripe_transfer_id}" if entry.payout and entry.payout.stripe_transfer_id else ""
+            payout = entry.payout
+            transfer = f" · {payout.stripe_transfer_id}" if payout and payout.stripe_transfer_id else ""
+            source = s(entry.get_kind_display()) + f"<br/><font size=6 color='#5d5a6b'>{s(entry.source_key)}</font>"
+            description = s(entry.description + transfer)
+            if entry.reason and entry.reason not in entry.description:
+                description += f"<br/><i>{s(entry.reason)}</i>"
             rows.append([
                 Paragraph(s(f"{entry.work_date:%Y-%m-%d}"), cell),
-                Paragraph(s(entry.get_kind_display()) + f"<br/><font size=6 color='#5d5a6b'>{s(entry.source_key)}</font>",
-                          cell),
-                Paragraph(s(entry.description + transfer) + (f"<br/><i>{s(entry.reason)}</i>" if entry.reason and entry.reason not in entry.description else ""),
-                          cell),
+                Paragraph(source, cell),
+                Paragraph(description, cell),
                 Paragraph(s(rate), cell),
                 Paragraph(s(f"v{entry.rate_card.version}" if entry.rate_card else "—"), cell),
                 Paragraph(s(money(entry.amount_minor)), cell_right),

@@ -51,7 +51,8 @@ def _stripe_transfers(program: Program, runs: list[PayoutRun]) -> list[dict]:
 
 def _settle_unknown(payout: Payout, transfer: dict) -> None:
     with transaction.atomic():
-        locked = Payout.objects.select_for_update(of=("self",)).filter(pk=payout.pk, status=Payout.Status.UNKNOWN).first()
+        locked = (Payout.objects.select_for_update(of=("self",))
+                  .filter(pk=payout.pk, status=Payout.Status.UNKNOWN).first())
         if locked is None:
             return
         locked.status = Payout.Status.PAID

@@ -214,7 +214,8 @@ def reconciliation_list(request, slug):
                 form.add_error(None, f"Stripe could not be reached: {error.message}")
             else:
                 return redirect("payments:reconciliation", program.slug, report.pk)
-    reports = ReconciliationReport.objects.filter(program=program).annotate(difference_count=Count("differences")).order_by("-created_at", "-pk")
+    reports = (ReconciliationReport.objects.filter(program=program)
+               .annotate(difference_count=Count("differences")).order_by("-created_at", "-pk"))
     return render(request, "payments/payouts/reconciliation_list.html", {
         "program": program, "page_obj": _page(request, reports), "form": form, "may_run": may_run,
     })

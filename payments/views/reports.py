@@ -13,7 +13,7 @@ from atelier import audit
 from atelier.money import format_money
 from atelier.permissions import can, get_object_for
 from payments.reports import charts, exports, selectors
-from payments.reports.forms import PeriodForm, ReportFilterForm, YearEndForm
+from payments.reports.forms import PayoutFilterForm, PeriodForm, ReportFilterForm, YearEndForm
 from payments.reports.statement_pdf import render_statement
 from testers.models import Membership, Program
 
@@ -82,14 +82,21 @@ def overview(request, slug):
     )
     review_chart = charts.line_chart(
         "Review figures over time",
-        f"Share requests submitted and review decisions by outcome, per month of {filters.period}.",
+        f"Share requests first submitted in each month of {filters.period}, and of those how many were approved, "
+        "refused, or missed their review deadline.",
         _month_labels(review["months"]), review["series"], fmt=lambda v: f"{int(round(v))}", prefix="review",
         counts=True,
+    )
+    review_hours_chart = charts.line_chart(
+        "Time to first review decision",
+        f"Median hours from submission to the first decision, for share requests first submitted in each month "
+        f"of {filters.period} (0 when none was decided).",
+        _month_labels(review["months"]), review["hours"], fmt=lambda v: f"{v:g} h", prefix="review-hours",
     )
     return render(request, "payments/reports/overview.html", _context(
         request, program, form=form, filters=filters, totals=selectors.earnings_totals(program, filters),
         sources=selectors.earnings_by_source(program, filters), by_status=by_status,
-        charts=[earnings_chart, payouts_chart, review_chart],
+        charts=[earnings_chart, payouts_chart, review_chart, review_hours_chart],
     ))
 
 
@@ -108,7 +115,7 @@ def earnings(request, slug):
 @login_required
 def payouts(request, slug):
     program = _program(request, slug, "reports.view")
-    form = _filter_form(request, program)
+    form = PayoutFilterForm(request.GET or None, cohorts=selectors.cohorts(program))
     filters = form.filters()
     by_status = selectors.payouts_by_status(program, filters)
     chart = charts.bar_chart(
@@ -176,6 +183,9 @@ def export(request, slug, report, fmt):
     if report == "year-end":
         filters = YearEndForm(request.GET or None, cohorts=selectors.cohorts(program)).filters()
         stamp = f"{filters.period.start.year}"
+    elif report == "payouts":
+        filters = PayoutFilterForm(request.GET or None, cohorts=selectors.cohorts(program)).filters()
+        stamp = f"{filters.period.start:%Y%m%d}-{filters.period.end:%Y%m%d}"
     else:
         filters = _filter_form(request, program).filters()
         stamp = f"{filters.period.start:%Y%m%d}-{filters.period.end:%Y%m%d}"

@@ -26,7 +26,13 @@ def test_artist_submits_an_image_and_sees_it_processed(page, tmp_path):
     page.get_by_role("link", name="New share request").click()
     page.get_by_label("Title").fill("Sunset over the bay")
     page.get_by_label("Instagram").check()
+    notice = page.get_by_text("these works need no review")
+    expect(notice).to_be_hidden()
+    page.get_by_label("§3 That you take part — Free to share").check()
+    expect(notice).to_be_visible()  # said before anything is submitted
+    page.get_by_label("§3 That you take part — Free to share").uncheck()
     page.get_by_label("§2 Your outputs — Needs approval").check()
+    expect(notice).to_be_hidden()
     page.get_by_label("Works").set_input_files(str(image))
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sunset over the bay")
@@ -83,3 +89,41 @@ def factories_upload(tmp_path):
     from tests.content_review.factories import file_upload
 
     return file_upload(mediafiles.make_png(tmp_path / "harbour.png", w=320, h=240))
+
+
+def test_artist_appeals_a_refusal_and_another_reviewer_overturns_it(page, tmp_path):
+    from content_review.models import Appeal
+    from testers.models import Clause
+    from tests.content_review.factories import clause
+
+    program = factories.ProgramFactory(name="Lumen Beta", slug="lumen-beta")
+    member = member_with_terms(program, artist__display_name="Gia Romano")
+    refuser = factories.staff_user(program, "reviewer", first_name="Ravi", last_name="Reviewer")
+    other = factories.staff_user(program, "reviewer", first_name="Rosa", last_name="Second")
+    share_request = submitted(member, tmp_path, title="Timeline sketch")
+    services.decide_share_request(share_request, by=refuser, outcome="refuse", reason="Shows an unannounced feature.",
+                                  clause_ids=[clause(program, Clause.Klass.CONFIDENTIAL).pk])
+
+    sign_in(page, member.artist.user.email, factories.PASSWORD)
+    page.goto(f"/share-requests/{share_request.pk}/")
+    expect(page.get_by_text("Shows an unannounced feature.")).to_be_visible()
+    page.get_by_role("link", name="Appeal the refusal").click()
+    page.get_by_label("Why you appeal").fill("It was shown in the public keynote.")
+    page.get_by_role("button", name="Send the appeal").click()
+    expect(page.get_by_text("Appeal sent.")).to_be_visible()
+    expect(page.get_by_role("link", name="Appeal the refusal")).to_have_count(0)
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, other.email, factories.PASSWORD)
+    page.get_by_label("Code").fill(totp_code(other))
+    page.get_by_role("button", name="Sign In").click()
+    page.goto(f"/staff/{program.slug}/review/?status=appealed")
+    expect(page.get_by_role("row", name="Timeline sketch")).to_contain_text("(yours)")
+    page.get_by_role("link", name="Timeline sketch").click()
+    expect(page.get_by_role("heading", name="Decide the appeal (final)")).to_be_visible()
+    page.get_by_label("Approve", exact=True).check()
+    page.get_by_role("button", name="Record the appeal decision").click()
+    expect(page.get_by_text("Decision recorded")).to_be_visible()
+    assert Appeal.objects.get().status == Appeal.Status.OVERTURNED
+    share_request.refresh_from_db()
+    assert share_request.status == "approved"

@@ -49,7 +49,8 @@ def test_finance_creates_a_second_finance_approves_and_the_run_completes_live(pa
         for i in range(4):
             payable_artist(program, 2500 + i, fake=fake, work_date=datetime.date.today() - datetime.timedelta(days=2))
         nora = factories.MembershipFactory(program=program, artist__display_name="Nora Noaccount")
-        ledger_entry(nora, 4000, kind=LedgerEntry.Kind.TIME, work_date=datetime.date.today() - datetime.timedelta(days=2))
+        ledger_entry(nora, 4000, kind=LedgerEntry.Kind.TIME,
+                     work_date=datetime.date.today() - datetime.timedelta(days=2))
 
         sign_in_with_totp(page, creator)
         page.goto("/staff/lumen-beta/payouts/")

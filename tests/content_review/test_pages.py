@@ -109,3 +109,22 @@ def test_other_artist_programs_new_request_page_is_a_404(client, member, other_p
     assert client.get(reverse("content_review:new_request", args=[other_program.slug])).status_code == 404
     stranger = member_with_terms(other_program)
     assert stranger.pk
+
+
+def test_admin_change_pages_open_without_exposing_private_file_urls(client, site_admin, member, tmp_path, reviewer):
+    from content_review.models import ReviewDecision
+
+    share_request = draft(member, tmp_path)
+    work = share_request.works.get()
+    client.force_login(site_admin)
+    for url in (reverse("admin:content_review_work_change", args=[work.pk]),
+                reverse("admin:content_review_sharerequest_change", args=[share_request.pk])):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "/media/" not in response.content.decode()
+    from content_review import services
+
+    decision = services.decide_share_request(services.submit_share_request(share_request, by=member.artist.user),
+                                             by=reviewer, outcome="approve")
+    assert client.get(reverse("admin:content_review_reviewdecision_change", args=[decision.pk])).status_code == 200
+    assert ReviewDecision.objects.count() == 1

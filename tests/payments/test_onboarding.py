@@ -84,7 +84,8 @@ def test_state_can_be_refreshed_on_demand(client, artist, fake_stripe):
 
 def test_state_from_stripe_names_each_stage():
     base = {"details_submitted": True, "payouts_enabled": False, "capabilities": {"transfers": "inactive"},
-            "requirements": {"currently_due": [], "past_due": [], "disabled_reason": "requirements.pending_verification"}}
+            "requirements": {"currently_due": [], "past_due": [],
+                             "disabled_reason": "requirements.pending_verification"}}
     assert accounts.state_from_stripe(base)["state"] == StripeAccount.State.PENDING
     assert accounts.state_from_stripe({**base, "details_submitted": False})["state"] == "details_needed"
     rejected = {**base, "requirements": {"disabled_reason": "rejected.fraud"}}

@@ -98,3 +98,33 @@ def test_two_run_tasks_at_once_send_each_payout_once(program, finance, fake_stri
     assert run.status == PayoutRun.Status.COMPLETED
     assert fake_stripe.request_count("POST", "/v1/transfers") == 6
     assert set(transfers_per_payout(fake_stripe).values()) == {1}
+
+
+def test_the_same_webhook_delivered_twice_at_once_is_applied_once(program, finance, fake_stripe, settings):
+    import json
+
+    from django.test import Client
+
+    from payments.fake_stripe import make_event, sign_webhook_payload
+    from payments.models import LedgerEntry, StripeEvent
+
+    payable_artist(program, 5000, fake=fake_stripe)
+    run = services.create_payout_run(program=program, period_start=DAY, period_end=DAY, by=finance)
+    services.approve_payout_run(run, by=factories.staff_user(program, "finance"))  # on commit: sent in process
+    payout = Payout.objects.get(run=run)
+    assert payout.status == Payout.Status.PAID
+    fake_stripe.reverse_transfer(payout.stripe_transfer_id, amount=1500)
+    transfer = fake_stripe.transfers()[0]
+    payload = json.dumps(make_event("transfer.reversed", transfer))
+    # Stripe's answers are slow, so both deliveries are inside their transactions at the same time.
+    fake_stripe.inject_fault(path_prefix="/v1/transfers", method="GET", mode="timeout", delay=0.2, count=10)
+
+    def deliver():
+        return Client().post("/stripe/webhook/", data=payload, content_type="application/json",
+                             HTTP_STRIPE_SIGNATURE=sign_webhook_payload(payload, settings.STRIPE_WEBHOOK_SECRET)
+                             ).status_code
+
+    assert race(deliver, deliver) == [200, 200]
+    assert StripeEvent.objects.count() == 1
+    assert list(LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REVERSAL).values_list("amount_minor", flat=True)) \
+        == [1500]

@@ -1,5 +1,5 @@
 """Report figures against hand-computed expectations (see tests/payments/report_data.py)."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,6 +13,12 @@ from tests.payments import report_factories as rf
 from tests.payments.report_data import aware, build_lumen
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # These tests sign people in with force_login: the slow production hasher only costs time here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 WINTER = Period(date(2025, 12, 1), date(2026, 1, 31))
 
@@ -207,3 +213,27 @@ def test_dashboard_figures(lumen):
     assert figures["unpaid_balance_minor"] == 12000 + 2000 + 3000  # Ana (incl. 1 Feb) + Ben
     assert figures["next_run"] is None
     assert figures["suggested_period"] == Period(date(2026, 1, 1), date(2026, 1, 31))
+
+
+def test_review_figures_per_month_of_first_submission(lumen):
+    from content_review.models import ReviewDecision, ShareRequest
+
+    ana, reviewer = lumen["ana"], factories.staff_user(lumen["program"], "reviewer")
+
+    def request(title, submitted, status, *, missed=False, decided_after_hours=None, outcome="approve"):
+        sr = ShareRequest.objects.create(membership=ana, title=title, status=status, first_submitted_at=submitted,
+                                         submitted_at=submitted, deadline_missed=missed)
+        if decided_after_hours is not None:
+            ReviewDecision.objects.create(share_request=sr, outcome=outcome, decided_by=reviewer,
+                                          submitted_at=submitted,
+                                          created_at=submitted + timedelta(hours=decided_after_hours))
+        return sr
+
+    request("Approved", aware(date(2025, 12, 3)), "approved", decided_after_hours=24)
+    request("Refused late", aware(date(2025, 12, 31), hour=20), "refused", missed=True, decided_after_hours=12,
+            outcome="refuse")
+    request("Waiting", aware(date(2026, 1, 5)), "submitted")
+    request("Before", aware(date(2025, 11, 30)), "approved", decided_after_hours=1)
+    data = selectors.review_figures_over_time(lumen["program"], Filters(WINTER))
+    assert data["series"] == {"Submitted": [2, 1], "Approved": [1, 0], "Refused": [1, 0], "Deadlines missed": [1, 0]}
+    assert data["hours"] == {"Median hours to first decision": [18.0, 0]}

@@ -19,6 +19,12 @@ from tests.payments.report_data import PERIOD, build_lumen
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # These tests sign people in with force_login: the slow production hasher only costs time here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def lumen():
     data = build_lumen()
@@ -56,8 +62,9 @@ def test_overview_shows_the_figures_and_charts_with_their_tables(client, lumen):
     client.force_login(lumen["finance"])
     html = client.get(reverse("payments:reports_overview", args=["lumen"]), PERIOD).content.decode()
     assert "$150.00" in html and "$40.00" in html  # earned, paid
-    assert html.count('role="img"') == 3
-    for title in ("Earnings over time, by source", "Payouts by status", "Review figures over time"):
+    assert html.count('role="img"') == 4
+    for title in ("Earnings over time, by source", "Payouts by status", "Review figures over time",
+                  "Time to first review decision"):
         assert f"<title id=" in html and title in html
     assert "Dec 2025" in html and "Jan 2026" in html
     assert "url(#earnings-" in html  # patterns, not colour alone
@@ -281,3 +288,23 @@ def test_staff_program_page_links_to_the_reports(client, lumen):
     html = client.get(reverse("testers:staff_program", args=["lumen"])).content.decode()
     assert reverse("payments:reports_overview", args=["lumen"]) in html
     assert reverse("payments:reports_dashboard", args=["lumen"]) not in html
+
+
+def test_payout_status_filter_narrows_the_payout_list_and_export(client, lumen):
+    client.force_login(lumen["finance"])
+    rows = read_csv(client.get(reverse("payments:reports_export", args=["lumen", "payouts", "csv"]),
+                               {**PERIOD, "payout_status": "failed"}))
+    assert [r[2] for r in rows[1:]] == ["Ben"]
+    html = client.get(reverse("payments:reports_payouts", args=["lumen"]),
+                      {**PERIOD, "payout_status": "paid"}).content.decode()
+    assert "tr_ana_dec" in html and "Payout status" in html
+
+
+def test_jpy_statement_prints_whole_yen(client):
+    program = factories.ProgramFactory(name="Kumo", slug="kumo", currency="JPY")
+    kenji = factories.MembershipFactory(program=program, artist__display_name="Kenji", artist__legal_name="Kenji Sato")
+    rf.time_entry(kenji, date(2025, 12, 31), 2, 1500)
+    rf.feedback_entry(kenji, date(2026, 1, 1), 800)
+    client.force_login(kenji.artist.user)
+    text = pdf_text(client.get(reverse("payments:reports_artist_statement_pdf", args=["kumo"]), PERIOD).content)
+    assert "¥3,800" in text and "2 × ¥1,500" in text and "JPY" in text

@@ -6,6 +6,7 @@ Requests: every parameter we send (nested ones too) is one the operation declare
 allowed ones, required ones are there. Responses: every field the spec marks required is present, with
 the declared type, all the way down (expandable fields and nullable ones as declared).
 """
+import json
 import re
 
 import pytest
@@ -27,8 +28,6 @@ class RecordingStripe(FakeStripe):
 
     def handle_api(self, method, path, query, body, headers):
         response, delay = super().handle_api(method, path, query, body, headers)
-        import json
-
         self.answers.append((method, path, response.status, json.loads(response.body)))
         return response, delay
 
@@ -85,7 +84,8 @@ def request_errors(value, schema, where):
     if kind == "array":
         if not isinstance(value, list):
             return [f"{where}: expected an array"]
-        return [e for i, item in enumerate(value) for e in request_errors(item, schema.get("items", {}), f"{where}[{i}]")]
+        items = schema.get("items", {})
+        return [e for i, item in enumerate(value) for e in request_errors(item, items, f"{where}[{i}]")]
     if isinstance(value, (dict, list)):
         return [f"{where}: expected a {kind}, got {value!r}"]
     if kind == "integer" and not re.fullmatch(r"-?\d+", value):

@@ -216,3 +216,14 @@ def test_staff_queue_filters(client, participant, manager):
     assert "Seed pinning" in html and "Crash on export" not in html
     html = client.get(url, {"status": "accepted"}).content.decode()
     assert "No feedback matches." in html
+
+
+def test_admin_action_accepts_through_the_service_once(client, site_admin, participant, accepted_signals):
+    feedback = factories.FeedbackFactory(membership=participant)
+    client.force_login(site_admin)
+    url = reverse("admin:testers_feedback_changelist")
+    for _ in range(2):
+        client.post(url, {"action": "accept", "_selected_action": [feedback.pk]})
+    feedback.refresh_from_db()
+    assert feedback.status == "accepted" and feedback.accepted_by == site_admin
+    assert len(accepted_signals) == 1

@@ -32,5 +32,6 @@ class Command(BaseCommand):
                           f"transfers, {len(differences)} difference(s).")
         for difference in differences:
             self.stdout.write(f"- {difference.get_kind_display()}: payout {difference.payout_id or '—'}, "
-                              f"transfer {difference.stripe_transfer_id or '—'}, Atelier {difference.atelier_value or '—'}"
+                              f"transfer {difference.stripe_transfer_id or '—'}, "
+                              f"Atelier {difference.atelier_value or '—'}"
                               f", Stripe {difference.stripe_value or '—'}")
