@@ -57,7 +57,8 @@ def _past_run(program, *, creator, approver):
         payouts.approve_payout_run(run, by=approver)
         payouts.send_run(run.pk)  # no-op if the approval already ran it in process
     approved_at = timezone.make_aware(datetime.datetime.combine(end + datetime.timedelta(days=3), datetime.time(10)))
-    PayoutRun.objects.filter(pk=run.pk).update(approved_at=approved_at,
+    PayoutRun.objects.filter(pk=run.pk).update(created_at=approved_at - datetime.timedelta(days=1),
+                                               approved_at=approved_at,
                                                completed_at=approved_at + datetime.timedelta(minutes=2))
     logger.info("Demo payout run %s: %s payouts", run.pk, run.payouts.count())
 
