@@ -239,6 +239,7 @@ ADMIN_SITE_HEADER = "Atelier administration"
 # Payouts (payments app, Stripe side): client timeout, our own retries, the idempotency window, webhooks.
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=30.0)
 STRIPE_MAX_ATTEMPTS = env.int("STRIPE_MAX_ATTEMPTS", default=5)
+STRIPE_SEND_CONCURRENCY = env.int("STRIPE_SEND_CONCURRENCY", default=4)
 STRIPE_RETRY_BACKOFF_SECONDS = env.float("STRIPE_RETRY_BACKOFF_SECONDS", default=0.5)
 STRIPE_RESEND_WINDOW_HOURS = env.float("STRIPE_RESEND_WINDOW_HOURS", default=20.0)
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)

@@ -141,6 +141,8 @@ def _marker(kind: str, x: float, y: float, colour: str) -> str:
 
 def integer_top(peak: float) -> int:
     """An axis top for counts whose four intervals fall on whole numbers."""
+    if peak <= 20:
+        return max(4, 4 * math.ceil(peak / 4))
     return 4 * math.ceil(nice_max(peak) / 4)
 
 
@@ -252,14 +254,16 @@ def line_chart(title: str, desc: str, categories: list[str], series: dict[str, l
         chart.rows = rows
         return chart
     legend, legend_bottom = _legend(chart_id, names, 10, 18, width=WIDTH, lines=True)
-    width, left, right, top, bottom = WIDTH, 50, 60, legend_bottom + 28, 40
+    end_labels = [f"{name} ({fmt(series[name][-1])})" if len(names) > 1 else fmt(series[name][-1]) for name in names]
+    right = min(190, 14 + 7 * max(len(label) for label in end_labels))
+    width, left, top, bottom = WIDTH, 50, legend_bottom + 28, 40
     height = top + PLOT_H + bottom
     plot_w, plot_h = width - left - right, PLOT_H
     top_value = integer_top(peak) if counts else nice_max(peak)
     step = plot_w / max(len(categories) - 1, 1)
     parts = [_open(chart_id, title, desc, width, height), legend,
              _y_axis(left, top, plot_w, plot_h, top_value, fmt)]
-    label_ys = []
+    ends = []
     for s, name in enumerate(names):
         colour = STYLES[s % len(STYLES)][0]
         points = [(left + (step * i if len(categories) > 1 else plot_w / 2),
@@ -271,12 +275,15 @@ def line_chart(title: str, desc: str, categories: list[str], series: dict[str, l
         for (x, y), value, category in zip(points, series[name], categories):
             parts.append(f'<g>{_marker(MARKERS[s % len(MARKERS)], x, y, colour)}'
                          f'<title>{escape(category)} — {escape(name)}: {escape(fmt(value))}</title></g>')
-        # The last value at the end of its line (the legend names the line), nudged so labels do not overlap.
-        y_end = points[-1][1] + 4
-        while any(abs(y_end - other) < 14 for other in label_ys):
-            y_end -= 14
-        label_ys.append(y_end)
-        parts.append(_text(points[-1][0] + 10, y_end, fmt(series[name][-1]), size=13, fill=INK))
+        ends.append([points[-1][1] + 4, points[-1][0] + 10, end_labels[s]])
+    # Each line's name and last value at its end; labels keep 15 units apart, in the order of the lines.
+    ends.sort()
+    for i in range(1, len(ends)):
+        ends[i][0] = max(ends[i][0], ends[i - 1][0] + 15)
+    overflow = ends[-1][0] - (top + plot_h + 4) if ends else 0
+    for end in ends:
+        end[0] -= max(overflow, 0)
+        parts.append(_text(end[1], end[0], end[2], size=13, fill=INK))
     every = _label_every(categories, step if len(categories) > 1 else plot_w)
     for i, category in enumerate(categories):
         x = left + (step * i if len(categories) > 1 else plot_w / 2)

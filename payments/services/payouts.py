@@ -16,12 +16,13 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
+import queue
 import random
 import threading
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -250,10 +251,45 @@ def send_run(run_id: int) -> int:
         if not got:
             return 0  # another worker is sending this run right now
         payout_ids = list(run.payouts.filter(status__in=OPEN_STATUSES).order_by("pk").values_list("pk", flat=True))
-        for payout_id in payout_ids:
-            send_payout(payout_id)
+        _send_all(payout_ids)
     finish_run_if_done(run_id)
     return Payout.objects.filter(run_id=run_id, status__in=OPEN_STATUSES).count()
+
+
+def _send_all(payout_ids: list[int]) -> None:
+    """Send payouts with STRIPE_SEND_CONCURRENCY threads sharing the token bucket, so a run goes at the
+    configured rate even though each Stripe call takes a few hundred milliseconds. Threads need committed
+    rows and their own connections: inside a transaction (the demo seed, tests) or on SQLite, one at a time."""
+    workers = min(int(settings.STRIPE_SEND_CONCURRENCY), len(payout_ids))
+    if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
+        for payout_id in payout_ids:
+            send_payout(payout_id)
+        return
+    pending: queue.SimpleQueue = queue.SimpleQueue()
+    for payout_id in payout_ids:
+        pending.put(payout_id)
+    errors: list[BaseException] = []
+
+    def work():
+        try:
+            while not errors:
+                try:
+                    payout_id = pending.get_nowait()
+                except queue.Empty:
+                    return
+                send_payout(payout_id)
+        except BaseException as error:  # noqa: BLE001 (re-raised in the calling thread)
+            errors.append(error)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    threads = [threading.Thread(target=work, name=f"payout-sender-{i}", daemon=True) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def _generation(payout: Payout) -> int:
@@ -414,16 +450,20 @@ def retry_payout(payout: Payout, *, by) -> Payout:
     """Send a failed payout again (debited again, with a new idempotency key), or re-check an unknown one."""
     if not can(by, "payout.manage", payout):
         raise DomainError("Only finance staff of this program can retry payouts.")
-    found = None
-    if payout.status == Payout.Status.UNKNOWN:
+    found, searched = None, False
+    if Payout.objects.filter(pk=payout.pk, status=Payout.Status.UNKNOWN).exists():
+        # Before anything is sent again, look for the transfer Stripe may have made.
         try:
             found = find_transfer(payout)
         except gateway.StripeGatewayError as error:
             raise DomainError(f"Could not search Stripe for this payout's transfer: {error.message}")
+        searched = True
     with transaction.atomic():
         locked = _locked_payout(payout.pk, [Payout.Status.FAILED, Payout.Status.UNKNOWN])
         if locked is None:
             raise DomainError("Only a failed or unknown payout can be retried (or it is being sent right now).")
+        if locked.status == Payout.Status.UNKNOWN and not searched:
+            raise DomainError("This payout changed meanwhile: reload the page and try again.")
         before = locked.status
         if locked.status == Payout.Status.UNKNOWN and found is not None:
             locked.status = Payout.Status.PAID

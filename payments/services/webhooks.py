@@ -126,6 +126,12 @@ def handle_connected_payout(event: dict) -> bool:
     account = StripeAccount.objects.filter(stripe_account_id=event.get("account") or "").first()
     if account is None:
         return False
+    newer = StripeEvent.objects.filter(
+        account=account.stripe_account_id, type__in=["payout.paid", "payout.failed"],
+        status=StripeEvent.Status.PROCESSED, payload__created__gt=int(event.get("created") or 0),
+    ).exists()
+    if newer:
+        return False  # events arrive out of order: a later payout event already set what the artist sees
     obj = _object(event)
     amount = obj.get("amount")
     currency = (obj.get("currency") or "").upper()

@@ -64,6 +64,7 @@ def earnings(request, slug=None):
         "upcoming": rates.upcoming_rate_card(program, today),
         "statement_form": StatementForm(initial=StatementForm.default_initial()),
         "statement_url": reverse("payments:statement_csv", args=[program.slug]),
+        "statement_pdf_url": reverse("payments:reports_artist_statement_pdf", args=[program.slug]),
     })
 
 
@@ -189,6 +190,7 @@ def ledger_member(request, slug, membership_id):
         "may_adjust": can(request.user, "ledger.adjust", membership),
         "statement_form": StatementForm(initial=StatementForm.default_initial()),
         "statement_url": reverse("payments:staff_statement_csv", args=[program.slug, membership.pk]),
+        "statement_pdf_url": reverse("payments:reports_staff_statement", args=[program.slug, membership.pk]),
     })
 
 

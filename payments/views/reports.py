@@ -7,11 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from atelier import audit
 from atelier.money import format_money
-from atelier.permissions import can, get_object_for
+from atelier.permissions import FINANCE, MANAGER, can, get_object_for, is_site_admin, programs_with_roles
 from payments.reports import charts, exports, selectors
 from payments.reports.forms import PayoutFilterForm, PeriodForm, ReportFilterForm, YearEndForm
 from payments.reports.statement_pdf import render_statement
@@ -48,6 +49,18 @@ def _page(request, items, per_page, param="page"):
     return page
 
 
+def _other_programs(request, program, roles):
+    """The user's other programs where the same page may be opened (the program filter), one query."""
+    if is_site_admin(request.user):
+        qs = Program.objects.exclude(pk=program.pk)
+    else:
+        qs = Program.objects.filter(pk__in=programs_with_roles(request.user, roles)).exclude(pk=program.pk)
+    match = request.resolver_match
+    query = f"?{request.GET.urlencode()}" if request.GET else ""
+    return [{"name": p.name, "url": reverse(f"payments:{match.url_name}", kwargs={**match.kwargs, "slug": p.slug})
+             + query} for p in qs.order_by("name")]
+
+
 def _context(request, program, **extra):
     user = request.user
     return {
@@ -56,6 +69,9 @@ def _context(request, program, **extra):
         "may_view_fair_pay": can(user, "fair_pay.view", program),
         "may_view_dashboard": can(user, "dashboard.view", program),
         "query": request.GET.urlencode(),
+        "other_programs": _other_programs(
+            request, program,
+            {MANAGER} if request.resolver_match.url_name == "reports_dashboard" else {FINANCE, MANAGER}),
         **extra,
     }
 

@@ -316,3 +316,13 @@ def test_the_program_staff_page_links_finance_to_the_ledger_pages(client, financ
     html = client.get(reverse("testers:staff_program", args=[program.slug])).content.decode()
     assert reverse("payments:ledger_overview", args=[program.slug]) in html
     assert reverse("payments:ratecard_list", args=[program.slug]) in html
+
+
+def test_earnings_page_offers_the_statement_as_pdf_too(client, db):
+    from tests import factories as base
+
+    membership = base.MembershipFactory()
+    client.force_login(membership.artist.user)
+    html = client.get(reverse("payments:earnings")).content.decode()
+    pdf_url = reverse("payments:reports_artist_statement_pdf", args=[membership.program.slug])
+    assert f'formaction="{pdf_url}"' in html

@@ -128,3 +128,26 @@ def test_the_same_webhook_delivered_twice_at_once_is_applied_once(program, finan
     assert StripeEvent.objects.count() == 1
     assert list(LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REVERSAL).values_list("amount_minor", flat=True)) \
         == [1500]
+
+
+def test_concurrent_senders_of_a_run_stay_under_the_configured_rate(program, finance, settings):
+    from payments.fake_stripe import FakeStripe
+
+    with FakeStripe(rate_limit_per_second=5) as fake:
+        settings.STRIPE_API_BASE = fake.url
+        settings.STRIPE_TRANSFERS_PER_SECOND = 4
+        settings.STRIPE_SEND_CONCURRENCY = 4
+        settings.STRIPE_RETRY_BACKOFF_SECONDS = 1.0
+        for _ in range(12):
+            payable_artist(program, 2500, fake=fake)
+        run = services.create_payout_run(program=program, period_start=DAY, period_end=DAY, by=finance)
+        PayoutRun.objects.filter(pk=run.pk).update(status=PayoutRun.Status.APPROVED)
+        fake.inject_fault(mode="timeout", delay=0.3, count=100)  # each call is slow, like the real Stripe
+
+        assert services.send_run(run.pk) == 0
+
+        run.refresh_from_db()
+        assert run.status == PayoutRun.Status.COMPLETED
+        statuses = [e["status"] for e in fake.request_log if e["path"] == "/v1/transfers"]
+        assert statuses == [200] * 12  # never rate-limited, and each payout asked once
+        assert set(transfers_per_payout(fake).values()) == {1}

@@ -277,3 +277,19 @@ def test_sending_is_paced_under_the_configured_rate(program, finance, approver, 
 
 def test_stripe_account_factory_default_is_payable(db):
     assert StripeAccountFactory().is_payable
+
+
+def test_unknown_payout_without_a_transfer_is_sent_again_with_its_own_key(
+        program, finance, approver, fake_stripe, django_capture_on_commit_callbacks):
+    membership = payable_artist(program, 5000, fake=fake_stripe)
+    run = make_run(program, finance)
+    PayoutRun.objects.filter(pk=run.pk).update(status=PayoutRun.Status.SENDING)
+    Payout.objects.filter(run=run).update(status=Payout.Status.UNKNOWN)
+    with django_capture_on_commit_callbacks(execute=True):
+        payout = services.retry_payout(run.payouts.get(), by=approver)
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.PAID
+    keys = [e["idempotency_key"] for e in fake_stripe.request_log if e["path"] == "/v1/transfers"
+            and e["method"] == "POST"]
+    assert keys == [payout.idempotency_key]
+    assert selectors.balance_minor(membership) == 0  # debited once, never credited back

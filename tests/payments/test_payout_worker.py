@@ -47,7 +47,7 @@ class FlakyStripe(FakeStripe):
         dict(mode="error_before", status=503),
     ]
 
-    def __init__(self, *args, seed=5, rate=0.2, **kwargs):
+    def __init__(self, *args, seed=int(os.environ.get("FLAKY_STRIPE_SEED", "5")), rate=0.2, **kwargs):
         super().__init__(*args, **kwargs)
         self.rng = random.Random(seed)
         self.rate = rate

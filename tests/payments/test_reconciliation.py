@@ -113,3 +113,29 @@ def test_finance_reconciles_a_period_from_the_page(client, program, finance, sen
     response = client.post(reverse("payments:reconciliations", args=[program.slug]),
                            {"period_start": DAY.isoformat(), "period_end": DAY.isoformat()}, follow=True)
     assert "Atelier and Stripe agree" in response.content.decode()
+
+
+def test_beat_schedules_registered_payout_tasks(settings):
+    from atelier.celery import app
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    for name in ("payments.tasks.reconcile_recent", "payments.tasks.resume_payout_runs"):
+        assert name in scheduled and name in app.tasks
+    assert {"payments.tasks.send_payout_run", "payments.tasks.send_payout"} <= set(app.tasks)
+
+
+def test_command_refuses_an_unknown_program():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("reconcile", "no-such-program", "2026-01-01", "2026-01-31")
+
+
+def test_retrying_an_unknown_payout_finds_its_transfer_instead_of_sending_again(program, sent_run, fake_stripe):
+    payout = sent_run.payouts.first()
+    Payout.objects.filter(pk=payout.pk).update(status=Payout.Status.UNKNOWN, stripe_transfer_id="")
+    posts = fake_stripe.request_count("POST", "/v1/transfers")
+    services.retry_payout(payout, by=factories.staff_user(program, "finance"))
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.PAID and payout.stripe_transfer_id
+    assert fake_stripe.request_count("POST", "/v1/transfers") == posts

@@ -308,3 +308,15 @@ def test_jpy_statement_prints_whole_yen(client):
     client.force_login(kenji.artist.user)
     text = pdf_text(client.get(reverse("payments:reports_artist_statement_pdf", args=["kumo"]), PERIOD).content)
     assert "¥3,800" in text and "2 × ¥1,500" in text and "JPY" in text
+
+
+def test_finance_of_two_programs_can_switch_program_and_sees_only_theirs(client, lumen):
+    second = factories.ProgramFactory(name="Second", slug="second")
+    third = factories.ProgramFactory(name="Third", slug="third")
+    factories.StaffRoleFactory(user=lumen["finance"], program=second, role="finance")
+    client.force_login(lumen["finance"])
+    html = client.get(reverse("payments:reports_earnings", args=["lumen"]), PERIOD).content.decode()
+    assert reverse("payments:reports_earnings", args=["second"]) + "?start=2025-12-01" in html
+    assert "/third/" not in html and third
+    assert client.get(reverse("payments:reports_earnings", args=["second"])).status_code == 200
+    assert client.get(reverse("payments:reports_earnings", args=["third"])).status_code == 404

@@ -154,3 +154,16 @@ def test_stripe_unreachable_while_applying_asks_for_redelivery(client, account, 
     event = make_event("account.updated", {"id": account.stripe_account_id}, account=account.stripe_account_id)
     assert post(client, event).status_code == 500
     assert not StripeEvent.objects.exists()  # so the redelivery is applied
+
+
+def test_an_older_payout_event_arriving_late_does_not_hide_the_newer_one(client, account):
+    paid = make_event("payout.paid", {"id": "po_2", "object": "payout", "amount": 100, "currency": "usd"},
+                      account=account.stripe_account_id)
+    failed = make_event("payout.failed", {"id": "po_1", "object": "payout", "amount": 100, "currency": "usd",
+                                          "failure_message": "Old failure"}, account=account.stripe_account_id)
+    failed["created"] = paid["created"] - 3600
+    assert post(client, paid).status_code == 200
+    assert post(client, failed).status_code == 200
+    account.refresh_from_db()
+    assert account.last_payout_status == "paid"
+    assert StripeEvent.objects.get(event_id=failed["id"]).status == StripeEvent.Status.IGNORED

@@ -1,0 +1,224 @@
+"""SQL queries per page, at 10 and at 10,000 rows of the thing each page lists: the count must not grow.
+
+    .venv/bin/python bench/query_counts.py            # builds its own database, atelier_bench_queries
+    .venv/bin/python bench/query_counts.py --keep     # reuse the data of the previous run
+
+Two programs are filled with bulk inserts, "qc-10" with 10 rows of everything and "qc-10000" with 10,000:
+artists (memberships, each with a payable Stripe account), and for one artist of each program 10 / 10,000
+feedback items, time logs, share requests in review, approved and showcased works, ledger entries; per
+program 10 / 10,000 invitations, rate cards, payout runs (and one run with 10 / 10,000 payouts), review
+decisions and reconciliation reports. Each page is requested twice with django.test.Client (the first
+warms per-process caches) and the second one is counted with CaptureQueriesContext. A page whose URL name
+does not exist (yet) is listed as "not present"; a page that does not answer 200 is a failure.
+Exit status 1 if any page's count grows with the data.
+"""
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import BENCH_DATABASE_URL, make_artists, make_program, setup_django  # noqa: E402
+
+DATABASE_URL = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/atelier_bench_queries"
+SIZES = (10, 10_000)
+
+# (label, URL name, whose request: "artist" | "staff" | "public", kwargs builder)
+PAGES = [
+    ("Artist home /", "home", "artist", lambda ctx: {}),
+    ("Artist feedback list", "testers:feedback_list", "artist", lambda ctx: {}),
+    ("Artist time list", "testers:timelog_list", "artist", lambda ctx: {}),
+    ("Artist earnings /earnings/", "payments:earnings", "artist", lambda ctx: {}),
+    ("Artist share requests", "content_review:my_requests", "artist", lambda ctx: {}),
+    ("Staff program overview", "testers:staff_program", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Staff artists", "testers:staff_artists", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Staff invitations", "testers:staff_invitations", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Staff feedback triage", "testers:staff_feedback", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Staff time approvals", "testers:staff_timelogs", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Staff review queue", "content_review:queue", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Staff rate cards", "payments:ratecard_list", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Staff balances", "payments:ledger_overview", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Staff one artist's ledger", "payments:ledger_member", "staff",
+     lambda ctx: {"slug": ctx["slug"], "membership_id": ctx["membership"].pk}),
+    ("Staff payout runs", "payments:payout_runs", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Staff payout run detail", "payments:payout_run", "staff",
+     lambda ctx: {"slug": ctx["slug"], "run_id": ctx["big_run"].pk}),
+    ("Staff reconciliations", "payments:reconciliations", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Staff reports overview", "payments:reports_overview", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Staff reports earnings", "payments:reports_earnings", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Staff reports payouts", "payments:reports_payouts", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Staff reports year-end", "payments:reports_year_end", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Staff reports fair pay", "payments:reports_fair_pay", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Staff dashboard", "payments:reports_dashboard", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Staff review report", "content_review:review_report", "staff", lambda ctx: {"slug": ctx["slug"]}),
+    ("Public showcase", "content_review:showcase", "public", lambda ctx: {"slug": ctx["slug"]}),
+]
+
+
+def build(n: int, staff):
+    """Fill program qc-<n> with n rows of every listed thing (bulk inserts); return the page context."""
+    from django.utils import timezone
+
+    from content_review.models import ReviewDecision, ShareRequest, Work
+    from payments.models import (
+        LedgerEntry, Payout, PayoutRun, RateCard, ReconciliationReport, StripeAccount,
+    )
+    from testers.models import Feedback, Invitation, StaffRole, TimeLog
+
+    program = make_program(f"qc-{n}")
+    memberships = make_artists(program, n, prefix=f"qc{n}-artist")
+    for role in StaffRole.Role.values:
+        StaffRole.objects.get_or_create(user=staff, program=program, role=role)
+    first = memberships[0]
+    ctx = {"slug": program.slug, "program": program, "membership": first, "artist_user": first.artist.user}
+    existing = PayoutRun.objects.filter(program=program, status=PayoutRun.Status.SENDING).first()
+    if existing is not None:  # already built (--keep)
+        ctx["big_run"] = existing
+        return ctx
+
+    today = timezone.localdate()
+    now = timezone.now()
+    accounts = StripeAccount.objects.bulk_create([
+        StripeAccount(artist_id=m.artist_id, stripe_account_id=f"acct_qc{n}_{m.pk}", country="US",
+                      state=StripeAccount.State.ENABLED, details_submitted=True, payouts_enabled=True,
+                      transfers_active=True) for m in memberships], batch_size=2000)
+    Feedback.objects.bulk_create([
+        Feedback(membership=first, kind=Feedback.Kind.GENERAL, title=f"Feedback {i}", body="Body " * 20)
+        for i in range(n)], batch_size=2000)
+    TimeLog.objects.bulk_create([
+        TimeLog(membership=first, date=today - timedelta(days=i % 300), minutes=30 + i % 60,
+                description="Tested the brushes") for i in range(n)], batch_size=2000)
+    Invitation.objects.bulk_create([
+        Invitation(program=program, email=f"invitee{i}@qc{n}.bench", name=f"Invitee {i}",
+                   expires_at=now + timedelta(days=14), invited_by=staff) for i in range(n)], batch_size=2000)
+    RateCard.objects.bulk_create([
+        RateCard(program=program, version=i + 1, effective_date=date(1990, 1, 1) + timedelta(days=i),
+                 currency=program.currency, hourly_rate_minor=3000, feedback_general_minor=500,
+                 minimum_payout_minor=100, fair_pay_floor_hourly_minor=2000) for i in range(n)], batch_size=2000)
+    # Share requests: n in review (the queue), n approved with a showcased work (the showcase).
+    in_review = ShareRequest.objects.bulk_create([
+        ShareRequest(membership=first, title=f"Request {i}", caption="My drawing", platforms=["instagram"],
+                     status=ShareRequest.Status.SUBMITTED, submitted_at=now, first_submitted_at=now,
+                     deadline_at=now + timedelta(days=5, minutes=i)) for i in range(n)], batch_size=2000)
+    approved = ShareRequest.objects.bulk_create([
+        ShareRequest(membership=first, title=f"Approved {i}", caption="Shared", platforms=["website"],
+                     status=ShareRequest.Status.APPROVED, submitted_at=now - timedelta(days=2),
+                     first_submitted_at=now - timedelta(days=2), decided_at=now - timedelta(minutes=i),
+                     first_decided_at=now - timedelta(minutes=i)) for i in range(n)], batch_size=2000)
+    Work.objects.bulk_create([
+        Work(share_request=r, kind=Work.Kind.IMAGE, original_name="drawing.png", mime_type="image/png",
+             extension="png", width=800, height=600, size_bytes=1000, original=f"bench/{r.pk}.png",
+             clean=f"bench/{r.pk}-clean.png", thumbnail=f"bench/{r.pk}-thumb.png",
+             processing_status=Work.FileStatus.READY) for r in in_review], batch_size=2000)
+    Work.objects.bulk_create([
+        Work(share_request=r, kind=Work.Kind.IMAGE, original_name="shared.png", mime_type="image/png",
+             extension="png", width=800, height=600, size_bytes=1000, original=f"bench/{r.pk}.png",
+             clean=f"bench/{r.pk}-clean.png", thumbnail=f"bench/{r.pk}-thumb.png",
+             processing_status=Work.FileStatus.READY, published=f"bench/{r.pk}-published.png",
+             published_credit="© Bench", published_status=Work.FileStatus.READY, showcase_consent=True,
+             showcase_consent_at=now) for r in approved], batch_size=2000)
+    ReviewDecision.objects.bulk_create([
+        ReviewDecision(share_request=r, outcome=ReviewDecision.Outcome.APPROVE, decided_by=staff,
+                       submitted_at=r.submitted_at, created_at=r.decided_at) for r in approved], batch_size=2000)
+    # Ledger: n entries for the first artist (their earnings) and one per artist (balances, reports).
+    entries = [LedgerEntry(program=program, membership=first, kind=LedgerEntry.Kind.TIME, amount_minor=1500 + i,
+                           currency=program.currency, source_key=f"qc{n}:first:{i}",
+                           work_date=today - timedelta(days=i % 300), unit_rate_minor=3000, quantity="0.50",
+                           description="Testing time") for i in range(n)]
+    entries += [LedgerEntry(program=program, membership=m, kind=LedgerEntry.Kind.TIME, amount_minor=3000,
+                            currency=program.currency, source_key=f"qc{n}:each:{m.pk}",
+                            work_date=today - timedelta(days=m.pk % 300), unit_rate_minor=3000, quantity="1.00",
+                            description="Testing time") for m in memberships]
+    LedgerEntry.objects.bulk_create(entries, batch_size=5000)
+    # Payout runs: n completed one-day runs, plus one run (sending) with a payout to each of the n artists.
+    PayoutRun.objects.bulk_create([
+        PayoutRun(program=program, period_start=date(1990, 1, 1) + timedelta(days=i),
+                  period_end=date(1990, 1, 1) + timedelta(days=i), currency=program.currency,
+                  status=PayoutRun.Status.COMPLETED, total_minor=1000, created_by=staff, approved_by=staff,
+                  approved_at=now, completed_at=now) for i in range(n)], batch_size=2000)
+    big_run = PayoutRun.objects.create(program=program, period_start=today - timedelta(days=1),
+                                       period_end=today - timedelta(days=1), currency=program.currency,
+                                       status=PayoutRun.Status.SENDING, total_minor=3000 * n, created_by=staff,
+                                       approved_by=staff, approved_at=now)
+    by_artist = {a.artist_id: a for a in accounts}
+    Payout.objects.bulk_create([
+        Payout(run=big_run, membership=m, stripe_account=by_artist[m.artist_id], amount_minor=3000,
+               currency=program.currency, status=Payout.Status.PAID if i % 2 else Payout.Status.PENDING)
+        for i, m in enumerate(memberships)], batch_size=2000)
+    ReconciliationReport.objects.bulk_create([
+        ReconciliationReport(program=program, period_start=today - timedelta(days=30), period_end=today,
+                             checked_payouts=i, checked_transfers=i) for i in range(n)], batch_size=2000)
+    ctx["big_run"] = big_run
+    return ctx
+
+
+def count(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm-up: per-process caches (content types, site, templates)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return response.status_code, len(queries)
+
+
+def main():
+    keep = "--keep" in sys.argv
+    setup_django(DATABASE_URL, fresh=not keep)
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+
+    from atelier.accounts import ensure_totp
+    from atelier.models import User
+
+    staff, _ = User.objects.get_or_create(email="qc-staff@bench.test",
+                                          defaults={"is_superuser": True, "first_name": "Bench", "last_name": "Staff"})
+    ensure_totp(staff)
+    contexts = {}
+    for n in SIZES:
+        started = time.perf_counter()
+        contexts[n] = build(n, staff)
+        print(f"data for {n:,} rows: {time.perf_counter() - started:.1f} s", flush=True)
+
+    clients = {}
+    for n in SIZES:
+        artist = Client()
+        artist.force_login(contexts[n]["artist_user"])
+        staff_client = Client()
+        staff_client.force_login(staff)
+        clients[n] = {"artist": artist, "staff": staff_client, "public": Client()}
+
+    rows, failures = [], 0
+    for label, name, who, kwargs in PAGES:
+        try:
+            urls = {n: reverse(name, kwargs=kwargs(contexts[n])) for n in SIZES}
+        except NoReverseMatch:
+            rows.append((label, name, "-", "-", "not present"))
+            continue
+        results = {n: count(clients[n][who], urls[n]) for n in SIZES}
+        small, large = results[SIZES[0]], results[SIZES[1]]
+        if small[0] != 200 or large[0] != 200:
+            verdict = f"FAIL (HTTP {small[0]}/{large[0]})"
+            failures += 1
+        elif large[1] > small[1]:
+            verdict = f"FAIL (+{large[1] - small[1]})"
+            failures += 1
+        else:
+            verdict = "pass"
+        rows.append((label, name, str(small[1]), str(large[1]), verdict))
+
+    widths = [max(len(r[i]) for r in rows + [("Page", "URL name", "10 rows", "10,000 rows", "Result")])
+              for i in range(5)]
+    header = ("Page", "URL name", "10 rows", "10,000 rows", "Result")
+    print()
+    print(" | ".join(h.ljust(w) for h, w in zip(header, widths)))
+    print("-+-".join("-" * w for w in widths))
+    for row in rows:
+        print(" | ".join(c.ljust(w) for c, w in zip(row, widths)))
+    print(f"\n{sum(1 for r in rows if r[4] == 'pass')} pass, {failures} fail, "
+          f"{sum(1 for r in rows if r[4] == 'not present')} not present")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
