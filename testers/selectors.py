@@ -66,14 +66,18 @@ def feedback_for_artist(user):
 
 
 def feedback_queue(program):
-    from django.db.models import Count
+    from django.db.models import Count, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
 
-    from testers.models import Feedback
+    from testers.models import Feedback, FeedbackAttachment
 
+    # A correlated subquery, not JOIN + GROUP BY: only the page's rows are counted (bench/request_rate.py).
+    attachments = (FeedbackAttachment.objects.filter(feedback=OuterRef("pk")).order_by().values("feedback")
+                   .annotate(n=Count("pk")).values("n"))
     return (
         Feedback.objects.filter(membership__program=program)
         .select_related("membership__artist", "duplicate_of")
-        .annotate(attachment_count=Count("attachments", distinct=True))
+        .annotate(attachment_count=Coalesce(Subquery(attachments), 0))
         .order_by("-created_at", "-id")
     )
 

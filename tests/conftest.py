@@ -11,6 +11,8 @@ from tests import factories
 @pytest.fixture(autouse=True)
 def _isolated_media_and_eager_tasks(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Real password hashing is slow on purpose; the suite creates thousands of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     # Tasks run in process unless a test asks for the real worker (the `celery_worker` fixture).

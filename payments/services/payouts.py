@@ -447,9 +447,15 @@ def find_transfer(payout: Payout) -> dict | None:
 
 
 def retry_payout(payout: Payout, *, by) -> Payout:
-    """Send a failed payout again (debited again, with a new idempotency key), or re-check an unknown one."""
+    """Send a failed payout again (debited again, with a new idempotency key), re-check an unknown one, or
+    try a payout Stripe did not answer again now (same key)."""
     if not can(by, "payout.manage", payout):
         raise DomainError("Only finance staff of this program can retry payouts.")
+    if Payout.objects.filter(pk=payout.pk, status=Payout.Status.SENDING).exists():
+        # Stripe did not answer earlier: try again now with the same key (safe, and locked per payout).
+        audit.log(by, "payments.payout.resent", payout, after={"status": "sending"})
+        transaction.on_commit(lambda: _enqueue_payout(payout.pk))
+        return payout
     found, searched = None, False
     if Payout.objects.filter(pk=payout.pk, status=Payout.Status.UNKNOWN).exists():
         # Before anything is sent again, look for the transfer Stripe may have made.

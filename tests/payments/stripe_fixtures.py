@@ -16,8 +16,3 @@ def fake_stripe(settings):
     yield fake
     fake.stop()
 
-
-@pytest.fixture
-def fast_password_hashing(settings):
-    """Factories hash a password per user; PBKDF2's cost dominates these tests otherwise."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

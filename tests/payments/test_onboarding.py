@@ -8,9 +8,9 @@ from django.urls import reverse
 from payments.models import StripeAccount
 from payments.services import accounts
 from tests import factories
-from tests.payments.stripe_fixtures import fake_stripe, fast_password_hashing  # noqa: F401
+from tests.payments.stripe_fixtures import fake_stripe  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+pytestmark = [pytest.mark.django_db]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -11,9 +11,9 @@ from payments.models import Payout, PayoutRun
 from payments.services import payouts as services
 from tests import factories
 from tests.payments.factories import payable_artist
-from tests.payments.stripe_fixtures import fake_stripe, fast_password_hashing  # noqa: F401
+from tests.payments.stripe_fixtures import fake_stripe  # noqa: F401
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fast_password_hashing")]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 DAY = datetime.date.today() - datetime.timedelta(days=1)
 
 

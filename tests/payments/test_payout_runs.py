@@ -10,9 +10,9 @@ from payments.models import LedgerEntry, Payout, PayoutRun
 from payments.services import payouts as services
 from tests import factories
 from tests.payments.factories import RateCardFactory, StripeAccountFactory, ledger_entry, payable_artist
-from tests.payments.stripe_fixtures import fake_stripe, fast_password_hashing  # noqa: F401
+from tests.payments.stripe_fixtures import fake_stripe  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+pytestmark = [pytest.mark.django_db]
 
 TODAY = datetime.date.today()
 START, END = TODAY - datetime.timedelta(days=30), TODAY - datetime.timedelta(days=1)
@@ -293,3 +293,21 @@ def test_unknown_payout_without_a_transfer_is_sent_again_with_its_own_key(
             and e["method"] == "POST"]
     assert keys == [payout.idempotency_key]
     assert selectors.balance_minor(membership) == 0  # debited once, never credited back
+
+
+def test_a_payout_stripe_did_not_answer_can_be_tried_again_now_with_the_same_key(
+        program, finance, approver, fake_stripe, settings, django_capture_on_commit_callbacks):
+    settings.STRIPE_MAX_ATTEMPTS = 1
+    payable_artist(program, 5000, fake=fake_stripe)
+    fake_stripe.inject_fault(mode="error_after", status=502)
+    run = make_run(program, finance)
+    _approve_and_send(run, approver, django_capture_on_commit_callbacks)
+    payout = run.payouts.get()
+    assert payout.status == Payout.Status.SENDING
+    with django_capture_on_commit_callbacks(execute=True):
+        services.retry_payout(payout, by=approver)
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.PAID
+    assert len(fake_stripe.transfers()) == 1
+    assert {e["idempotency_key"] for e in fake_stripe.request_log if e["path"] == "/v1/transfers"} == {
+        payout.idempotency_key}

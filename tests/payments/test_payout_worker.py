@@ -24,10 +24,8 @@ from payments.services import payouts as services
 from payments.services.reconciliation import reconcile
 from tests import factories
 from tests.payments.factories import payable_artist
-from tests.payments.stripe_fixtures import fast_password_hashing  # noqa: F401
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True),
-              pytest.mark.usefixtures("fast_password_hashing")]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = datetime.date.today() - datetime.timedelta(days=1)

@@ -11,9 +11,9 @@ from payments.services import payouts as services
 from payments.services.reconciliation import reconcile, reconcile_recent
 from tests import factories
 from tests.payments.factories import payable_artist
-from tests.payments.stripe_fixtures import fake_stripe, fast_password_hashing  # noqa: F401
+from tests.payments.stripe_fixtures import fake_stripe  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+pytestmark = [pytest.mark.django_db]
 Kind = ReconciliationDifference.Kind
 DAY = datetime.date.today() - datetime.timedelta(days=1)
 

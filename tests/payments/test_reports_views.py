@@ -19,12 +19,6 @@ from tests.payments.report_data import PERIOD, build_lumen
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # These tests sign people in with force_login: the slow production hasher only costs time here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def lumen():
     data = build_lumen()

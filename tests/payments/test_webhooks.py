@@ -11,9 +11,9 @@ from payments.models import LedgerEntry, Payout, PayoutRun, StripeAccount, Strip
 from payments.services import payouts as services
 from tests import factories
 from tests.payments.factories import StripeAccountFactory, payable_artist
-from tests.payments.stripe_fixtures import fake_stripe, fast_password_hashing  # noqa: F401
+from tests.payments.stripe_fixtures import fake_stripe  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+pytestmark = [pytest.mark.django_db]
 
 SECRET = "whsec_test_secret"
 URL = "/stripe/webhook/"
