@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import calendar
 import math
+import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import (
-    Aggregate, BigIntegerField, Count, DecimalField, Exists, F, FloatField, Func, IntegerField, OuterRef, Q, Subquery,
-    Sum, Value,
+    Aggregate, BigIntegerField, Count, DecimalField, DurationField, Exists, ExpressionWrapper, F, FloatField, Func,
+    IntegerField, OuterRef, Q, Subquery, Sum, Value,
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -519,28 +521,42 @@ def review_figures_over_time(program, filters: Filters) -> dict:
     months = p.months()
     index = {m: i for i, m in enumerate(months)}
     low, high = p.aware_bounds()
-    first_decision_hours = (
-        ReviewDecision.objects.filter(share_request=OuterRef("pk")).order_by("created_at", "id")
-        .annotate(hours=Func(F("created_at") - F("submitted_at"), template="EXTRACT(EPOCH FROM %(expressions)s)",
-                             output_field=FloatField()) / 3600.0)
-        .values("hours")[:1]
-    )
-    rows = (
+    on_postgresql = connection.vendor == "postgresql"
+    first_decisions = ReviewDecision.objects.filter(share_request=OuterRef("pk")).order_by("created_at", "id")
+    if on_postgresql:
+        first_delay = first_decisions.annotate(
+            hours=Func(F("created_at") - F("submitted_at"), template="EXTRACT(EPOCH FROM %(expressions)s)",
+                       output_field=FloatField()) / 3600.0).values("hours")[:1]
+        delay_field = FloatField()
+    else:
+        # SQLite (the embedded default) has no percentile aggregate: take the delays and find medians here.
+        first_delay = first_decisions.annotate(
+            delay=ExpressionWrapper(F("created_at") - F("submitted_at"), output_field=DurationField())
+        ).values("delay")[:1]
+        delay_field = DurationField()
+    requests = (
         ShareRequest.objects.filter(membership__program=program, first_submitted_at__gte=low,
                                     first_submitted_at__lt=high)
         .filter(filters.membership_q("membership__"))
-        .annotate(month=TruncMonth("first_submitted_at"),
-                  first_hours=Subquery(first_decision_hours, output_field=FloatField()))
-        .values("month")
+        .annotate(month=TruncMonth("first_submitted_at"), first_delay=Subquery(first_delay, output_field=delay_field))
+    )
+    rows = (
+        requests.values("month")
         .annotate(
             submitted=Count("id"),
             approved=Count("id", filter=Q(status=Status.APPROVED)),
             refused=Count("id", filter=Q(status__in=[Status.REFUSED, Status.APPEALED])),
             missed=Count("id", filter=Q(deadline_missed=True)),
-            median_hours=Median("first_hours"),
+            **({"median_hours": Median("first_delay")} if on_postgresql else {}),
         )
         .order_by()
     )
+    if not on_postgresql:
+        delays = {}
+        for month, delay in requests.filter(first_delay__isnull=False).values_list("month", "first_delay"):
+            delays.setdefault(month, []).append(delay.total_seconds() / 3600.0)
+        rows = [{**row, "median_hours": statistics.median(delays[row["month"]]) if row["month"] in delays else None}
+                for row in rows]
     counts = {name: [0] * len(months) for name in ("Submitted", "Approved", "Refused", "Deadlines missed")}
     hours = {"Median hours to first decision": [0] * len(months)}
     for row in rows:
