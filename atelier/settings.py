@@ -138,6 +138,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Atelier"
+# Accept the code of the previous and next 30 s step too: phone clocks drift, and people type slowly.
+MFA_TOTP_TOLERANCE = 1
 # Paths that only staff may reach; they also require TOTP to be set up (atelier.middleware).
 STAFF_PATH_PREFIXES = ("/staff/", "/admin/")
 

@@ -6,14 +6,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.conftest import browser, page, sign_in  # noqa: F401  (fixtures)
+from tests.browser.conftest import sign_in
 from tests.conftest import totp_code
 from tests.payments.factories import RateCardFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_finance_adjusts_a_balance_and_the_artist_sees_it_and_downloads_a_statement(page):  # noqa: F811
+def test_finance_adjusts_a_balance_and_the_artist_sees_it_and_downloads_a_statement(page):
     program = factories.ProgramFactory(name="Lumen Beta", slug="lumen-beta")
     RateCardFactory(program=program)
     membership = factories.MembershipFactory(program=program, artist__display_name="Ana Lima")
