@@ -4,6 +4,19 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from .models import AuditLogEntry, User
 
 
+class AppendOnlyAdmin(admin.ModelAdmin):
+    """For append-only tables (audit log, ledger, acceptances, decisions): readable, never added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
@@ -20,7 +33,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AuditLogEntry)
-class AuditLogEntryAdmin(admin.ModelAdmin):
+class AuditLogEntryAdmin(AppendOnlyAdmin):
     """Read-only: the audit log is append-only."""
 
     list_display = ["created_at", "actor_label", "action", "program", "target_label", "ip_address"]
@@ -28,12 +41,3 @@ class AuditLogEntryAdmin(admin.ModelAdmin):
     search_fields = ["actor_label", "action", "target_label", "target_id"]
     date_hierarchy = "created_at"
     list_select_related = ["program"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

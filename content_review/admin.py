@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from atelier.admin import AppendOnlyAdmin
+
 from content_review.models import Appeal, ReviewDecision, ShareRequest, Work
 
 
@@ -43,22 +45,13 @@ class WorkAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReviewDecision)
-class ReviewDecisionAdmin(admin.ModelAdmin):
+class ReviewDecisionAdmin(AppendOnlyAdmin):
     """Decisions are append-only: the admin shows them and never changes them."""
 
     list_display = ("share_request", "outcome", "decided_by", "on_appeal", "created_at")
     list_filter = ("outcome", "on_appeal")
     search_fields = ("share_request__title", "reason", "decided_by__email")
     list_select_related = ("share_request", "decided_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Appeal)

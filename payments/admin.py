@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from atelier.admin import AppendOnlyAdmin
+
 from .models import (
     LedgerEntry, Payout, PayoutRun, PayoutRunSkip, RateCard, ReconciliationDifference, ReconciliationReport,
     StripeAccount, StripeEvent,
@@ -22,7 +24,7 @@ class RateCardAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
+class LedgerEntryAdmin(AppendOnlyAdmin):
     """Read-only: the ledger is append-only; adjustments go through the staff pages (a service)."""
 
     list_display = ["work_date", "membership", "kind", "amount_minor", "currency", "source_key", "created_by"]
@@ -30,15 +32,6 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     search_fields = ["source_key", "description", "membership__artist__display_name"]
     list_select_related = ["membership__artist", "created_by"]
     date_hierarchy = "work_date"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StripeAccount)

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 
+from atelier.admin import AppendOnlyAdmin
 from atelier.errors import DomainError
 
 from .models import (
@@ -138,20 +139,11 @@ class TermsVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(TermsAcceptance)
-class TermsAcceptanceAdmin(admin.ModelAdmin):
+class TermsAcceptanceAdmin(AppendOnlyAdmin):
     list_display = ["membership", "terms_version", "accepted_at", "ip_address", "text_hash"]
     list_filter = ["terms_version__program"]
     search_fields = ["membership__artist__display_name", "membership__artist__user__email"]
     list_select_related = ["membership__artist", "membership__program", "terms_version__program"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class FeedbackEventInline(admin.TabularInline):
