@@ -9,7 +9,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
@@ -644,9 +643,12 @@ def _link(name, **kwargs):
 
 
 def _mail(subject, body, to):
+    """Queue the mail (callers already run after commit); the task retries on SMTP trouble."""
+    from atelier.tasks import send_email
+
     to = [address for address in to if address]
     if to:
-        send_mail(f"[Atelier] {subject}", body, None, to, fail_silently=False)
+        send_email.delay(f"[Atelier] {subject}", body, to)
 
 
 def notify_decision(decision_id: int) -> None:
