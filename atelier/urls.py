@@ -20,8 +20,5 @@ urlpatterns = [
     path("", include("content_review.urls")),
     path("", include("payments.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_ROOT, not even in development: every uploaded file (feedback images, works)
+# reaches a browser only through a view that asks the permission helper.

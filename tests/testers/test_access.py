@@ -135,3 +135,10 @@ def test_manager_of_another_program_cannot_triage_by_guessing(client, world, oth
         url = reverse("testers:staff_feedback_detail", args=[slug, world["feedback"].pk])
         assert client.post(url, {"action": "triage", "to_status": "accepted"}).status_code == 404
     assert Feedback.objects.get(pk=world["feedback"].pk).status == "new"
+
+
+def test_feedback_images_have_no_public_media_url(client, world, settings):
+    attachment = world["attachment"]
+    client.force_login(world["roles"]["owner"])  # even the owner goes through the view, never MEDIA_URL
+    assert client.get(settings.MEDIA_URL + attachment.image.name).status_code == 404
+    assert client.get(reverse("testers:feedback_image", args=[world["feedback"].pk, attachment.pk])).status_code == 200
