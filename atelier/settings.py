@@ -147,6 +147,9 @@ CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://atelier")
 }
 
+# Sessions are read from the cache and written through to the database: one query fewer on every page.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Atelier <no-reply@atelier.local>")
