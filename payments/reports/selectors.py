@@ -11,16 +11,20 @@ Definitions (also in docs/payments-reports.md):
 from __future__ import annotations
 
 import calendar
+import hashlib
 import math
 import statistics
+import time as time_module
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Aggregate, BigIntegerField, Count, DecimalField, DurationField, Exists, ExpressionWrapper, F, FloatField, Func,
-    IntegerField, OuterRef, Q, Subquery, Sum, Value,
+    OuterRef, Q, Subquery, Sum, Value,
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -165,15 +169,14 @@ def _entries(program, filters: Filters):
     return LedgerEntry.objects.filter(program=program).filter(filters.membership_q("membership__"))
 
 
-def earnings_totals(program, filters: Filters) -> dict:
-    """The totals row of earnings_by_artist, in one query."""
-    p = filters.period
+def _earning_sums(p: Period) -> dict:
+    """The per-membership figures of earnings_by_artist as aggregates over LedgerEntry rows (no join)."""
     in_period = Q(work_date__gte=p.start, work_date__lte=p.end)
 
     def kind_sum(*kinds):
         return _big(Sum("amount_minor", filter=in_period & Q(kind__in=kinds)))
 
-    totals = _entries(program, filters).aggregate(
+    return dict(
         hours=_hours(Sum("quantity", filter=in_period & Q(kind=Kind.TIME))),
         time_minor=kind_sum(Kind.TIME),
         feedback_items=Count("id", filter=in_period & Q(kind=Kind.FEEDBACK)),
@@ -184,49 +187,158 @@ def earnings_totals(program, filters: Filters) -> dict:
         opening_minor=_big(Sum("amount_minor", filter=Q(work_date__lt=p.start))),
         balance_minor=_big(Sum("amount_minor", filter=Q(work_date__lte=p.end))),
     )
-    totals["earned_minor"] = sum(totals[k] for k in ("time_minor", "feedback_minor", "stipend_minor",
-                                                    "adjustment_minor"))
-    totals["paid_minor"] = -totals["movement_minor"]
-    return totals
 
 
-def earnings_by_source(program, filters: Filters) -> list[dict]:
-    """Every ledger kind with its entry count, quantity and total in the period (one GROUP BY query)."""
+EARNING_FIGURES = ("hours", "time_minor", "feedback_items", "feedback_minor", "stipend_minor", "adjustment_minor",
+                   "movement_minor", "opening_minor", "balance_minor")
+
+
+def attach_earnings(members, program, filters: Filters) -> list:
+    """Set earnings_by_artist's figures on a page of memberships: one GROUP BY query over their entries only.
+
+    The report pages paginate the memberships first (a cheap COUNT on memberships), then aggregate the
+    ledger of the 50 artists shown, through the (membership, work_date) index.
+    """
+    members = list(members)
     p = filters.period
     grouped = {
-        row["kind"]: row
-        for row in _entries(program, filters).filter(work_date__gte=p.start, work_date__lte=p.end)
-        .values("kind").annotate(entries=Count("id"), quantity=Sum("quantity"), total_minor=Sum("amount_minor"))
-        .order_by()
+        row["membership"]: row
+        for row in LedgerEntry.objects.filter(membership__in=[m.pk for m in members], work_date__lte=p.end)
+        .values("membership").annotate(**_earning_sums(p)).order_by()
     }
-    rows = []
-    for kind in Kind:
-        row = grouped.get(kind.value, {})
-        rows.append({
-            "kind": kind.value, "label": kind.label, "entries": row.get("entries", 0),
-            "quantity": row.get("quantity") or Decimal("0"), "total_minor": row.get("total_minor") or 0,
-            "is_earning": kind in EARNING_KINDS,
-        })
+    for m in members:
+        row = grouped.get(m.pk, {})
+        for name in EARNING_FIGURES:
+            setattr(m, name, row.get(name, Decimal("0") if name == "hours" else 0))
+        m.earned_minor = m.time_minor + m.feedback_minor + m.stipend_minor + m.adjustment_minor
+        m.paid_minor = -m.movement_minor
+    return members
+
+
+# Program-wide ledger figures come from one GROUP BY (work_date, kind) over the program's entries: a few
+# hundred rows a year, from which totals, sources, the monthly series and the balance are all derived for
+# any period. That result is cached briefly (see _cached_ledger).
+LEDGER_DAYS_CACHE_SECONDS = 60
+
+
+def _ledger_days(program, filters: Filters) -> list[tuple]:
+    """[(work_date, kind, entries, quantity or None, amount)] of the program's entries (membership filters
+    applied), one row per day and kind. Cached briefly, see _cached_ledger (two queries on a hit).
+    """
+    def query(entries):
+        return [
+            (row["work_date"], row["kind"], row["entries"], row["quantity"], row["amount"])
+            for row in entries.values("work_date", "kind")
+            .annotate(entries=Count("id"), quantity=Sum("quantity"), amount=Sum("amount_minor")).order_by()
+        ]
+
+    def merge(rows, more):
+        acc = {(day, kind): [count, qty, total] for day, kind, count, qty, total in rows}
+        for day, kind, count, qty, total in more:
+            cur = acc.setdefault((day, kind), [0, None, 0])
+            cur[0] += count
+            cur[2] += total
+            if qty is not None:
+                cur[1] = qty if cur[1] is None else cur[1] + qty
+        return [(day, kind, count, qty, total) for (day, kind), (count, qty, total) in acc.items()]
+
+    return _cached_ledger(program, filters, "ledger-days", query, merge)
+
+
+def _cached_ledger(program, filters: Filters, name: str, query, merge):
+    """query(entries) over the program's entries (membership filters applied), cached for at most
+    LEDGER_DAYS_CACHE_SECONDS under the program and the cohort/status filter.
+
+    The cached value remembers the newest entry id it covers. The ledger is append-only, so on each call
+    (one primary-key lookup for the newest id) the entries written since are read by id range and merged
+    in with `merge(old, new)`: a new entry shows at once, for the cost of reading the new entries only.
+    Seen only when the value expires and is recomputed in full (at most LEDGER_DAYS_CACHE_SECONDS later): an
+    entry committed late with a lower id (two concurrent writers), and a membership's new cohort or status
+    under a cohort/status filter.
+    """
+    newest = LedgerEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    member_filters = hashlib.sha256(f"{filters.cohort}\x00{filters.status}".encode()).hexdigest()[:16]
+    key = f"payments:reports:{name}:{program.pk}:{member_filters}"
+    entries = _entries(program, filters).filter(id__lte=newest)
+    now = time_module.time()
+    hit = cache.get(key)
+    if hit is not None and hit["expires"] > now and hit["newest"] <= newest:
+        if hit["newest"] == newest:
+            return hit["rows"]
+        rows = merge(hit["rows"], query(entries.filter(id__gt=hit["newest"])))
+        expires = hit["expires"]
+    else:
+        rows, expires = query(entries), now + LEDGER_DAYS_CACHE_SECONDS
+    cache.set(key, {"newest": newest, "rows": rows, "expires": expires}, max(1, math.ceil(expires - now)))
     return rows
 
 
-def earnings_over_time(program, filters: Filters) -> dict:
-    """{"months": [date], "series": {kind label: [minor per month]}} of earnings kinds (one query)."""
+def ledger_figures(program, filters: Filters) -> dict:
+    """earnings_totals, earnings_by_source and earnings_over_time of one period, from one _ledger_days call."""
     p = filters.period
+    days = _ledger_days(program, filters)
+    amount, entries, quantity = {}, {}, {}
     months = p.months()
     index = {m: i for i, m in enumerate(months)}
-    series = {kind.label: [0] * len(months) for kind in Kind if kind in EARNING_KINDS}
     labels = dict(Kind.choices)
-    rows = (
-        _entries(program, filters).filter(work_date__gte=p.start, work_date__lte=p.end, kind__in=EARNING_KINDS)
-        .annotate(month=TruncMonth("work_date")).values("month", "kind").annotate(total=Sum("amount_minor"))
-        .order_by()
-    )
-    for row in rows:
-        month = row["month"]
-        month = month.date() if isinstance(month, datetime) else month
-        series[labels[row["kind"]]][index[month]] += row["total"]
-    return {"months": months, "series": series}
+    series = {kind.label: [0] * len(months) for kind in Kind if kind in EARNING_KINDS}
+    opening = balance = 0
+    for day, kind, count, qty, total in days:
+        if day <= p.end:
+            balance += total
+        if day < p.start:
+            opening += total
+        if not p.start <= day <= p.end:
+            continue
+        amount[kind] = amount.get(kind, 0) + total
+        entries[kind] = entries.get(kind, 0) + count
+        if qty is not None:
+            quantity[kind] = quantity.get(kind, Decimal("0")) + qty
+        if kind in EARNING_KINDS:
+            series[labels[kind]][index[day.replace(day=1)]] += total
+    totals = {
+        "hours": quantity.get(Kind.TIME.value, Decimal("0")),
+        "time_minor": amount.get(Kind.TIME.value, 0),
+        "feedback_items": entries.get(Kind.FEEDBACK.value, 0),
+        "feedback_minor": amount.get(Kind.FEEDBACK.value, 0),
+        "stipend_minor": amount.get(Kind.STIPEND.value, 0),
+        "adjustment_minor": amount.get(Kind.ADJUSTMENT.value, 0),
+        "movement_minor": sum(amount.get(k.value, 0) for k in MONEY_MOVEMENT_KINDS),
+        "opening_minor": opening,
+        "balance_minor": balance,
+    }
+    totals["earned_minor"] = sum(totals[k] for k in ("time_minor", "feedback_minor", "stipend_minor",
+                                                    "adjustment_minor"))
+    totals["paid_minor"] = -totals["movement_minor"]
+    sources = [{
+        "kind": kind.value, "label": kind.label, "entries": entries.get(kind.value, 0),
+        "quantity": quantity.get(kind.value) or Decimal("0"), "total_minor": amount.get(kind.value, 0),
+        "is_earning": kind in EARNING_KINDS,
+    } for kind in Kind]
+    return {"totals": totals, "sources": sources, "over_time": {"months": months, "series": series}}
+
+
+def earnings_totals(program, filters: Filters) -> dict:
+    """The totals row of earnings_by_artist (see ledger_figures)."""
+    return ledger_figures(program, filters)["totals"]
+
+
+def earnings_by_source(program, filters: Filters) -> list[dict]:
+    """Every ledger kind with its entry count, quantity and total in the period (see ledger_figures)."""
+    return ledger_figures(program, filters)["sources"]
+
+
+def earnings_over_time(program, filters: Filters) -> dict:
+    """{"months": [date], "series": {kind label: [minor per month]}} of earnings kinds (see ledger_figures)."""
+    return ledger_figures(program, filters)["over_time"]
+
+
+def program_balance_minor(program) -> int:
+    """The sum of every ledger entry of the program. One SUM, cached briefly (see _cached_ledger)."""
+    def query(entries):
+        return entries.aggregate(total=_big(Sum("amount_minor")))["total"]
+
+    return _cached_ledger(program, Filters(Period.default()), "balance", query, lambda old, new: old + new)
 
 
 def ledger_lines(program, filters: Filters):
@@ -336,6 +448,47 @@ def year_end_totals(program, year: int, filters: Filters):
     )
 
 
+def attach_year_end(members, year: int) -> list:
+    """Set year_end_totals's figures on a page of memberships: two GROUP BY queries over their rows only."""
+    members = list(members)
+    ids = [m.pk for m in members]
+    low, high = Period.year(year).aware_bounds()
+    paid = {
+        row["membership"]: row
+        for row in Payout.objects.filter(membership__in=ids, status=Payout.Status.PAID, paid_at__gte=low,
+                                         paid_at__lt=high)
+        .values("membership").annotate(gross=Sum("amount_minor"), reversed=Sum("reversed_amount_minor"),
+                                       count=Count("id")).order_by()
+    }
+    earned = dict(
+        LedgerEntry.objects.filter(membership__in=ids, kind__in=EARNING_KINDS, work_date__gte=date(year, 1, 1),
+                                   work_date__lte=date(year, 12, 31))
+        .values("membership").annotate(total=Sum("amount_minor")).order_by().values_list("membership", "total")
+    )
+    for m in members:
+        row = paid.get(m.pk, {})
+        m.gross_paid_minor = row.get("gross") or 0
+        m.reversed_minor = row.get("reversed") or 0
+        m.payout_count = row.get("count", 0)
+        m.earned_minor = earned.get(m.pk) or 0
+        m.paid_minor = m.gross_paid_minor - m.reversed_minor
+    return members
+
+
+def year_end_flagged_count(program, year: int, filters: Filters, threshold: int) -> int:
+    """How many of year_end_totals's artists were paid at least the threshold in the year. One query."""
+    if threshold <= 0:  # artists without any payment reach it too
+        return year_end_totals(program, year, filters).filter(paid_minor__gte=threshold).count()
+    low, high = Period.year(year).aware_bounds()
+    return (
+        Payout.objects.filter(membership__program=program, status=Payout.Status.PAID, paid_at__gte=low,
+                              paid_at__lt=high)
+        .filter(filters.membership_q("membership__"))
+        .values("membership").annotate(paid=Sum("amount_minor") - Sum("reversed_amount_minor"))
+        .filter(paid__gte=threshold).order_by().count()
+    )
+
+
 # --- fair pay --------------------------------------------------------------------------------------
 
 def rate_card_in_force(program, on: date) -> RateCard | None:
@@ -350,11 +503,21 @@ def _rate_per_hour_minor(earned_minor: int, minutes: int) -> int:
 
 @dataclass
 class FairPayRow:
-    membership: Membership
+    membership_id: int
+    display_name: str
     earned_minor: int
     minutes: int
     rate_minor: int | None
     under_floor: bool
+    result: FairPay | None = field(default=None, repr=False, compare=False)
+    _membership: Membership | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def membership(self) -> Membership:
+        """Loaded on first use, for the rows of the page (FairPay.load_memberships) or else all rows at once."""
+        if self._membership is None:
+            self.result.load_memberships()
+        return self._membership
 
     @property
     def hours(self) -> Decimal:
@@ -365,7 +528,20 @@ class FairPayRow:
 class FairPay:
     floor_minor: int | None
     rate_card: RateCard | None
-    rows: list[FairPayRow] = field(default_factory=list)
+    rows: Sequence[FairPayRow] = field(default_factory=list)
+
+    def load_memberships(self, rows=None) -> None:
+        """Fetch the memberships (with their artists) of `rows` (default: every row) that are not loaded yet."""
+        wanted = [r for r in (self.rows if rows is None else rows) if r._membership is None]
+        loaded = Membership.objects.select_related("artist").in_bulk([r.membership_id for r in wanted])
+        for r in wanted:
+            r._membership = loaded[r.membership_id]
+
+    def _rates(self) -> list[tuple[int | None, bool]]:
+        """(rate_minor, under_floor) of every row, without building the rows."""
+        if isinstance(self.rows, _FairPayRows):
+            return [(data[4], data[5]) for data in self.rows.data]
+        return [(r.rate_minor, r.under_floor) for r in self.rows]
 
     @property
     def rated(self):
@@ -375,10 +551,18 @@ class FairPay:
     def under_floor(self):
         return [r for r in self.rows if r.under_floor]
 
+    @property
+    def rated_count(self) -> int:
+        return sum(1 for rate, _ in self._rates() if rate is not None)
+
+    @property
+    def under_floor_count(self) -> int:
+        return sum(1 for _, under in self._rates() if under)
+
     def distribution(self, bins: int = 8) -> list[dict]:
         """Histogram of effective rates in equal-width bins from 0. With a floor, the floor is a bin edge,
         so every bin is either wholly under it or wholly at or above it."""
-        rates = [max(r.rate_minor, 0) for r in self.rated]
+        rates = [max(rate, 0) for rate, _ in self._rates() if rate is not None]
         if not rates:
             return []
         top = max(max(rates), self.floor_minor or 0, 1)
@@ -396,8 +580,32 @@ class FairPay:
         return out
 
 
+class _FairPayRows(Sequence):
+    """FairPay.rows built on access from compact tuples (membership id, name, earned, minutes, rate, under
+    the floor): a page of a 10,000-artist program builds 50 rows, not 10,000 objects per view."""
+
+    def __init__(self, result: FairPay, data: list[tuple]):
+        self.result, self.data, self._built = result, data, {}
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self.data)))]
+        if i < 0:
+            i += len(self.data)
+        row = self._built.get(i)
+        if row is None:
+            pk, name, earned, minutes, rate, under = self.data[i]  # IndexError ends iteration
+            row = self._built[i] = FairPayRow(pk, name, earned, minutes, rate, under, result=self.result)
+        return row
+
+
 def fair_pay(program, filters: Filters) -> FairPay:
-    """Each artist's effective hourly rate over the period: earnings / approved hours. Two queries.
+    """Each artist's effective hourly rate over the period: earnings / approved hours. A fixed number of
+    queries (the rate card, approved minutes and earnings per membership, the memberships' names; the rows'
+    memberships are loaded on use, see FairPayRow.membership).
 
     Hours are the minutes of approved time logs dated in the period. Artists without approved hours have
     no rate (they are listed, not counted in the distribution, never flagged). The floor is that of the
@@ -406,25 +614,31 @@ def fair_pay(program, filters: Filters) -> FairPay:
     p = filters.period
     card = rate_card_in_force(program, p.end)
     floor = card.fair_pay_floor_hourly_minor if card else None
-    minutes = (
-        TimeLog.objects.filter(membership=OuterRef("pk"), status=TimeLog.Status.APPROVED,
+    minutes = dict(
+        TimeLog.objects.filter(membership__program=program, status=TimeLog.Status.APPROVED,
                                date__gte=p.start, date__lte=p.end)
-        .order_by().values("membership").annotate(total=Sum("minutes")).values("total")
+        .filter(filters.membership_q("membership__"))
+        .values("membership").annotate(total=Sum("minutes")).order_by().values_list("membership", "total")
     )
-    in_period = Q(ledger_entries__work_date__gte=p.start, ledger_entries__work_date__lte=p.end,
-                  ledger_entries__kind__in=EARNING_KINDS)
-    qs = memberships(program, filters).annotate(
-        earned_minor=_big(Sum("ledger_entries__amount_minor", filter=in_period)),
-        approved_minutes=Coalesce(Subquery(minutes, output_field=IntegerField()), Value(0)),
-    )
+    def earned_by_membership(entries):
+        return dict(
+            entries.filter(work_date__gte=p.start, work_date__lte=p.end, kind__in=EARNING_KINDS)
+            .values("membership").annotate(total=Sum("amount_minor")).order_by().values_list("membership", "total")
+        )
+
+    def add(earned, more):
+        return {**earned, **{pk: earned.get(pk, 0) + total for pk, total in more.items()}}
+
+    earned = _cached_ledger(program, filters, f"fair-pay-earned:{p.start}:{p.end}", earned_by_membership, add)
     result = FairPay(floor_minor=floor, rate_card=card)
-    for m in qs:
-        rate = _rate_per_hour_minor(m.earned_minor, m.approved_minutes) if m.approved_minutes else None
-        result.rows.append(FairPayRow(
-            membership=m, earned_minor=m.earned_minor, minutes=m.approved_minutes, rate_minor=rate,
-            under_floor=rate is not None and floor is not None and rate < floor,
-        ))
-    result.rows.sort(key=lambda r: (r.rate_minor is None, r.rate_minor or 0, r.membership.artist.display_name))
+    data = []
+    for pk, name in memberships(program, filters).values_list("pk", "artist__display_name"):
+        earned_minor, approved_minutes = earned.get(pk) or 0, minutes.get(pk) or 0
+        rate = _rate_per_hour_minor(earned_minor, approved_minutes) if approved_minutes else None
+        data.append((pk, name, earned_minor, approved_minutes, rate,
+                     rate is not None and floor is not None and rate < floor))
+    data.sort(key=lambda d: (d[4] is None, d[4] or 0, d[1]))
+    result.rows = _FairPayRows(result, data)
     return result
 
 
@@ -599,8 +813,7 @@ def dashboard(program) -> dict:
     )
     near_list = list(near[:10])
     near_count = near.count() if len(near_list) == 10 else len(near_list)
-    balance = LedgerEntry.objects.filter(program=program).aggregate(
-        total=_big(Sum("amount_minor")))["total"]
+    balance = program_balance_minor(program)
     next_run = (
         PayoutRun.objects.filter(program=program, status__in=[
             PayoutRun.Status.CREATED, PayoutRun.Status.APPROVED, PayoutRun.Status.SENDING])

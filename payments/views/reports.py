@@ -82,7 +82,8 @@ def overview(request, slug):
     form = _filter_form(request, program)
     filters = form.filters()
     fmt = _money_fmt(program.currency)
-    over_time = selectors.earnings_over_time(program, filters)
+    ledger = selectors.ledger_figures(program, filters)
+    over_time = ledger["over_time"]
     by_status = selectors.payouts_by_status(program, filters)
     review = selectors.review_figures_over_time(program, filters)
     earnings_chart = charts.stacked_bar_chart(
@@ -110,8 +111,8 @@ def overview(request, slug):
         _month_labels(review["months"]), review["hours"], fmt=lambda v: f"{v:g} h", prefix="review-hours",
     )
     return render(request, "payments/reports/overview.html", _context(
-        request, program, form=form, filters=filters, totals=selectors.earnings_totals(program, filters),
-        sources=selectors.earnings_by_source(program, filters), by_status=by_status,
+        request, program, form=form, filters=filters, totals=ledger["totals"],
+        sources=ledger["sources"], by_status=by_status,
         charts=[earnings_chart, payouts_chart, review_chart, review_hours_chart],
     ))
 
@@ -121,7 +122,9 @@ def earnings(request, slug):
     program = _program(request, slug, "reports.view")
     form = _filter_form(request, program)
     filters = form.filters()
-    page_obj = _page(request, selectors.earnings_by_artist(program, filters), 50)
+    # Paginate the memberships first, then aggregate the ledger of the page's artists only.
+    page_obj = _page(request, selectors.memberships(program, filters).order_by("artist__display_name", "pk"), 50)
+    page_obj.object_list = selectors.attach_earnings(page_obj.object_list, program, filters)
     return render(request, "payments/reports/earnings.html", _context(
         request, program, form=form, filters=filters, page_obj=page_obj,
         totals=selectors.earnings_totals(program, filters),
@@ -153,11 +156,13 @@ def year_end(request, slug):
     year = form.selected_year()
     filters = form.filters()
     threshold = selectors.reporting_threshold_minor(program, year)
-    rows = selectors.year_end_totals(program, year, filters)
-    flagged = rows.filter(paid_minor__gte=threshold).count() if threshold is not None else None
+    flagged = selectors.year_end_flagged_count(program, year, filters, threshold) if threshold is not None else None
+    # Paginate the memberships first, then sum the payouts and earnings of the page's artists only.
+    page_obj = _page(request, selectors.memberships(program, filters).order_by("artist__display_name", "pk"), 50)
+    page_obj.object_list = selectors.attach_year_end(page_obj.object_list, year)
     return render(request, "payments/reports/year_end.html", _context(
         request, program, form=form, year=year, threshold=threshold, flagged=flagged,
-        threshold_is_default=program.reporting_threshold_minor is None, page_obj=_page(request, rows, 50),
+        threshold_is_default=program.reporting_threshold_minor is None, page_obj=page_obj,
     ))
 
 
@@ -176,9 +181,11 @@ def fair_pay(request, slug):
         result.distribution(), fmt=fmt, marker=floor,
         marker_label=f"Floor {fmt(floor)}/h" if floor is not None else "", prefix="fairpay",
     )
+    page_obj = _page(request, result.rows, 50)
+    result.load_memberships(page_obj.object_list)  # the page's memberships only, one query
     return render(request, "payments/reports/fair_pay.html", _context(
         request, program, form=form, filters=filters, result=result, chart=chart,
-        page_obj=_page(request, result.rows, 50),
+        page_obj=page_obj,
         unpaid_page=_page(request, selectors.accepted_unpaid_feedback(program, filters), 25, "feedback_page"),
     ))
 
