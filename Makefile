@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/atelier
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
-DEBIAN_PACKAGES := chromium fonts-dejavu-core postgresql redis-server
+DEBIAN_PACKAGES := chromium fonts-dejavu-core postgresql redis-server wrk
 
 .PHONY: run test install system-packages services migrate demo fake-stripe bench clean
 
@@ -51,7 +51,7 @@ test: system-packages services install
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(PY) manage.py collectstatic --noinput -v0
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
-bench: services install
+bench: system-packages services install
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/run_all.py
 
 clean:

@@ -76,6 +76,10 @@ def plan():
     load_ledger(program, memberships, PLAN_ENTRIES)
     print(f"planning data ({PLAN_ARTISTS:,} artists, {PLAN_ENTRIES:,} ledger rows): "
           f"{time.perf_counter() - t:.1f} s", flush=True)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh planner statistics after the bulk loads (as autovacuum would give)
     today = timezone.localdate()
     t = time.perf_counter()
     run = create_payout_run(program=program, period_start=today - timedelta(days=400), period_end=today, by=creator)

@@ -3,6 +3,7 @@ ledger entries loaded. Target: every key page sustains at least half the bare vi
 
     .venv/bin/python bench/request_rate.py                 # 10 s per page
     BENCH_SECONDS=20 BENCH_CONNECTIONS=4 .venv/bin/python bench/request_rate.py
+    BENCH_LOADER=python .venv/bin/python bench/request_rate.py   # the Python client even if wrk is there
 
 Data (database atelier_bench, created once and reused): program "rate" with 10,000 artists, 1,000,000 time
 ledger entries (COPY, ~100 per artist, over the last 365 days), 20,000 feedback items, 10,000 time logs,
@@ -18,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -89,6 +91,10 @@ def build():
     RateCard.objects.get_or_create(program=program, version=1, defaults={
         "effective_date": date(2020, 1, 1), "currency": program.currency, "hourly_rate_minor": 3000,
         "feedback_general_minor": 500, "fair_pay_floor_hourly_minor": 2000})
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh planner statistics after bulk loads (as autovacuum would give)
     return program, memberships[0].artist.user, staff
 
 
@@ -148,8 +154,12 @@ def python_load(url, cookie, seconds, connections):
     return sum(counts) / (time.perf_counter() - started), sum(errors)
 
 
+def wrk_path():
+    return None if os.environ.get("BENCH_LOADER") == "python" else shutil.which("wrk")
+
+
 def load(url, cookie, seconds):
-    wrk = shutil.which("wrk")
+    wrk = wrk_path()
     if wrk is None:
         return python_load(url, cookie, seconds, CONNECTIONS)
     out = subprocess.run([wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "30s",
@@ -181,12 +191,13 @@ def main():
     db_connections.close_all()
 
     port = free_port()
+    server_log = tempfile.TemporaryFile()  # gunicorn's own messages, shown only if it does not start
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DJANGO_DEBUG": "false",
            "DATABASE_URL": BENCH_DATABASE_URL, "CELERY_BROKER_URL": ""}
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "atelier.wsgi:application", "--workers", str(WORKERS),
          "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--log-level", "warning"],
-        env=env, start_new_session=True)
+        env=env, start_new_session=True, stderr=server_log)
     base = f"http://127.0.0.1:{port}"
     rows, failures = [], 0
     try:
@@ -197,7 +208,10 @@ def main():
             except OSError:
                 pass
             time.sleep(0.2)
-        tool = "wrk" if shutil.which("wrk") else "python threads"
+        else:
+            server_log.seek(0)
+            sys.exit("gunicorn did not start:\n" + server_log.read().decode(errors="replace")[-3000:])
+        tool = "wrk" if wrk_path() else "python threads"
         print(f"\ngunicorn: {WORKERS} sync workers; load: {tool}, {CONNECTIONS} connections, {SECONDS} s per page "
               f"(after a 2 s warm-up)", flush=True)
 
