@@ -23,6 +23,7 @@ from payments.models import LedgerEntry, Payout, PayoutRun
 from payments.services import payouts as services
 from payments.services.reconciliation import reconcile
 from tests import factories
+from tests.conftest import wait_until
 from tests.payments.factories import payable_artist
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -61,12 +62,7 @@ class FlakyStripe(FakeStripe):
 
 
 def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    assert wait_until(condition, timeout=timeout, interval=0.2), f"timed out waiting for {what}"
 
 
 def broker():
