@@ -10,7 +10,7 @@ Site admins (superusers) may do everything except what a condition forbids to ev
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from django.db.models import Q, QuerySet

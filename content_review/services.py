@@ -686,7 +686,7 @@ def notify_escalated(share_request_id: int) -> None:
           [share_request.membership.artist.user.email])
     if share_request.escalated_to:
         _mail(f"Escalated: “{share_request.title}”",
-              f"This share request passed its review deadline and is yours to decide.\n\n"
+              "This share request passed its review deadline and is yours to decide.\n\n"
               + _link("content_review:review", slug=program.slug, pk=share_request.pk),
               [share_request.escalated_to.email])
 

@@ -2,11 +2,11 @@
 the transparency report, and the views that serve private and published files after checking access."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from atelier.pagination import paginate
 from atelier.errors import DomainError
 from atelier.permissions import can, get_object_for, has_role, is_site_admin
 from content_review import selectors, services
@@ -22,9 +22,6 @@ WORK_PATHS = {"program_path": "share_request__membership__program",
               "owner_path": "share_request__membership__artist__user"}
 
 
-def _page(request, queryset, size=PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
-
 
 def _own_request(request, pk, action="share_request.edit"):
     return get_object_for(request.user, action, selectors.request_detail_queryset(), pk=pk, **REQUEST_PATHS)
@@ -34,7 +31,7 @@ def _own_request(request, pk, action="share_request.edit"):
 
 @login_required
 def my_requests(request):
-    page = _page(request, selectors.artist_requests(request.user))
+    page = paginate(request, selectors.artist_requests(request.user), PAGE_SIZE)
     memberships = (Membership.objects.filter(artist__user=request.user, status=Membership.Status.ACTIVE)
                    .select_related("program").order_by("program__name"))
     return render(request, "content_review/my_requests.html", {"page_obj": page, "memberships": memberships})
@@ -274,7 +271,8 @@ def queue(request, slug):
         status = form.cleaned_data["status"] or "open"
         artist_id = form.cleaned_data["artist"] or None
         overdue = form.cleaned_data["overdue"]
-    page = _page(request, selectors.review_queue(program, status=status, artist_id=artist_id, overdue=overdue))
+    page = paginate(request, selectors.review_queue(program, status=status, artist_id=artist_id, overdue=overdue),
+                    PAGE_SIZE)
     return render(request, "content_review/staff/queue.html",
                   {"program": program, "form": form, "page_obj": page, "status": status})
 
@@ -332,7 +330,7 @@ def showcase(request, slug):
     program = Program.objects.filter(slug=slug).exclude(status=Program.Status.DRAFT).first()
     if program is None:
         raise Http404("Not found.")
-    page = _page(request, selectors.showcase_works(program), size=24)
+    page = paginate(request, selectors.showcase_works(program), 24)
     return render(request, "content_review/showcase.html", {"program": program, "page_obj": page})
 
 

@@ -3,13 +3,13 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from atelier.pagination import paginate
 from atelier.errors import DomainError
 from atelier.money import to_decimal
 from atelier.permissions import can, get_object_for
@@ -19,11 +19,7 @@ from payments.services import ledger as ledger_services
 from payments.services import rates
 from testers.models import Membership, Program
 
-PAGE_SIZE = 25
 
-
-def _page(request, queryset, size=PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
 
 
 def _rate_rows(card):
@@ -58,7 +54,7 @@ def earnings(request, slug=None):
         "membership": membership,
         "program": program,
         "balance": selectors.balance_minor(membership),
-        "page_obj": _page(request, selectors.ledger_entries(membership)),
+        "page_obj": paginate(request, selectors.ledger_entries(membership)),
         "card": card,
         "card_rows": _rate_rows(card),
         "upcoming": rates.upcoming_rate_card(program, today),
@@ -138,7 +134,7 @@ def ratecard_list(request, slug):
         raise Http404("Not found.")
     today = timezone.localdate()
     current = rates.rate_card_for(program, today)
-    page_obj = _page(request, selectors.rate_cards(program), 10)
+    page_obj = paginate(request, selectors.rate_cards(program), 10)
     return render(request, "payments/ledger/ratecard_list.html", {
         "program": program, "page_obj": page_obj, "current": current, "today": today,
         "rows": [(card, _rate_rows(card)) for card in page_obj],
@@ -168,7 +164,7 @@ def ledger_overview(request, slug):
     program = _program(request, slug, "ledger.view")
     return render(request, "payments/ledger/overview.html", {
         "program": program,
-        "page_obj": _page(request, selectors.member_balances(program)),
+        "page_obj": paginate(request, selectors.member_balances(program)),
         "may_adjust": can(request.user, "ledger.adjust", program),
         "unpriced_count": selectors.unpriced_time_logs(program).count() + selectors.unpriced_feedback(program).count(),
     })
@@ -186,7 +182,7 @@ def ledger_member(request, slug, membership_id):
     return render(request, "payments/ledger/member.html", {
         "program": program, "membership": membership,
         "balance": selectors.balance_minor(membership),
-        "page_obj": _page(request, selectors.ledger_entries(membership)),
+        "page_obj": paginate(request, selectors.ledger_entries(membership)),
         "may_adjust": can(request.user, "ledger.adjust", membership),
         "statement_form": StatementForm(initial=StatementForm.default_initial()),
         "statement_url": reverse("payments:staff_statement_csv", args=[program.slug, membership.pk]),
@@ -230,7 +226,7 @@ def ledger_unpriced(request, slug):
     kind = "feedback" if request.GET.get("kind") == "feedback" else "time"
     queryset = selectors.unpriced_feedback(program) if kind == "feedback" else selectors.unpriced_time_logs(program)
     return render(request, "payments/ledger/unpriced.html", {
-        "program": program, "kind": kind, "page_obj": _page(request, queryset),
+        "program": program, "kind": kind, "page_obj": paginate(request, queryset),
         "may_price": can(request.user, "ledger.adjust", program),
     })
 

@@ -3,12 +3,12 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from atelier.pagination import paginate
 from atelier.errors import DomainError
 from atelier.money import to_decimal
 from atelier.permissions import can, get_object_for
@@ -19,12 +19,8 @@ from payments.services import payouts as services
 from payments.services import reconciliation
 from testers.models import Program
 
-PAGE_SIZE = 25
 POLLED_STATUSES = (PayoutRun.Status.APPROVED, PayoutRun.Status.SENDING)
 
-
-def _page(request, queryset, size=PAGE_SIZE, param="page"):
-    return Paginator(queryset, size).get_page(request.GET.get(param))
 
 
 def _program(request, slug, action):
@@ -72,7 +68,7 @@ def run_list(request, slug):
         .annotate(payout_count=Count("payouts", distinct=True)).order_by("-period_end", "-pk")
     )
     return render(request, "payments/payouts/run_list.html", {
-        "program": program, "page_obj": _page(request, runs), "form": form, "may_create": may_create,
+        "program": program, "page_obj": paginate(request, runs), "form": form, "may_create": may_create,
     })
 
 
@@ -87,8 +83,8 @@ def run_detail(request, slug, run_id):
         payouts = payouts.filter(status=status_filter)
     return render(request, "payments/payouts/run_detail.html", {
         "program": program, "run": run, "progress": services.run_progress(run),
-        "polling": run.status in POLLED_STATUSES, "page_obj": _page(request, payouts),
-        "skips_page": _page(request, run.skips.select_related("membership__artist").order_by("pk"), param="skips"),
+        "polling": run.status in POLLED_STATUSES, "page_obj": paginate(request, payouts),
+        "skips_page": paginate(request, run.skips.select_related("membership__artist").order_by("pk"), param="skips"),
         "status_filter": status_filter, "statuses": Payout.Status.choices,
         "may_approve": run.status == PayoutRun.Status.CREATED and can(request.user, "payout_run.approve", run),
         "is_creator": run.created_by_id == request.user.pk,
@@ -217,7 +213,7 @@ def reconciliation_list(request, slug):
     reports = (ReconciliationReport.objects.filter(program=program)
                .annotate(difference_count=Count("differences")).order_by("-created_at", "-pk"))
     return render(request, "payments/payouts/reconciliation_list.html", {
-        "program": program, "page_obj": _page(request, reports), "form": form, "may_run": may_run,
+        "program": program, "page_obj": paginate(request, reports), "form": form, "may_run": may_run,
     })
 
 
@@ -228,5 +224,5 @@ def reconciliation_detail(request, slug, report_id):
                             pk=report_id)
     differences = report.differences.select_related("payout__membership__artist", "payout__run").order_by("kind", "pk")
     return render(request, "payments/payouts/reconciliation_detail.html", {
-        "program": program, "report": report, "page_obj": _page(request, differences),
+        "program": program, "report": report, "page_obj": paginate(request, differences),
     })

@@ -9,7 +9,7 @@ from atelier.permissions import get_object_for, is_staff_member
 from testers import portal as testers_portal
 from testers import selectors
 from testers.forms import FeedbackForm, ProfileForm, ReplyForm, TimeLogForm
-from testers.models import ArtistProfile, Feedback, FeedbackAttachment, Membership, Program, TimeLog
+from testers.models import ArtistProfile, Feedback, FeedbackAttachment, Membership, TimeLog
 from testers.services import DomainError
 from testers.services import feedback as feedback_services
 from testers.services import memberships as membership_services
