@@ -255,3 +255,10 @@ def get_object_for(user, action: str, queryset: QuerySet, *, program_path: str =
     if not can(user, action, obj):
         raise Http404("Not found.")
     return obj
+
+
+def get_program_for(user, action: str, slug: str):
+    """The program with this slug, if `user` may do `action` in it; a 404 otherwise."""
+    from testers.models import Program
+
+    return get_object_for(user, action, Program.objects.all(), program_path="pk", slug=slug)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from atelier.pagination import paginate
 from atelier.errors import DomainError
-from atelier.permissions import can, get_object_for, has_role, is_site_admin
+from atelier.permissions import can, get_object_for, get_program_for, has_role, is_site_admin
 from content_review import selectors, services
 from content_review.forms import AppealForm, DecisionForm, QueueFilterForm, ReportPeriodForm, ShareRequestForm
 from content_review.models import Appeal, ShareRequest, Work
@@ -258,7 +258,7 @@ def _file_response(work, field, *, private):
 # --- staff: the review queue --------------------------------------------------------------------
 
 def _staff_program(request, slug, action="share_request.decide"):
-    return get_object_for(request.user, action, Program.objects.all(), program_path="pk", slug=slug)
+    return get_program_for(request.user, action, slug)
 
 
 @login_required
@@ -345,7 +345,7 @@ def showcase_file(request, slug, token):
 
 @login_required
 def review_report(request, slug):
-    program = get_object_for(request.user, "review_report.view", Program.objects.all(), program_path="pk", slug=slug)
+    program = get_program_for(request.user, "review_report.view", slug)
     start, end = ReportPeriodForm.default_period()
     form = ReportPeriodForm(request.GET or None, initial={"start": start, "end": end})
     if request.GET and form.is_valid():

@@ -12,12 +12,12 @@ from django.views.decorators.http import require_POST
 from atelier.pagination import paginate
 from atelier.errors import DomainError
 from atelier.money import to_decimal
-from atelier.permissions import can, get_object_for
+from atelier.permissions import can, get_object_for, get_program_for
 from payments import selectors
 from payments.ledger_forms import RATE_FIELDS, AdjustmentForm, RateCardForm, StatementForm
 from payments.services import ledger as ledger_services
 from payments.services import rates
-from testers.models import Membership, Program
+from testers.models import Membership
 
 
 
@@ -124,7 +124,7 @@ def statement_csv(request, slug):
 # --- staff pages ---------------------------------------------------------------------------------------
 
 def _program(request, slug, action):
-    return get_object_for(request.user, action, Program.objects.all(), program_path="pk", slug=slug)
+    return get_program_for(request.user, action, slug)
 
 
 @login_required

@@ -11,20 +11,19 @@ from django.views.decorators.http import require_POST
 from atelier.pagination import paginate
 from atelier.errors import DomainError
 from atelier.money import to_decimal
-from atelier.permissions import can, get_object_for
+from atelier.permissions import can, get_object_for, get_program_for
 from payments import stripe_gateway as gateway
 from payments.models import Payout, PayoutRun, ReconciliationReport
 from payments.payout_forms import PeriodForm
 from payments.services import payouts as services
 from payments.services import reconciliation
-from testers.models import Program
 
 POLLED_STATUSES = (PayoutRun.Status.APPROVED, PayoutRun.Status.SENDING)
 
 
 
 def _program(request, slug, action):
-    return get_object_for(request.user, action, Program.objects.all(), program_path="pk", slug=slug)
+    return get_program_for(request.user, action, slug)
 
 
 def _run(request, slug, run_id, action="payout_run.view"):

@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from atelier import audit
 from atelier.money import format_money
-from atelier.permissions import FINANCE, MANAGER, can, get_object_for, is_site_admin, programs_with_roles
+from atelier.permissions import (
+    FINANCE, MANAGER, can, get_object_for, get_program_for, is_site_admin, programs_with_roles,
+)
 from payments.reports import charts, exports, selectors
 from payments.reports.forms import PayoutFilterForm, PeriodForm, ReportFilterForm, YearEndForm
 from payments.reports.statement_pdf import render_statement
@@ -20,7 +22,7 @@ from testers.models import Membership, Program
 
 
 def _program(request, slug, action):
-    return get_object_for(request.user, action, Program.objects.all(), program_path="pk", slug=slug)
+    return get_program_for(request.user, action, slug)
 
 
 def _filter_form(request, program):

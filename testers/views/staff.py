@@ -5,13 +5,13 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from atelier.permissions import can, get_object_for, staff_roles
+from atelier.permissions import can, get_object_for, get_program_for, staff_roles
 from testers import selectors, staff_links
 from testers.forms import (
     ArtistFilterForm, ClauseForm, DraftSummaryForm, FeedbackFilterForm, InvitationForm, InvitationImportForm,
     MembershipStatusForm, PublishForm, RejectTimeForm, ReplyForm, TimeFilterForm, TriageForm,
 )
-from testers.models import Clause, Feedback, Invitation, Membership, Program, TermsVersion, TimeLog
+from testers.models import Clause, Feedback, Invitation, Membership, TermsVersion, TimeLog
 from testers.services import DomainError
 from testers.services import feedback as feedback_services
 from testers.services import invitations as invitation_services
@@ -22,7 +22,7 @@ from testers.views import paginate
 
 
 def _program(request, slug, action="program.view_staff"):
-    return get_object_for(request.user, action, Program.objects.all(), program_path="pk", slug=slug)
+    return get_program_for(request.user, action, slug)
 
 
 @login_required
