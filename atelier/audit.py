@@ -38,7 +38,12 @@ def program_of(obj):
 
 def log(actor, action: str, target=None, *, program=None, before: dict | None = None,
         after: dict | None = None, ip: str | None = None, **data) -> AuditLogEntry:
-    """Write one audit entry. `actor` is a User or None (a system task)."""
+    """Write one audit entry. `actor` is a User or None (a system task). `action` must be a registered name:
+    an action's, or one registered with `atelier.actions.register_audit_name`."""
+    from atelier.actions import AUDIT_NAMES
+
+    if action not in AUDIT_NAMES:
+        raise ValueError(f"{action!r} is not a registered action or audit name")
     payload = dict(data)
     if before is not None:
         payload["before"] = before

@@ -3,18 +3,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 
-from .permissions import is_staff_member
+from .errors import TwoFactorRequired
+from .permissions import has_totp, is_staff_member
 from .requestcontext import client_ip, reset_ip, set_ip
 
-
-def has_totp(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+TOTP_MESSAGE = "Staff pages need two-factor authentication. Set up an authenticator app to continue."
 
 
 class StaffTwoFactorMiddleware:
-    """Staff must have TOTP set up before they reach a staff page (or the Django admin)."""
+    """Staff must have TOTP set up before they reach staff-only data. Under /staff/ and /admin/ this is checked
+    by URL; anywhere else the permission helper raises TwoFactorRequired when staff-only data or a staff action
+    is asked for, and this middleware turns it into the same redirect."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -24,9 +23,7 @@ class StaffTwoFactorMiddleware:
         try:
             blocked = self._needs_totp_setup(request)
             if blocked:
-                messages.warning(
-                    request, "Staff pages need two-factor authentication. Set up an authenticator app to continue."
-                )
+                messages.warning(request, TOTP_MESSAGE)
                 return redirect("mfa_activate_totp")
             return self.get_response(request)
         finally:
@@ -37,3 +34,9 @@ class StaffTwoFactorMiddleware:
             return False
         user = request.user
         return bool(user.is_authenticated and is_staff_member(user) and not has_totp(user))
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, TwoFactorRequired):
+            messages.warning(request, TOTP_MESSAGE)
+            return redirect("mfa_activate_totp")
+        return None

@@ -44,15 +44,37 @@ class User(AbstractUser):
         return self.get_full_name() or self.email
 
 
-class AuditLogQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise PermissionError("The audit log is append-only.")
+        raise PermissionError(f"The {self.model._meta.verbose_name} table is append-only: {self.model.append_only_hint}")
 
     def delete(self):
-        raise PermissionError("The audit log is append-only.")
+        raise PermissionError(f"The {self.model._meta.verbose_name} table is append-only: {self.model.append_only_hint}")
 
 
-class AuditLogEntry(models.Model):
+class AppendOnlyModel(models.Model):
+    """Rows that are written once and never changed or deleted: the audit log, the ledger, terms acceptances,
+    review decisions. Python refuses `save()` of an existing row, `delete()`, `QuerySet.update()` and
+    `QuerySet.delete()`; a database trigger (`atelier.db.append_only`) refuses the rest, on PostgreSQL and SQLite.
+    """
+
+    append_only_hint = "nothing written may change."
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError(f"The {self._meta.verbose_name} table is append-only: {self.append_only_hint}")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"The {self._meta.verbose_name} table is append-only: {self.append_only_hint}")
+
+
+class AuditLogEntry(AppendOnlyModel):
     """Who did what to which object in which program, when and from where. Never changed once written."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -66,8 +88,6 @@ class AuditLogEntry(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder, help_text="Before/after values.")
 
-    objects = AuditLogQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "audit log entry"
@@ -77,10 +97,8 @@ class AuditLogEntry(models.Model):
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_label}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("The audit log is append-only.")
-        super().save(*args, **kwargs)
+    @property
+    def label(self) -> str:
+        from atelier.actions import label_for
 
-    def delete(self, *args, **kwargs):
-        raise PermissionError("The audit log is append-only.")
+        return label_for(self.action)

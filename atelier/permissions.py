@@ -16,6 +16,8 @@ from typing import Callable
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from .errors import Refusal, TwoFactorRequired
+
 MANAGER = "manager"
 REVIEWER = "reviewer"
 FINANCE = "finance"
@@ -23,12 +25,25 @@ ALL_STAFF = frozenset({MANAGER, REVIEWER, FINANCE})
 
 
 @dataclass(frozen=True)
+class Condition:
+    """A rule on the object itself, checked for everyone who passed the role test, site admins included."""
+
+    name: str
+    test: Callable  # (user, obj) -> bool
+    reason: str
+    kind: str = "permission"
+
+
+@dataclass(frozen=True)
 class Rule:
     staff: frozenset = frozenset()
     owner: bool = False  # the artist the object belongs to
     member: bool = False  # any artist with a (not removed) membership of the object's program
-    condition: Callable | None = None  # (user, obj) -> bool, checked for everyone, admins included
+    conditions: tuple = ()  # Conditions on the object
     admin_only: bool = False
+    # Artists (owner or member) may use the rule only while their membership is active. Paused and removed
+    # artists keep every rule without it: reading, withdrawing their own pending items, their payout account.
+    active: bool = False
 
 
 def _not_creator(user, obj):
@@ -39,6 +54,35 @@ def _not_own_decision(user, obj):
     # obj is an Appeal; the reviewer who refused may not decide the appeal.
     refused_by_id = getattr(obj, "refused_by_id", None)
     return refused_by_id is None or refused_by_id != user.pk
+
+
+def _appeal_assignee(user, obj):
+    # obj is an Appeal: the reviewer it was given to decides it, or a manager of the program.
+    assigned_to_id = getattr(obj, "assigned_to_id", None)
+    return (assigned_to_id is None or assigned_to_id == user.pk or is_site_admin(user)
+            or has_role(user, program_id_of(obj), MANAGER))
+
+
+def _escalated_needs_manager(user, obj):
+    from content_review.models import ShareRequest
+
+    return (getattr(obj, "status", None) != ShareRequest.Status.ESCALATED or is_site_admin(user)
+            or has_role(user, program_id_of(obj), MANAGER))
+
+
+def _not_own_request(user, obj):
+    return owner_user_id_of(obj) != user.pk
+
+
+NOT_CREATOR = Condition("not the creator", _not_creator, "You created this run: another finance user approves it.")
+NOT_OWN_DECISION = Condition("not the refusing reviewer", _not_own_decision,
+                             "You refused this request, so another reviewer decides its appeal.")
+APPEAL_ASSIGNEE = Condition("assignee or manager", _appeal_assignee, "This appeal was given to another reviewer.")
+ESCALATED_MANAGER = Condition(
+    "escalated ⇒ manager", _escalated_needs_manager,
+    "This request passed its deadline and was escalated: the program manager decides it.", kind="state",
+)
+NOT_OWN_REQUEST = Condition("not your own request", _not_own_request, "You cannot decide your own share request.")
 
 
 RULES: dict[str, Rule] = {
@@ -57,22 +101,25 @@ RULES: dict[str, Rule] = {
     # Terms
     "terms.view": Rule(staff=ALL_STAFF, member=True),
     "terms.manage": Rule(staff=frozenset({MANAGER})),
-    "terms.accept": Rule(owner=True),
+    "terms.accept": Rule(owner=True, active=True),
     # Feedback and testing time
-    "feedback.create": Rule(owner=True),
+    "feedback.create": Rule(owner=True, active=True),
     "feedback.view": Rule(staff=frozenset({MANAGER, FINANCE}), owner=True),
-    "feedback.comment": Rule(staff=frozenset({MANAGER}), owner=True),
+    "feedback.comment": Rule(staff=frozenset({MANAGER}), owner=True, active=True),
     "feedback.triage": Rule(staff=frozenset({MANAGER})),
-    "timelog.create": Rule(owner=True),
+    "timelog.create": Rule(owner=True, active=True),
     "timelog.view": Rule(staff=frozenset({MANAGER, FINANCE}), owner=True),
     "timelog.approve": Rule(staff=frozenset({MANAGER})),
+    "timelog.withdraw": Rule(owner=True),
     # Content review
-    "share_request.create": Rule(owner=True),
+    "share_request.create": Rule(owner=True, active=True),
     "share_request.view": Rule(staff=frozenset({MANAGER, REVIEWER}), owner=True),
-    "share_request.edit": Rule(owner=True),
-    "share_request.decide": Rule(staff=frozenset({MANAGER, REVIEWER})),
-    "share_request.appeal": Rule(owner=True),
-    "appeal.decide": Rule(staff=frozenset({MANAGER, REVIEWER}), condition=_not_own_decision),
+    "share_request.edit": Rule(owner=True, active=True),
+    "share_request.withdraw": Rule(owner=True),
+    "share_request.decide": Rule(staff=frozenset({MANAGER, REVIEWER}), conditions=(NOT_OWN_REQUEST, ESCALATED_MANAGER)),
+    "share_request.appeal": Rule(owner=True, active=True),
+    "appeal.decide": Rule(staff=frozenset({MANAGER, REVIEWER}),
+                          conditions=(NOT_OWN_REQUEST, NOT_OWN_DECISION, APPEAL_ASSIGNEE)),
     "showcase.manage": Rule(staff=frozenset({MANAGER}), owner=True),
     "review_report.view": Rule(staff=ALL_STAFF, member=True),
     "review_report.view_by_reviewer": Rule(staff=frozenset({MANAGER, REVIEWER})),
@@ -84,7 +131,7 @@ RULES: dict[str, Rule] = {
     "payout_account.manage": Rule(owner=True),
     "payout_run.view": Rule(staff=frozenset({MANAGER, FINANCE})),
     "payout_run.create": Rule(staff=frozenset({FINANCE})),
-    "payout_run.approve": Rule(staff=frozenset({FINANCE}), condition=_not_creator),
+    "payout_run.approve": Rule(staff=frozenset({FINANCE}), conditions=(NOT_CREATOR,)),
     "payout.manage": Rule(staff=frozenset({FINANCE})),
     "reconciliation.view": Rule(staff=frozenset({FINANCE, MANAGER})),
     "reports.view": Rule(staff=frozenset({FINANCE, MANAGER})),
@@ -128,7 +175,8 @@ def member_program_ids(user) -> set[int]:
 
 
 def forget_roles(user) -> None:
-    for attr in ("_atelier_staff_roles", "_atelier_member_programs"):
+    for attr in ("_atelier_staff_roles", "_atelier_member_programs", "_atelier_membership_statuses",
+                 "_atelier_has_totp"):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -185,33 +233,100 @@ def owner_user_id_of(obj) -> int | None:
     return None
 
 
+def membership_statuses(user) -> dict[int, str]:
+    """{program_id: membership status} of the user as an artist, removed included (one query, cached)."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    cached = getattr(user, "_atelier_membership_statuses", None)
+    if cached is None:
+        from testers.models import Membership
+
+        cached = dict(Membership.objects.filter(artist__user=user).values_list("program_id", "status"))
+        user._atelier_membership_statuses = cached
+    return cached
+
+
+def has_totp(user) -> bool:
+    """Has the user set up an authenticator app (one query, cached on the user object)?"""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    cached = getattr(user, "_atelier_has_totp", None)
+    if cached is None:
+        from allauth.mfa.models import Authenticator
+
+        cached = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        user._atelier_has_totp = cached
+    return cached
+
+
+PARTICIPATION_REASONS = {
+    "paused": "Your participation in this program is paused: you can read your records, withdraw what is still "
+              "pending and manage your payout account.",
+    "removed": "You are no longer part of this program: you can read your records, withdraw what is still "
+               "pending and manage your payout account.",
+    "invited": "Your invitation to this program is not accepted yet.",
+}
+MFA_REASON = "Staff work needs two-factor authentication: set up an authenticator app first."
+
+
 # --- the questions ------------------------------------------------------------------------------
 
-def can(user, action: str, obj=None) -> bool:
-    """May `user` do `action` on `obj` (or, with obj=None, on anything of some program)?"""
+def why_not(user, action: str, obj=None) -> Refusal | None:
+    """Why `user` may not do `action` on `obj` (or, with obj=None, on anything of some program); None if they may.
+
+    Staff reach an object through a role in its program and only with TOTP set up; artists through owning it
+    (or membership of its program) and, for rules marked `active`, only while their membership is active.
+    """
     rule = RULES.get(action)
     if rule is None:
         raise KeyError(f"Unknown permission action {action!r}")
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if obj is not None and rule.condition is not None and not rule.condition(user, obj):
-        return False
-    if is_site_admin(user):
-        return True
+        return Refusal("Sign in first.", "permission")
+    if obj is not None:
+        for condition in rule.conditions:
+            if not condition.test(user, obj):
+                return Refusal(condition.reason, condition.kind)
+    program_id = program_id_of(obj) if obj is not None else None
+    if is_site_admin(user) or (not rule.admin_only and _staff_grants(user, rule, obj, program_id)):
+        return None if has_totp(user) else Refusal(MFA_REASON, "mfa")
     if rule.admin_only:
+        return Refusal("Only a site admin may do this.", "permission")
+    status = _artist_status(user, rule, obj, program_id)
+    if status is None:
+        return Refusal("You may not do this.", "permission")
+    if rule.active and status != "active":
+        return Refusal(PARTICIPATION_REASONS.get(status, "Your membership is not active."), "participation")
+    return None
+
+
+def _staff_grants(user, rule: Rule, obj, program_id) -> bool:
+    if not rule.staff:
         return False
     if obj is None:
-        return bool(programs_with_roles(user, rule.staff)) or (rule.owner or rule.member) and bool(
-            member_program_ids(user)
-        )
-    program_id = program_id_of(obj)
-    if program_id is not None and staff_roles(user).get(program_id, set()) & rule.staff:
-        return True
+        return bool(programs_with_roles(user, rule.staff))
+    return program_id is not None and bool(staff_roles(user).get(program_id, set()) & rule.staff)
+
+
+def _artist_status(user, rule: Rule, obj, program_id) -> str | None:
+    """The user's membership status that gives them the rule as owner or member, or None."""
+    statuses = membership_statuses(user)
+    if obj is None:
+        if not (rule.owner or rule.member):
+            return None
+        held = [s for s in statuses.values() if s != "removed" or rule.owner]
+        if not held:
+            return None
+        return "active" if "active" in held else held[0]
     if rule.owner and owner_user_id_of(obj) == user.pk:
-        return True
-    if rule.member and program_id in member_program_ids(user):
-        return True
-    return False
+        return statuses.get(program_id, "active") if program_id is not None else "active"
+    if rule.member and program_id is not None and statuses.get(program_id) not in (None, "removed"):
+        return statuses[program_id]
+    return None
+
+
+def can(user, action: str, obj=None) -> bool:
+    """May `user` do `action` on `obj` (or, with obj=None, on anything of some program)?"""
+    return why_not(user, action, obj) is None
 
 
 def require(user, action: str, obj=None) -> None:
@@ -223,20 +338,24 @@ def require(user, action: str, obj=None) -> None:
 
 
 def scope(queryset: QuerySet, user, action: str, *, program_path: str = "program",
-          owner_path: str | None = None) -> QuerySet:
+          owner_path: str | None = None, mfa: bool = True) -> QuerySet:
     """Only the rows of `queryset` on which `user` may do `action`.
 
     `program_path` leads from a row to its program (e.g. "membership__program"), `owner_path` to the
-    owning user (e.g. "membership__artist__user").
+    owning user (e.g. "membership__artist__user"). Staff rows need TOTP unless `mfa=False` (used by
+    `get_object_for`, which then explains what is missing).
     """
     rule = RULES[action]
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
+    staff_ok = has_totp(user) or not mfa
     if is_site_admin(user):
-        return queryset
+        return queryset if staff_ok else queryset.none()
     if rule.admin_only:
         return queryset.none()
-    allowed = Q(**{f"{program_path}__in": programs_with_roles(user, rule.staff)}) if rule.staff else Q(pk__in=[])
+    allowed = Q(pk__in=[])
+    if rule.staff and staff_ok:
+        allowed |= Q(**{f"{program_path}__in": programs_with_roles(user, rule.staff)})
     if rule.owner and owner_path:
         allowed |= Q(**{owner_path: user})
     if rule.member:
@@ -246,13 +365,17 @@ def scope(queryset: QuerySet, user, action: str, *, program_path: str = "program
 
 def get_object_for(user, action: str, queryset: QuerySet, *, program_path: str = "program",
                    owner_path: str | None = None, **lookup):
-    """Fetch one object through `scope`, then check `can` (conditions included). Anything else is a 404."""
-    scoped = scope(queryset, user, action, program_path=program_path, owner_path=owner_path)
+    """Fetch one object through `scope`, then check `can` (conditions included). Anything else is a 404,
+    except staff without TOTP, who are sent to set it up (TwoFactorRequired)."""
+    scoped = scope(queryset, user, action, program_path=program_path, owner_path=owner_path, mfa=False)
     try:
         obj = scoped.get(**lookup)
     except (scoped.model.DoesNotExist, ValueError):
         raise Http404("Not found.")
-    if not can(user, action, obj):
+    refusal = why_not(user, action, obj)
+    if refusal is not None and refusal.kind == "mfa":
+        raise TwoFactorRequired(str(refusal))
+    if refusal is not None and refusal.kind == "permission":
         raise Http404("Not found.")
     return obj
 

@@ -6,6 +6,7 @@ class ContentReviewConfig(AppConfig):
     verbose_name = "Content review"
 
     def ready(self):
+        from content_review import actions  # noqa: F401  (registers the app's actions and audit names)
         # Links on the program's staff page (testers), shown to whoever may follow them.
         from testers.staff_links import STAFF_LINKS, StaffLink
 

@@ -7,6 +7,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self):
         from payments import receivers  # noqa: F401  (connects the ledger to testers' signals)
+        from payments import actions  # noqa: F401  (registers the app's actions and audit names)
         from testers.staff_links import STAFF_LINKS, StaffLink
 
         # Ledger links on the program's staff page.

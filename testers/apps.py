@@ -7,3 +7,4 @@ class TestersConfig(AppConfig):
 
     def ready(self):
         from . import receivers  # noqa: F401
+        from testers import actions  # noqa: F401  (registers the app's actions and audit names)

@@ -23,3 +23,13 @@ def can(context, action, obj=None):
 def minutes_as_hours(minutes):
     minutes = int(minutes or 0)
     return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+@register.simple_tag(takes_context=True)
+def why_not(context, action_name, obj=None):
+    """{% why_not "payments.payout_run.approve" run as refusal %}: None when the signed-in person may run the
+    action now, else the reason in words (show a disabled button with it, or hide the button when
+    `refusal.kind == "permission"`)."""
+    from atelier import actions
+
+    return actions.check(action_name, context["request"].user, obj)
