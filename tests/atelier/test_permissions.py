@@ -48,7 +48,7 @@ def people(program, other_program):
         "other_finance": factories.staff_user(other_program, "finance"),
         "other_artist": factories.MembershipFactory(program=other_program).artist.user,
         "stranger": factories.UserFactory(),
-        "admin": factories.UserFactory(is_superuser=True),
+        "admin": factories.UserFactory(is_superuser=True, totp=True),
         "_feedback": feedback,
     }
 

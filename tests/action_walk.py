@@ -1,0 +1,77 @@
+"""The harness behind every app's `test_action_walk.py`: for each action with a transition, for each status of
+its model's table, put a target in that status and check that `check()` and `run()` agree.
+
+An app describes each action once:
+
+    CASES = {
+        "payments.payout_run.approve": ActionCase(
+            make=lambda status: PayoutRunFactory(status=status),   # a target in `status`
+            actor=lambda target: another_finance_user(target),     # someone the permission table lets act
+            params=lambda target: {},                              # valid parameters for a successful run
+        ),
+    }
+
+and its test module ends with `test_check_and_run_agree = walk(CASES)`. The walk asserts:
+- `check()` is None exactly when the table allows the verb in that status (and then `run()` succeeds and
+  leaves the table's target status);
+- otherwise `run()` raises ActionRefused with the same reason `check()` gave, and the row is unchanged.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+
+from atelier import actions
+from atelier.errors import ActionRefused
+from atelier.models import AuditLogEntry
+
+
+@dataclass
+class ActionCase:
+    make: Callable  # (status) -> target
+    actor: Callable  # (target) -> user or actions.SYSTEM
+    params: Callable = field(default=lambda target: {})
+    statuses: tuple | None = None  # limit the walk (e.g. statuses a factory cannot build); default: all
+
+
+def walk(cases: dict[str, ActionCase]):
+    pairs = []
+    for name, case in cases.items():
+        action = actions.get(name)
+        table = action.transitions()
+        assert table is not None, f"{name} has no transition: walk only actions that move a status"
+        for status in case.statuses or table.statuses():
+            pairs.append(pytest.param(name, status, id=f"{name}[{status}]"))
+
+    @pytest.mark.django_db
+    @pytest.mark.parametrize("name,status", pairs)
+    def test_check_and_run_agree(name, status, django_capture_on_commit_callbacks):
+        case = cases[name]
+        action_cls = actions.get(name)
+        table = action_cls.transitions()
+        target = case.make(status)
+        assert getattr(target, table.field) == status
+        actor = case.actor(target)
+        params = case.params(target)
+        refusal = action_cls(actor, target, **params).check()
+        allowed = table.allows(action_cls.transition, status)
+        audit_before = AuditLogEntry.objects.filter(action=name).count()
+        if allowed:
+            assert refusal is None, f"{name} in {status}: check refused ({refusal}) though the table allows it"
+            with django_capture_on_commit_callbacks(execute=True):
+                action_cls(actor, target, **params).run()
+            target.refresh_from_db()
+            assert getattr(target, table.field) == table.target(action_cls.transition, status)
+            assert AuditLogEntry.objects.filter(action=name).count() == audit_before + 1
+        else:
+            assert refusal is not None and refusal.kind == "state", f"{name} in {status}: check gave {refusal!r}"
+            with pytest.raises(ActionRefused) as refused:
+                action_cls(actor, target, **params).run()
+            assert str(refused.value) == str(refusal)
+            target.refresh_from_db()
+            assert getattr(target, table.field) == status
+            assert AuditLogEntry.objects.filter(action=name).count() == audit_before
+
+    return test_check_and_run_agree
