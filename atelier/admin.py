@@ -4,8 +4,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from .models import AuditLogEntry, User
 
 
-class AppendOnlyAdmin(admin.ModelAdmin):
-    """For append-only tables (audit log, ledger, acceptances, decisions): readable, never added, changed or deleted here."""
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The admin's default: readable, never added, changed or deleted here. A write a site admin needs is an
+    admin action that runs the product's action (checked and audited): see `run_action_on`."""
 
     def has_add_permission(self, request):
         return False
@@ -17,8 +18,34 @@ class AppendOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class AppendOnlyAdmin(ReadOnlyAdmin):
+    """For append-only tables (audit log, ledger, acceptances, decisions)."""
+
+
+def run_action_on(modeladmin, request, queryset, action_class, *, success: str, **params) -> int:
+    """Run `action_class` as the signed-in site admin on each selected object; report refusals as messages
+    (never a 500). Returns how many ran."""
+    from django.contrib import messages
+
+    from .errors import DomainError
+
+    done = 0
+    for obj in queryset:
+        try:
+            action_class(request.user, obj, **params).run()
+        except DomainError as error:
+            modeladmin.message_user(request, f"{obj}: {error}", messages.ERROR)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, success.format(count=done), messages.SUCCESS)
+    return done
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ReadOnlyAdmin, DjangoUserAdmin):
+    """Read-only: people join through invitations and sign-up; staff roles are granted by actions."""
+
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_active", "is_superuser", "last_login", "date_joined"]
     list_filter = ["is_active", "is_superuser", "is_staff"]
@@ -36,8 +63,12 @@ class UserAdmin(DjangoUserAdmin):
 class AuditLogEntryAdmin(AppendOnlyAdmin):
     """Read-only: the audit log is append-only."""
 
-    list_display = ["created_at", "actor_label", "action", "program", "target_label", "ip_address"]
+    list_display = ["created_at", "actor_label", "label", "program", "target_label", "ip_address"]
     list_filter = ["program", "action"]
     search_fields = ["actor_label", "action", "target_label", "target_id"]
     date_hierarchy = "created_at"
     list_select_related = ["program"]
+
+    @admin.display(description="action", ordering="action")
+    def label(self, entry):
+        return entry.label

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from atelier import views
+from atelier import audit_views, views
 
 admin.site.site_header = settings.ADMIN_SITE_HEADER
 admin.site.site_title = "Atelier admin"
@@ -14,6 +14,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", views.home, name="home"),
     path("staff/", views.staff_index, name="staff_index"),
+    path("staff/<slug:slug>/audit/", audit_views.program_audit_log, name="program_audit_log"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("testers.urls")),

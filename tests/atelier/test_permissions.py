@@ -61,7 +61,8 @@ def test_each_role_against_each_action(people, action):
         assert can(people[who], action, obj) is expected, f"{who} {action}"
     for who in ["other_manager", "other_finance", "other_artist", "stranger"]:
         assert can(people[who], action, obj) is False, f"{who} {action} across programs"
-    assert can(people["admin"], action, obj) is True
+    # Site admins hold every staff rule, never an artist's own: they do not send feedback or consent for them.
+    assert can(people["admin"], action, obj) is bool(RULES[action].staff or RULES[action].admin_only)
 
 
 def test_every_action_in_the_table_is_known():
@@ -114,3 +115,33 @@ def test_inactive_user_may_do_nothing(people):
     people["manager"].is_active = False
     assert not can(people["manager"], "feedback.triage", people["_feedback"])
 
+
+
+def test_site_admin_without_totp_is_refused_staff_rules_with_the_reason(people):
+    admin = factories.UserFactory(is_superuser=True, totp=False)
+    from atelier.permissions import why_not
+
+    refusal = why_not(admin, "feedback.triage", people["_feedback"])
+    assert refusal is not None and refusal.kind == "mfa" and "two-factor" in refusal
+
+
+def test_staff_without_totp_reach_staff_data_nowhere(program, people):
+    from atelier.errors import TwoFactorRequired
+
+    manager = factories.staff_user(program, "manager", totp=False)
+    assert not can(manager, "feedback.view", people["_feedback"])
+    assert scope(Feedback.objects.all(), manager, "feedback.view").count() == 0
+    with pytest.raises(TwoFactorRequired):
+        get_object_for(manager, "feedback.view", Feedback.objects.all(), program_path="membership__program",
+                       pk=people["_feedback"].pk)
+
+
+def test_paused_artist_keeps_reading_but_loses_active_only_rules(program):
+    from atelier.permissions import why_not
+
+    membership = factories.MembershipFactory(program=program, status="paused")
+    feedback = factories.FeedbackFactory(membership=membership)
+    user = membership.artist.user
+    assert can(user, "feedback.view", feedback)
+    refusal = why_not(user, "feedback.comment", feedback)
+    assert refusal.kind == "participation" and "paused" in refusal
