@@ -1,141 +1,223 @@
+"""The Django admin for the testers app: read-only by default. A site admin's writes are admin actions that run
+the product's actions (checked and audited): create and change programs, grant and revoke staff roles, change a
+membership's status, resend or revoke invitations, accept feedback, approve or correct a time log. Fields the
+actions guard (a membership's status, a log's minutes and date, feedback kind and severity) are never editable
+here."""
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth import get_user_model
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
-from atelier.admin import AppendOnlyAdmin
+from atelier.admin import AppendOnlyAdmin, ReadOnlyAdmin
 from atelier.errors import DomainError
+from atelier.permissions import is_site_admin
 
+from . import actions
 from .models import (
     ArtistProfile, Clause, Feedback, FeedbackAttachment, FeedbackEvent, Invitation, Membership, Program,
     StaffRole, TermsAcceptance, TermsVersion, TimeLog,
 )
 
 
-def _each(request, queryset, action, verb):
-    """Run a service on each selected object; rule refusals become messages, the rest still run."""
+def _run_each(modeladmin, request, queryset, make_action, success: str) -> int:
+    """Run the action `make_action(obj)` on each selected object; refusals become messages, the rest still run."""
     done = 0
     for obj in queryset:
         try:
-            action(obj)
+            make_action(obj).run()
         except DomainError as error:
-            messages.warning(request, f"{obj}: {error}")
+            modeladmin.message_user(request, f"{obj}: {error}", messages.ERROR)
         else:
             done += 1
     if done:
-        messages.success(request, f"{done} {verb}.")
+        modeladmin.message_user(request, success.format(count=done), messages.SUCCESS)
+    return done
 
 
-class StaffRoleInline(admin.TabularInline):
-    model = StaffRole
-    extra = 1
-    autocomplete_fields = ["user"]
+def _intermediate(modeladmin, request, queryset, *, action: str, title: str, form, intro: str = "", rows=()):
+    """The page an admin action shows to ask for its parameters (e.g. the e-mail and role to grant)."""
+    context = {
+        **modeladmin.admin_site.each_context(request), "title": title, "form": form, "queryset": queryset,
+        "action": action, "intro": intro, "rows": rows, "opts": modeladmin.model._meta,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/testers/action_form.html", context)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- programs and staff roles --------------------------------------------------------------------------------
+
+class GrantStaffRoleForm(forms.Form):
+    email = forms.EmailField(label="E-mail of the person", help_text="They must already have an account.")
+    role = forms.ChoiceField(label="Role", choices=StaffRole.Role.choices)
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(ReadOnlyAdmin):
+    """Programs are created and changed through the actions `testers.program.created` / `.updated`; staff roles
+    are granted by the admin action below (`testers.staff_role.grant`) and revoked from the staff roles list."""
+
     list_display = ["name", "slug", "status", "currency", "review_sla_days", "deadline_policy", "created_at"]
     list_filter = ["status", "currency", "deadline_policy"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [StaffRoleInline]
+    readonly_fields = ["staff"]
+    actions = ["grant_staff_role"]
+
+    @admin.display(description="Staff roles (grant from the programs list, revoke from the staff roles list)")
+    def staff(self, program):
+        if program.pk is None:
+            return "—"
+        roles = program.staff_roles.select_related("user").order_by("role", "user__email")
+        return "; ".join(f"{r.user.email} ({r.get_role_display()})" for r in roles) or "None yet."
+
+    def has_add_permission(self, request):
+        return is_site_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_site_admin(request.user)
+
+    def save_model(self, request, obj, form, change):
+        values = {name: form.cleaned_data[name] for name in form.changed_data if name in actions.PROGRAM_FIELDS}
+        try:
+            if change:
+                actions.UpdateProgram(request.user, obj, **values).run()
+            else:
+                values = {name: form.cleaned_data[name] for name in actions.PROGRAM_FIELDS if name in form.cleaned_data}
+                created = actions.CreateProgram(request.user, **values).run()
+                obj.pk = created.pk
+                obj._state.adding = False
+        except DomainError as error:
+            self.message_user(request, str(error), messages.ERROR)
+
+    @admin.action(description="Grant a staff role in the selected programs")
+    def grant_staff_role(self, request, queryset):
+        form = GrantStaffRoleForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            user = get_user_model().objects.filter(email__iexact=form.cleaned_data["email"]).first()
+            role = form.cleaned_data["role"]
+            _run_each(self, request, queryset,
+                      lambda program: actions.GrantStaffRole(request.user, program=program, user=user, role=role),
+                      f"{StaffRole.Role(role).label} role granted to {form.cleaned_data['email']} in {{count}} program(s).")
+            return None
+        rows = StaffRole.objects.filter(program__in=queryset).select_related("user", "program").order_by(
+            "program__name", "user__email")
+        return _intermediate(self, request, queryset, action="grant_staff_role", title="Grant a staff role",
+                             form=form, rows=[(r.program.name, r.user.email, r.get_role_display()) for r in rows],
+                             intro="The person gets the role in each selected program (audited). They must set up "
+                                   "two-factor authentication before they reach staff pages.")
 
 
 @admin.register(StaffRole)
-class StaffRoleAdmin(admin.ModelAdmin):
+class StaffRoleAdmin(ReadOnlyAdmin):
     list_display = ["user", "program", "role", "created_at"]
     list_filter = ["role", "program"]
     search_fields = ["user__email", "program__name"]
-    autocomplete_fields = ["user", "program"]
     list_select_related = ["user", "program"]
+    actions = ["revoke"]
 
+    @admin.action(description="Revoke the selected staff roles")
+    def revoke(self, request, queryset):
+        _run_each(self, request, queryset, lambda role: actions.RevokeStaffRole(request.user, role),
+                  "{count} staff role(s) revoked.")
+
+
+# --- artists and memberships ----------------------------------------------------------------------------------
 
 @admin.register(ArtistProfile)
-class ArtistProfileAdmin(admin.ModelAdmin):
+class ArtistProfileAdmin(ReadOnlyAdmin):
     list_display = ["display_name", "user", "country", "pronouns", "credit_line", "created_at"]
     list_filter = ["country"]
     search_fields = ["display_name", "legal_name", "user__email"]
     list_select_related = ["user"]
-    autocomplete_fields = ["user"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["artist", "program", "status", "cohort", "joined_at"]
+class MembershipAdmin(ReadOnlyAdmin):
+    list_display = ["artist", "program", "status", "cohort", "joined_at", "status_changed_at"]
     list_filter = ["status", "program", "cohort"]
     search_fields = ["artist__display_name", "artist__user__email"]
     list_select_related = ["artist", "program"]
-    autocomplete_fields = ["artist", "program"]
+    actions = ["activate", "pause", "remove"]
+
+    def _move(self, request, queryset, status, verb):
+        _run_each(self, request, queryset.select_related("artist__user", "program"),
+                  lambda m: actions.status_action(m, status)(request.user, m, note="Changed in the admin."),
+                  f"{{count}} membership(s) {verb}.")
+
+    @admin.action(description="Activate the selected memberships (or reactivate removed ones)")
+    def activate(self, request, queryset):
+        self._move(request, queryset, Membership.Status.ACTIVE, "activated")
+
+    @admin.action(description="Pause the selected memberships")
+    def pause(self, request, queryset):
+        self._move(request, queryset, Membership.Status.PAUSED, "paused")
+
+    @admin.action(description="Remove the selected memberships (every record stays)")
+    def remove(self, request, queryset):
+        self._move(request, queryset, Membership.Status.REMOVED, "removed")
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ReadOnlyAdmin):
     list_display = ["email", "name", "program", "status", "cohort", "expires_at", "sent_count", "created_at"]
     list_filter = ["status", "program"]
     search_fields = ["email", "name"]
-    readonly_fields = ["token", "accepted_by", "accepted_at", "sent_count", "last_sent_at"]
+    exclude = ["token"]
     list_select_related = ["program"]
     actions = ["resend", "revoke"]
 
     @admin.action(description="Resend the selected invitations (new link)")
     def resend(self, request, queryset):
-        from testers.services.invitations import resend_invitation
-
-        _each(request, queryset, lambda obj: resend_invitation(invitation=obj, by=request.user), "resent")
+        _run_each(self, request, queryset, lambda obj: actions.ResendInvitation(request.user, obj),
+                  "{count} invitation(s) resent.")
 
     @admin.action(description="Revoke the selected invitations")
     def revoke(self, request, queryset):
-        from testers.services.invitations import revoke_invitation
-
-        _each(request, queryset, lambda obj: revoke_invitation(invitation=obj, by=request.user), "revoked")
-
-
-class ClauseAdminForm(forms.ModelForm):
-    class Meta:
-        model = Clause
-        fields = "__all__"
-
-    def clean(self):
-        data = super().clean()
-        version = data.get("terms_version") or getattr(self.instance, "terms_version", None)
-        if version is not None and version.is_published:
-            raise forms.ValidationError("Published terms never change: draft a new version instead.")
-        return data
+        _run_each(self, request, queryset, lambda obj: actions.RevokeInvitation(request.user, obj),
+                  "{count} invitation(s) revoked.")
 
 
-class ClauseInline(admin.StackedInline):
+# --- terms -----------------------------------------------------------------------------------------------------
+
+class ClauseInline(ReadOnlyInline):
     model = Clause
-    form = ClauseAdminForm
-    extra = 0
-
-    # Published versions never change: their clauses are read-only here too.
-    def has_add_permission(self, request, obj=None):
-        return obj is None or not obj.is_published
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None or not obj.is_published
-
-    def has_delete_permission(self, request, obj=None):
-        return obj is None or not obj.is_published
+    fields = ["position", "key", "klass", "title", "text", "examples"]
+    readonly_fields = fields
 
 
 @admin.register(TermsVersion)
-class TermsVersionAdmin(admin.ModelAdmin):
+class TermsVersionAdmin(ReadOnlyAdmin):
+    """Read-only: managers draft, edit and publish terms on the staff pages (actions `testers.terms.*`)."""
+
     list_display = ["program", "number", "status", "effective_date", "published_at"]
     list_filter = ["status", "program"]
     search_fields = ["program__name", "summary"]
     inlines = [ClauseInline]
     list_select_related = ["program"]
 
-    def get_readonly_fields(self, request, obj=None):
-        # Published versions never change.
-        if obj is not None and obj.is_published:
-            return [f.name for f in self.model._meta.fields]
-        return ["status", "published_at", "published_by", "text_hash"]
 
-    def has_change_permission(self, request, obj=None):
-        return obj is None or not obj.is_published
-
-    def has_delete_permission(self, request, obj=None):
-        return obj is None or not obj.is_published
+@admin.register(Clause)
+class ClauseAdmin(ReadOnlyAdmin):
+    list_display = ["title", "klass", "terms_version", "position", "key"]
+    list_filter = ["klass", "terms_version__program"]
+    search_fields = ["title", "text", "key"]
+    list_select_related = ["terms_version__program"]
 
 
 @admin.register(TermsAcceptance)
@@ -146,71 +228,82 @@ class TermsAcceptanceAdmin(AppendOnlyAdmin):
     list_select_related = ["membership__artist", "membership__program", "terms_version__program"]
 
 
-class FeedbackEventInline(admin.TabularInline):
+# --- feedback ----------------------------------------------------------------------------------------------------
+
+class FeedbackEventInline(ReadOnlyInline):
     model = FeedbackEvent
-    extra = 0
-    readonly_fields = ["author", "kind", "from_status", "to_status", "message", "created_at"]
-    can_delete = False
+    fields = ["author", "kind", "from_status", "to_status", "message", "created_at"]
+    readonly_fields = fields
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(ReadOnlyAdmin):
     list_display = ["title", "kind", "severity", "status", "membership", "created_at"]
     list_filter = ["status", "kind", "severity", "membership__program"]
     search_fields = ["title", "body", "membership__artist__display_name"]
     list_select_related = ["membership__artist", "membership__program"]
-    readonly_fields = ["status", "accepted_at", "accepted_by"]
     inlines = [FeedbackEventInline]
     actions = ["accept"]
 
     @admin.action(description="Accept the selected feedback (it is then paid)")
     def accept(self, request, queryset):
-        from testers.services.feedback import accept_feedback
-
-        _each(request, queryset, lambda obj: accept_feedback(feedback=obj, by=request.user), "accepted")
+        _run_each(self, request, queryset, lambda obj: actions.AcceptFeedback(request.user, obj),
+                  "{count} accepted.")
 
 
 @admin.register(FeedbackAttachment)
-class FeedbackAttachmentAdmin(admin.ModelAdmin):
+class FeedbackAttachmentAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "feedback", "width", "height", "created_at"]
     search_fields = ["original_name", "feedback__title"]
     list_select_related = ["feedback"]
 
 
-@admin.register(TimeLog)
-class TimeLogAdmin(admin.ModelAdmin):
-    list_display = ["membership", "date", "minutes", "status", "decided_by", "decided_at"]
-    list_filter = ["status", "membership__program", "date"]
-    search_fields = ["membership__artist__display_name", "description"]
-    list_select_related = ["membership__artist", "membership__program", "decided_by"]
-    readonly_fields = ["status", "decided_by", "decided_at"]
-    actions = ["approve"]
-
-    @admin.action(description="Approve the selected time logs (they are then paid)")
-    def approve(self, request, queryset):
-        from testers.services.timelogs import approve_time_log
-
-        _each(request, queryset, lambda obj: approve_time_log(time_log=obj, by=request.user), "approved")
-
-
-@admin.register(Clause)
-class ClauseAdmin(admin.ModelAdmin):
-    form = ClauseAdminForm
-    list_display = ["title", "klass", "terms_version", "position", "key"]
-    list_filter = ["klass", "terms_version__program"]
-    search_fields = ["title", "text", "key"]
-    list_select_related = ["terms_version__program"]
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None or not obj.terms_version.is_published
-
-    def has_delete_permission(self, request, obj=None):
-        return obj is None or not obj.terms_version.is_published
-
-
 @admin.register(FeedbackEvent)
-class FeedbackEventAdmin(admin.ModelAdmin):
+class FeedbackEventAdmin(ReadOnlyAdmin):
     list_display = ["feedback", "kind", "from_status", "to_status", "author", "created_at"]
     list_filter = ["kind", "to_status"]
     search_fields = ["feedback__title", "message"]
     list_select_related = ["feedback", "author"]
+
+
+# --- testing time --------------------------------------------------------------------------------------------
+
+class CorrectTimeLogForm(forms.Form):
+    date = forms.DateField(label="Day of the session", widget=forms.DateInput(attrs={"type": "date"}))
+    minutes = forms.IntegerField(label="Minutes", min_value=1, max_value=24 * 60)
+    reason = forms.CharField(label="Reason for the correction", max_length=500,
+                             help_text="Kept in the audit log; an approved log's earnings are mended by payments.")
+
+
+@admin.register(TimeLog)
+class TimeLogAdmin(ReadOnlyAdmin):
+    list_display = ["membership", "date", "minutes", "status", "decided_by", "decided_at"]
+    list_filter = ["status", "membership__program", "date"]
+    search_fields = ["membership__artist__display_name", "description"]
+    list_select_related = ["membership__artist", "membership__program", "decided_by"]
+    actions = ["approve", "correct"]
+
+    @admin.action(description="Approve the selected time logs (they are then paid)")
+    def approve(self, request, queryset):
+        _run_each(self, request, queryset, lambda obj: actions.ApproveTimeLog(request.user, obj),
+                  "{count} approved.")
+
+    @admin.action(description="Correct the minutes or date of the selected time log")
+    def correct(self, request, queryset):
+        logs = list(queryset[:2])
+        if len(logs) != 1:
+            self.message_user(request, "Select exactly one time log to correct.", messages.WARNING)
+            return None
+        log = logs[0]
+        form = CorrectTimeLogForm(request.POST if "apply" in request.POST else None,
+                                  initial={"date": log.date, "minutes": log.minutes})
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            _run_each(self, request, [log],
+                      lambda obj: actions.CorrectTimeLog(request.user, obj, minutes=data["minutes"],
+                                                         date=data["date"], reason=data["reason"]),
+                      "Time log corrected.")
+            return None
+        return _intermediate(self, request, queryset, action="correct", title="Correct a time log", form=form,
+                             intro=f"{log.membership}: {log.minutes} min on {log.date:%d %B %Y} "
+                                   f"({log.get_status_display().lower()}). Today is {timezone.localdate():%d %B %Y}.")

@@ -156,6 +156,7 @@ TIME = [
     ("gia@artists.test", 5, 150, "Onboarding and first project", "approved", ""),
     ("isla@artists.test", 0, 30, "Palette tools", "pending", ""),
     ("finn@artists.test", 20, 75, "Before the pause: timeline", "approved", ""),
+    ("dev@artists.test", 6, 40, "Logged twice by mistake", "withdrawn", ""),
 ]
 
 
@@ -171,6 +172,9 @@ def _demo_image_bytes(color):
     return buffer.getvalue()
 
 
+DUPLICATE_OF = "Export crashes on 4K video"  # the original of the demo's duplicate item
+
+
 def seed_feedback_and_time(context):
     """Feedback in every status and time logs in every status. Idempotent: keyed by artist and title/date."""
     from django.core.files.base import ContentFile
@@ -181,11 +185,13 @@ def seed_feedback_and_time(context):
     manager = context["staff"][StaffRole.Role.MANAGER][0]
     by_email = {m.artist.user.email: m for m in context["memberships"]}
     created = {}
-    for email, kind, severity, title, status, message in FEEDBACK:
+    # Duplicates last: a duplicate names its original when it is created (a database rule).
+    for email, kind, severity, title, status, message in sorted(FEEDBACK, key=lambda row: row[4] == "duplicate"):
         membership = by_email[email]
         feedback, new = Feedback.objects.get_or_create(
             membership=membership, title=title,
             defaults={"kind": kind, "severity": severity, "status": status,
+                      "duplicate_of": created.get(DUPLICATE_OF) if status == "duplicate" else None,
                       "body": f"{title}. Steps: open the beta, try it, see the result.",
                       "accepted_at": timezone.now() if status in ("accepted", "shipped") else None,
                       "accepted_by": manager if status in ("accepted", "shipped") else None,
@@ -208,10 +214,6 @@ def seed_feedback_and_time(context):
             attachment.image.save("export-crash.png", ContentFile(_demo_image_bytes((180, 60, 60))), save=False)
             attachment.save()
             media.make_thumbnail(attachment)
-    duplicate = created["Export crashes with 4K clips"]
-    if duplicate.duplicate_of_id is None:
-        duplicate.duplicate_of = created["Export crashes on 4K video"]
-        duplicate.save(update_fields=["duplicate_of"])
 
     today = timezone.localdate()
     for email, days_ago, minutes, what, status, reason in TIME:
@@ -219,6 +221,6 @@ def seed_feedback_and_time(context):
         TimeLog.objects.get_or_create(
             membership=membership, date=today - timedelta(days=days_ago), description=what,
             defaults={"minutes": minutes, "status": status, "rejection_reason": reason,
-                      "decided_by": manager if status != "pending" else None,
-                      "decided_at": timezone.now() if status != "pending" else None},
+                      "decided_by": manager if status in ("approved", "rejected") else None,
+                      "decided_at": timezone.now() if status in ("approved", "rejected") else None},
         )

@@ -1,4 +1,4 @@
-"""Forms of the testers app. They parse input; the services hold the rules."""
+"""Forms of the testers app. They parse input; the actions hold the rules."""
 from django import forms
 from django.utils import timezone
 
@@ -73,13 +73,10 @@ class TriageForm(forms.Form):
         help_text="Required when declining: the reason.",
     )
 
-    def __init__(self, *args, feedback=None, **kwargs):
+    def __init__(self, *args, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if feedback is not None:
-            from testers.services.feedback import TRANSITIONS
-
-            allowed = TRANSITIONS[feedback.status]
-            self.fields["to_status"].choices = [(v, label) for v, label in Feedback.Status.choices if v in allowed]
+        if choices is not None:  # the statuses whose triage action the person may run now (the view asks)
+            self.fields["to_status"].choices = choices
 
 
 class TimeLogForm(MembershipChoiceMixin, forms.Form):

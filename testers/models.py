@@ -7,6 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from atelier.models import AppendOnlyModel
+from atelier.transitions import TransitionTable
+
 
 class Program(models.Model):
     class Status(models.TextChoices):
@@ -125,6 +128,17 @@ class Membership(models.Model):
         return self.artist.user_id
 
 
+_M = Membership.Status
+# Removing only changes the status: every record stays. A removed artist comes back by reactivation (or by
+# accepting a new invitation); an invited one becomes active when they accept.
+Membership.TRANSITIONS = TransitionTable(_M, {
+    "activate": ([_M.INVITED, _M.PAUSED], _M.ACTIVE),
+    "pause": ([_M.ACTIVE], _M.PAUSED),
+    "remove": ([_M.INVITED, _M.ACTIVE, _M.PAUSED], _M.REMOVED),
+    "reactivate": ([_M.REMOVED], _M.ACTIVE),
+})
+
+
 def new_invitation_token():
     return secrets.token_urlsafe(32)
 
@@ -173,6 +187,15 @@ class Invitation(models.Model):
         return self.status == self.Status.PENDING and not self.is_expired
 
 
+_I = Invitation.Status
+# Resending keeps the invitation pending (with a new link); accepting and revoking are final.
+Invitation.TRANSITIONS = TransitionTable(_I, {
+    "accept": ([_I.PENDING], _I.ACCEPTED),
+    "revoke": ([_I.PENDING], _I.REVOKED),
+    "resend": ([_I.PENDING], None),
+})
+
+
 class TermsVersion(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -197,6 +220,12 @@ class TermsVersion(models.Model):
             models.UniqueConstraint(
                 fields=["program"], condition=Q(status="draft"), name="terms_one_draft_per_program"
             ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | (
+                    ~Q(text_hash="") & Q(published_at__isnull=False) & Q(effective_date__isnull=False)
+                ),
+                name="terms_published_has_hash_and_dates",
+            ),
         ]
 
     def __str__(self):
@@ -218,6 +247,19 @@ class TermsVersion(models.Model):
 
     def compute_hash(self, clauses=None):
         return hashlib.sha256(self.canonical_text(clauses).encode("utf-8")).hexdigest()
+
+
+_T = TermsVersion.Status
+# A draft is edited (summary, clauses) and published once; published terms never change, and only they
+# can be accepted.
+TermsVersion.TRANSITIONS = TransitionTable(_T, {
+    "publish": ([_T.DRAFT], _T.PUBLISHED),
+    "add_clause": ([_T.DRAFT], None),
+    "change_clause": ([_T.DRAFT], None),
+    "remove_clause": ([_T.DRAFT], None),
+    "edit_summary": ([_T.DRAFT], None),
+    "accept": ([_T.PUBLISHED], None),
+})
 
 
 class Clause(models.Model):
@@ -244,8 +286,10 @@ class Clause(models.Model):
         return f"§{self.position} {self.title}"
 
 
-class TermsAcceptance(models.Model):
-    """An artist's acceptance of one exact terms version. Append-only."""
+class TermsAcceptance(AppendOnlyModel):
+    """An artist's acceptance of one exact terms version. Append-only (in Python and by a database trigger)."""
+
+    append_only_hint = "an acceptance is a record of what the artist agreed to; it never changes."
 
     membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="acceptances")
     terms_version = models.ForeignKey(TermsVersion, on_delete=models.PROTECT, related_name="acceptances")
@@ -303,10 +347,28 @@ class Feedback(models.Model):
         verbose_name_plural = "feedback"
         constraints = [
             models.CheckConstraint(condition=~Q(kind="bug") | ~Q(severity=""), name="feedback_bug_has_severity"),
+            models.CheckConstraint(condition=~Q(status="declined") | Q(decline_reason__regex=r"\S"),
+                                   name="feedback_declined_has_reason"),
+            models.CheckConstraint(condition=~Q(status="duplicate") | Q(duplicate_of__isnull=False),
+                                   name="feedback_duplicate_has_original"),
         ]
 
     def __str__(self):
         return self.title
+
+
+_F = Feedback.Status
+# Accepted items are paid for, so they never go back; declined and duplicate items may be reopened.
+# Replies are allowed whatever the status: the artist may contest a decline or explain a duplicate, and staff
+# may answer after shipping.
+Feedback.TRANSITIONS = TransitionTable(_F, {
+    "accept": ([_F.NEW], _F.ACCEPTED),
+    "mark_duplicate": ([_F.NEW], _F.DUPLICATE),
+    "decline": ([_F.NEW], _F.DECLINED),
+    "ship": ([_F.ACCEPTED], _F.SHIPPED),
+    "reopen": ([_F.DUPLICATE, _F.DECLINED], _F.NEW),
+    "reply": ([_F.NEW, _F.ACCEPTED, _F.DUPLICATE, _F.DECLINED, _F.SHIPPED], None),
+})
 
 
 class FeedbackAttachment(models.Model):
@@ -348,6 +410,7 @@ class TimeLog(models.Model):
         PENDING = "pending", "Waiting for approval"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="time_logs")
     date = models.DateField()
@@ -365,7 +428,21 @@ class TimeLog(models.Model):
         ordering = ["-date", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(minutes__gt=0, minutes__lte=24 * 60), name="timelog_minutes_in_a_day"),
+            models.CheckConstraint(condition=~Q(status="rejected") | Q(rejection_reason__regex=r"\S"),
+                                   name="timelog_rejected_has_reason"),
         ]
 
     def __str__(self):
         return f"{self.minutes} min on {self.date}"
+
+
+_L = TimeLog.Status
+# A manager decides a pending log once. Its artist may withdraw it while it waits (it stays, marked withdrawn,
+# and no longer counts). A site admin may correct the minutes or date of a pending or approved log (with a
+# reason); a correction of a priced log is sent to payments, which mends the ledger.
+TimeLog.TRANSITIONS = TransitionTable(_L, {
+    "approve": ([_L.PENDING], _L.APPROVED),
+    "reject": ([_L.PENDING], _L.REJECTED),
+    "withdraw": ([_L.PENDING], _L.WITHDRAWN),
+    "correct": ([_L.PENDING, _L.APPROVED], None),
+})

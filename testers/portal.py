@@ -52,7 +52,7 @@ def home_panels(user, memberships) -> dict:
         for row in TimeLog.objects.filter(membership_id__in=ids, date__gte=month_start, date__lte=today)
         .values("membership_id")
         .annotate(
-            logged=Sum("minutes", filter=~Q(status=TimeLog.Status.REJECTED)),
+            logged=Sum("minutes", filter=Q(status__in=(TimeLog.Status.PENDING, TimeLog.Status.APPROVED))),
             approved=Sum("minutes", filter=Q(status=TimeLog.Status.APPROVED)),
         ).order_by()
     }

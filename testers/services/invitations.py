@@ -1,32 +1,19 @@
-"""Invitations: the only way into Atelier for an artist."""
+"""Invitations: finding one by its link, parsing a CSV, the e-mail; and keyword-only functions running the
+actions of `testers.actions.invitations`, which hold every rule."""
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.db import transaction
-from django.utils import timezone
-
-from atelier import audit
-from atelier.permissions import forget_roles
-from testers.models import ArtistProfile, Invitation, Membership
+from atelier.errors import ActionRefused
+from testers.actions import invitations as actions
+from testers.actions.invitations import INVITATION_VALID_FOR, normalise_email, problem_with  # noqa: F401
+from testers.models import Invitation, Membership
 
 from . import DomainError
-
-INVITATION_VALID_FOR = timedelta(days=14)
 
 
 class InvitationUnusable(DomainError):
     def __init__(self, invitation: Invitation | None):
         self.invitation = invitation
-        if invitation is None:
-            reason = "This invitation link is not valid. Check that you copied the whole link."
-        elif invitation.status == Invitation.Status.ACCEPTED:
-            reason = "This invitation has already been used. Sign in with the account that accepted it."
-        elif invitation.status == Invitation.Status.REVOKED:
-            reason = "This invitation was withdrawn by the program. Ask the program manager for a new one."
-        else:
-            reason = "This invitation has expired. Ask the program manager to send it again."
-        super().__init__(reason)
+        super().__init__(actions.unusable_reason(invitation))
 
 
 def find_invitation(token: str | None) -> Invitation | None:
@@ -47,113 +34,36 @@ def check_usable(token: str | None) -> Invitation:
     return invitation
 
 
-@transaction.atomic
 def accept_invitation(*, token: str, user) -> Membership:
-    """Join `user` to the invitation's program (creating their artist profile), once and only once."""
-    invitation = Invitation.objects.select_for_update().select_related("program").filter(token=token).first()
-    if invitation is None or not invitation.is_usable:
-        raise InvitationUnusable(invitation)
-    profile, _ = ArtistProfile.objects.get_or_create(
-        user=user,
-        defaults={"display_name": invitation.name or user.get_full_name() or user.email.split("@")[0]},
-    )
-    membership, created = Membership.objects.get_or_create(
-        program=invitation.program,
-        artist=profile,
-        defaults={"status": Membership.Status.ACTIVE, "cohort": invitation.cohort},
-    )
-    if not created and membership.status in (Membership.Status.INVITED, Membership.Status.REMOVED):
-        before = membership.status
-        membership.status = Membership.Status.ACTIVE
-        membership.status_changed_at = timezone.now()
-        membership.save(update_fields=["status", "status_changed_at"])
-        audit.log(user, "testers.membership.reactivated", membership, before={"status": before},
-                  after={"status": membership.status})
-    invitation.status = Invitation.Status.ACCEPTED
-    invitation.accepted_by = user
-    invitation.accepted_at = timezone.now()
-    invitation.save(update_fields=["status", "accepted_by", "accepted_at"])
-    audit.log(user, "testers.invitation.accepted", invitation, program=invitation.program,
-              membership_id=membership.pk)
-    forget_roles(user)
-    return membership
+    """Join `user` to the invitation's program, once, and only if the invitation was sent to their address."""
+    invitation = find_invitation(token)
+    if invitation is None:
+        raise InvitationUnusable(None)
+    action = actions.AcceptInvitation(user, invitation)
+    try:
+        action.run()
+    except ActionRefused as refused:
+        if refused.kind == "state" or invitation.is_expired:
+            raise InvitationUnusable(find_invitation(token)) from refused
+        raise
+    return action.membership
 
 
-# --- staff side: inviting, resending, revoking, importing a CSV ---------------------------------
-
-MAX_CSV_ROWS = 1000
-
-
-def _normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
-
-
-def _problem_with(program, email: str) -> str | None:
-    """Why `email` cannot be invited to `program` now, or None."""
-    if Membership.objects.filter(program=program, artist__user__email__iexact=email).exclude(
-        status=Membership.Status.REMOVED
-    ).exists():
-        return f"{email} is already a member of {program.name}."
-    if Invitation.objects.filter(program=program, email__iexact=email, status=Invitation.Status.PENDING).exists():
-        return f"{email} already has a pending invitation; resend it instead."
-    return None
-
-
-def _schedule_email(invitation: Invitation) -> None:
-    from testers.tasks import send_invitation_email
-
-    invitation_id = invitation.pk
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation_id))
-
-
-def _create(program, *, email, name, cohort, by) -> Invitation:
-    invitation = Invitation.objects.create(
-        program=program, email=email, name=name.strip(), cohort=cohort.strip(),
-        expires_at=timezone.now() + INVITATION_VALID_FOR, invited_by=by,
-        sent_count=1, last_sent_at=timezone.now(),
-    )
-    audit.log(by, "testers.invitation.created", invitation, after={"email": email, "cohort": invitation.cohort})
-    _schedule_email(invitation)
-    return invitation
-
-
-@transaction.atomic
 def invite_artist(*, program, email: str, name: str = "", cohort: str = "", by) -> Invitation:
     """Invite one person by e-mail; the e-mail goes out once the invitation is saved."""
-    email = _normalise_email(email)
-    problem = _problem_with(program, email)
-    if problem:
-        raise DomainError(problem)
-    return _create(program, email=email, name=name, cohort=cohort, by=by)
+    return actions.CreateInvitation(by, program=program, email=email, name=name, cohort=cohort).run()
 
 
-@transaction.atomic
 def resend_invitation(*, invitation: Invitation, by) -> Invitation:
     """Send a pending (or expired) invitation again with a fresh link; the old link stops working."""
-    from testers.models import new_invitation_token
-
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.status != Invitation.Status.PENDING:
-        raise DomainError(f"This invitation was {invitation.get_status_display().lower()}; it cannot be resent.")
-    invitation.token = new_invitation_token()
-    invitation.expires_at = timezone.now() + INVITATION_VALID_FOR
-    invitation.sent_count += 1
-    invitation.last_sent_at = timezone.now()
-    invitation.save(update_fields=["token", "expires_at", "sent_count", "last_sent_at"])
-    audit.log(by, "testers.invitation.resent", invitation, sent_count=invitation.sent_count)
-    _schedule_email(invitation)
-    return invitation
+    return actions.ResendInvitation(by, invitation).run()
 
 
-@transaction.atomic
 def revoke_invitation(*, invitation: Invitation, by) -> Invitation:
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.status != Invitation.Status.PENDING:
-        raise DomainError(f"This invitation was already {invitation.get_status_display().lower()}.")
-    invitation.status = Invitation.Status.REVOKED
-    invitation.save(update_fields=["status"])
-    audit.log(by, "testers.invitation.revoked", invitation, before={"status": "pending"}, after={"status": "revoked"})
-    return invitation
+    return actions.RevokeInvitation(by, invitation).run()
+
+
+MAX_CSV_ROWS = 1000
 
 
 class CsvRejected(DomainError):
@@ -191,7 +101,7 @@ def parse_invitation_csv(program, data: bytes) -> list[dict]:
         if len(cells) < 2 or len(cells) > 3:
             errors.append((number, f"Expected 2 or 3 columns (name, e-mail, optional cohort), found {len(cells)}."))
             continue
-        name, email = cells[0], _normalise_email(cells[1])
+        name, email = cells[0], normalise_email(cells[1])
         cohort = cells[2] if len(cells) == 3 else ""
         try:
             validate_email(email)
@@ -208,7 +118,7 @@ def parse_invitation_csv(program, data: bytes) -> list[dict]:
             errors.append((number, f"{email} is already on line {seen[email]}."))
             continue
         seen[email] = number
-        problem = _problem_with(program, email)
+        problem = problem_with(program, email)
         if problem:
             errors.append((number, problem))
             continue
@@ -222,13 +132,9 @@ def parse_invitation_csv(program, data: bytes) -> list[dict]:
     return rows
 
 
-@transaction.atomic
 def import_invitations(*, program, data: bytes, by) -> list[Invitation]:
     """All or nothing: a file with any bad row imports nothing and reports every bad row by line number."""
-    rows = parse_invitation_csv(program, data)
-    invitations = [_create(program, email=row["email"], name=row["name"], cohort=row["cohort"], by=by) for row in rows]
-    audit.log(by, "testers.invitation.imported", None, program=program, count=len(invitations))
-    return invitations
+    return actions.ImportInvitations(by, program=program, rows=parse_invitation_csv(program, data)).run()
 
 
 def invitation_link(invitation: Invitation) -> str:

@@ -1,4 +1,5 @@
-"""Terms: drafting a version, editing its clauses, publishing it (frozen from then on), accepting it."""
+"""Terms: keyword-only functions running the actions of `testers.actions.terms` (drafting, clauses, publishing,
+accepting), and what changed between two versions (the diff pages show)."""
 from __future__ import annotations
 
 import difflib
@@ -6,129 +7,37 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from atelier import audit
-from atelier.requestcontext import current_ip
+from testers.actions import terms as actions
 from testers.models import Clause, Membership, TermsAcceptance, TermsVersion
-from testers.selectors import current_terms
-
-from . import DomainError
 
 
-def _require_draft(version: TermsVersion) -> None:
-    if version.status != TermsVersion.Status.DRAFT:
-        raise DomainError(f"Version {version.number} is published; published terms never change. Draft a new version.")
-
-
-@transaction.atomic
 def draft_new_version(*, program, by) -> TermsVersion:
-    """Start the next version, copying the clauses of the newest one. At most one draft per program."""
-    if TermsVersion.objects.filter(program=program, status=TermsVersion.Status.DRAFT).exists():
-        raise DomainError("There is already a draft; edit it or publish it first.")
-    latest = TermsVersion.objects.filter(program=program).order_by("-number").first()
-    number = (latest.number + 1) if latest else 1
-    draft = TermsVersion.objects.create(program=program, number=number, status=TermsVersion.Status.DRAFT)
-    if latest is not None:
-        Clause.objects.bulk_create([
-            Clause(terms_version=draft, position=c.position, key=c.key, klass=c.klass, title=c.title, text=c.text,
-                   examples=c.examples)
-            for c in latest.clauses.all()
-        ])
-    audit.log(by, "testers.terms.drafted", draft, copied_from=latest.number if latest else None)
-    return draft
+    return actions.DraftTerms(by, program=program).run()
 
 
-def _unique_key(version: TermsVersion, title: str, exclude_pk=None) -> str:
-    from django.utils.text import slugify
-
-    base = slugify(title)[:50] or "clause"
-    key, n = base, 2
-    existing = set(version.clauses.exclude(pk=exclude_pk).values_list("key", flat=True))
-    while key in existing:
-        key, n = f"{base}-{n}", n + 1
-    return key
-
-
-@transaction.atomic
 def add_clause(*, version: TermsVersion, klass: str, title: str, text: str, examples: str = "", by) -> Clause:
-    version = TermsVersion.objects.select_for_update().get(pk=version.pk)
-    _require_draft(version)
-    position = (version.clauses.aggregate(m=Max("position"))["m"] or 0) + 1
-    clause = Clause.objects.create(terms_version=version, position=position, key=_unique_key(version, title),
-                                   klass=klass, title=title, text=text, examples=examples)
-    audit.log(by, "testers.terms.clause_added", clause, program=version.program, version=version.number,
-              key=clause.key)
-    return clause
+    return actions.AddClause(by, version, klass=klass, title=title, text=text, examples=examples).run()
 
 
-@transaction.atomic
 def update_clause(*, clause: Clause, by, **changes) -> Clause:
     """Change a draft's clause (class, title, text, examples, position). Its key stays, so diffs can follow it."""
-    version = TermsVersion.objects.select_for_update().get(pk=clause.terms_version_id)
-    _require_draft(version)
-    allowed = {"klass", "title", "text", "examples", "position"}
-    before = {name: getattr(clause, name) for name in changes if name in allowed}
-    for name, value in changes.items():
-        if name not in allowed:
-            raise ValueError(f"Clause field {name!r} cannot be changed here")
-        setattr(clause, name, value)
-    clause.save(update_fields=list(before))
-    audit.log(by, "testers.terms.clause_changed", clause, program=version.program, before=before,
-              after={name: getattr(clause, name) for name in before})
-    return clause
+    return actions.ChangeClause(by, clause.terms_version, clause=clause, **changes).run()
 
 
-@transaction.atomic
 def remove_clause(*, clause: Clause, by) -> None:
-    version = TermsVersion.objects.select_for_update().get(pk=clause.terms_version_id)
-    _require_draft(version)
-    audit.log(by, "testers.terms.clause_removed", clause, program=version.program, key=clause.key)
-    clause.delete()
+    actions.RemoveClause(by, clause.terms_version, clause=clause).run()
 
 
-@transaction.atomic
 def update_draft(*, version: TermsVersion, summary: str, by) -> TermsVersion:
-    version = TermsVersion.objects.select_for_update().get(pk=version.pk)
-    _require_draft(version)
-    version.summary = summary
-    version.save(update_fields=["summary"])
-    return version
+    return actions.EditTermsSummary(by, version, summary=summary).run()
 
 
-@transaction.atomic
 def publish_terms(*, version: TermsVersion, effective_date: date, by) -> TermsVersion:
-    """Freeze a draft: hash its exact text and publish it. From its effective date artists must accept it."""
-    version = TermsVersion.objects.select_for_update().select_related("program").get(pk=version.pk)
-    _require_draft(version)
-    clauses = list(version.clauses.all())
-    if not clauses:
-        raise DomainError("A version needs at least one clause.")
-    if effective_date is None:
-        raise DomainError("Choose the date from which the new terms apply.")
-    if effective_date < timezone.localdate():
-        raise DomainError("The effective date cannot be in the past: terms apply from their date forward.")
-    previous = (
-        TermsVersion.objects.filter(program=version.program, status=TermsVersion.Status.PUBLISHED)
-        .order_by("-number").first()
-    )
-    if previous is not None and previous.effective_date and effective_date < previous.effective_date:
-        raise DomainError(
-            f"The effective date must be on or after {previous.effective_date:%d %B %Y}, the date of version {previous.number}."
-        )
-    version.status = TermsVersion.Status.PUBLISHED
-    version.effective_date = effective_date
-    version.published_at = timezone.now()
-    version.published_by = by
-    version.text_hash = version.compute_hash(clauses)
-    version.save(update_fields=["status", "effective_date", "published_at", "published_by", "text_hash"])
-    audit.log(by, "testers.terms.published", version, after={"number": version.number,
-              "effective_date": effective_date.isoformat(), "text_hash": version.text_hash})
-    return version
+    return actions.PublishTerms(by, version, effective_date=effective_date).run()
 
 
 def upcoming_terms(program) -> TermsVersion | None:
@@ -140,30 +49,9 @@ def upcoming_terms(program) -> TermsVersion | None:
     )
 
 
-@transaction.atomic
 def accept_terms(*, membership: Membership, version: TermsVersion, by, ip: str | None = None) -> TermsAcceptance:
     """Record that the artist accepted this exact version (its hash, the time, the address). Once per version."""
-    membership = Membership.objects.select_for_update().select_related("program").get(pk=membership.pk)
-    if membership.status == Membership.Status.REMOVED:
-        raise DomainError("You are no longer a member of this program.")
-    version = TermsVersion.objects.get(pk=version.pk)
-    if version.program_id != membership.program_id or not version.is_published:
-        raise DomainError("These terms are not published for your program.")
-    current = current_terms(membership.program)
-    if current is not None and version.number < current.number:
-        raise DomainError(f"Version {version.number} has been replaced; please read and accept version {current.number}.")
-    if version.text_hash != version.compute_hash():
-        raise DomainError("These terms changed after they were published; tell the program manager.")
-    existing = TermsAcceptance.objects.filter(membership=membership, terms_version=version).first()
-    if existing is not None:
-        return existing
-    acceptance = TermsAcceptance.objects.create(
-        membership=membership, terms_version=version, text_hash=version.text_hash,
-        ip_address=ip or current_ip(),
-    )
-    audit.log(by, "testers.terms.accepted", acceptance, program=membership.program, version=version.number,
-              text_hash=version.text_hash)
-    return acceptance
+    return actions.AcceptTerms(by, version, membership=membership, ip=ip).run()
 
 
 # --- what changed between two versions --------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Following an invitation link: sign up, sign in, or join right away."""
+"""Following an invitation link: sign up, sign in, or join right away (only as the invited address)."""
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -6,8 +6,9 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from atelier.adapters import INVITATION_SESSION_KEY
-from testers.services import DomainError
-from testers.services.invitations import InvitationUnusable, accept_invitation, check_usable
+from atelier.http import perform
+from testers.actions import AcceptInvitation
+from testers.services.invitations import InvitationUnusable, check_usable
 
 
 @require_http_methods(["GET", "POST"])
@@ -19,15 +20,13 @@ def invitation_landing(request, token):
         return render(request, "testers/invitation_unusable.html", {"reason": str(error)}, status=status)
 
     if request.user.is_authenticated:
+        action = AcceptInvitation(request.user, invitation)
         if request.method == "POST":
-            try:
-                membership = accept_invitation(token=token, user=request.user)
-            except DomainError as error:
-                messages.error(request, str(error))
+            if perform(request, action) is not None:
+                messages.success(request, f"Welcome to {invitation.program.name}.")
                 return redirect("home")
-            messages.success(request, f"Welcome to {membership.program.name}.")
-            return redirect("home")
-        return render(request, "testers/invitation_join.html", {"invitation": invitation})
+            return redirect("testers:invitation", token=token)
+        return render(request, "testers/invitation_join.html", {"invitation": invitation, "refusal": action.check()})
 
     request.session[INVITATION_SESSION_KEY] = token
     signup_url = reverse("account_signup") + "?" + urlencode({"email": invitation.email})

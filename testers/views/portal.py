@@ -5,16 +5,17 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from atelier.permissions import get_object_for, is_staff_member
+from atelier.errors import TwoFactorRequired
+from atelier.http import perform
+from atelier.permissions import get_object_for, is_staff_member, scope, why_not
 from testers import portal as testers_portal
 from testers import selectors
+from testers.actions import (
+    AcceptTerms, LogTime, ReplyToFeedback, SubmitFeedback, UpdateProfile, WithdrawTimeLog,
+)
 from testers.forms import FeedbackForm, ProfileForm, ReplyForm, TimeLogForm
 from testers.models import ArtistProfile, Feedback, FeedbackAttachment, Membership, TimeLog
-from testers.services import DomainError
-from testers.services import feedback as feedback_services
-from testers.services import memberships as membership_services
 from testers.services import terms as terms_services
-from testers.services import timelogs as time_services
 from testers.views import paginate
 
 FEEDBACK_PATHS = {"program_path": "membership__program", "owner_path": "membership__artist__user"}
@@ -37,26 +38,16 @@ def portal_home(request):
                   {"rows": rows, "memberships": memberships, "is_staff_member": is_staff_member(request.user)})
 
 
-def _participating(user):
-    """Memberships in which the artist may act now (active, current terms accepted)."""
-    result = []
+def _may(user, action_class):
+    """(memberships in which the artist may run `action_class` now, [(membership, why not)] for the others)."""
+    allowed, blocked = [], []
     for membership in selectors.artist_memberships(user):
-        try:
-            selectors.require_participation(membership)
-        except DomainError:
-            continue
-        result.append(membership)
-    return result
-
-
-def _blocked_reasons(user):
-    reasons = []
-    for membership in selectors.artist_memberships(user):
-        try:
-            selectors.require_participation(membership)
-        except DomainError as error:
-            reasons.append((membership, str(error)))
-    return reasons
+        refusal = action_class(user, membership).check()
+        if refusal is None:
+            allowed.append(membership)
+        elif refusal.kind != "permission":
+            blocked.append((membership, str(refusal)))
+    return allowed, blocked
 
 
 # --- feedback ----------------------------------------------------------------------------------
@@ -65,26 +56,22 @@ def _blocked_reasons(user):
 def feedback_list(request):
     page_obj = paginate(request, selectors.feedback_for_artist(request.user))
     return render(request, "testers/feedback_list.html",
-                  {"page_obj": page_obj, "can_send": bool(_participating(request.user))})
+                  {"page_obj": page_obj, "can_send": bool(_may(request.user, SubmitFeedback)[0])})
 
 
 @login_required
 def feedback_create(request):
-    memberships = _participating(request.user)
+    memberships, blocked = _may(request.user, SubmitFeedback)
     if not memberships:
-        return render(request, "testers/blocked.html", {"what": "send feedback", "reasons": _blocked_reasons(request.user)})
+        return render(request, "testers/blocked.html", {"what": "send feedback", "reasons": blocked})
     form = FeedbackForm(request.POST or None, request.FILES or None, memberships=memberships)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            feedback = feedback_services.submit_feedback(
-                membership=data["membership"], kind=data["kind"], title=data["title"], body=data["body"],
-                severity=data["severity"], images=data["images"], by=request.user,
-            )
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "Thank you — your feedback was sent.")
+        feedback = perform(request, SubmitFeedback(
+            request.user, data["membership"], kind=data["kind"], title=data["title"], body=data["body"],
+            severity=data["severity"], images=data["images"],
+        ), form=form, success="Thank you — your feedback was sent.")
+        if feedback is not None:
             return redirect("testers:feedback_detail", pk=feedback.pk)
     return render(request, "testers/feedback_form.html", {"form": form})
 
@@ -98,20 +85,15 @@ def _feedback_for(user, pk, action="feedback.view"):
 def feedback_detail(request, pk):
     feedback = _feedback_for(request.user, pk)
     form = ReplyForm(request.POST or None)
-    if request.method == "POST":
-        feedback = _feedback_for(request.user, pk, "feedback.comment")
-        if form.is_valid():
-            try:
-                feedback_services.reply_to_feedback(feedback=feedback, message=form.cleaned_data["message"],
-                                                    by=request.user)
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, "Reply sent.")
-                return redirect("testers:feedback_detail", pk=feedback.pk)
+    if request.method == "POST" and form.is_valid():
+        event = perform(request, ReplyToFeedback(request.user, feedback, message=form.cleaned_data["message"]),
+                        form=form, success="Reply sent.")
+        if event is not None:
+            return redirect("testers:feedback_detail", pk=feedback.pk)
     return render(request, "testers/feedback_detail.html", {
         "feedback": feedback, "page_obj": paginate(request, selectors.feedback_events(feedback), 50),
         "attachments": feedback.attachments.all(), "form": form,
+        "reply_refusal": ReplyToFeedback(request.user, feedback).check(),
     })
 
 
@@ -135,26 +117,22 @@ def feedback_attachment(request, pk, attachment_id, variant="image"):
 
 @login_required
 def timelog_list(request):
-    memberships = _participating(request.user)
+    memberships, blocked = _may(request.user, LogTime)
     form = TimeLogForm(request.POST or None, memberships=memberships) if memberships else None
     if request.method == "POST":
         if form is None:
-            messages.error(request, " ".join(reason for _, reason in _blocked_reasons(request.user))
-                           or "You are not in any program.")
+            messages.error(request, " ".join(reason for _, reason in blocked) or "You are not in any program.")
             return redirect("testers:timelog_list")
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                time_services.log_time(membership=data["membership"], date=data["date"], minutes=data["minutes"],
-                                       description=data["description"], by=request.user)
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, "Testing time logged; a manager will approve it.")
+            log = perform(request, LogTime(request.user, data["membership"], date=data["date"],
+                                           minutes=data["minutes"], description=data["description"]),
+                          form=form, success="Testing time logged; a manager will approve it.")
+            if log is not None:
                 return redirect("testers:timelog_list")
     page_obj = paginate(request, selectors.time_logs_for_artist(request.user))
     return render(request, "testers/timelog_list.html", {
-        "form": form, "page_obj": page_obj, "blocked": _blocked_reasons(request.user) if form is None else [],
+        "form": form, "page_obj": page_obj, "blocked": blocked if form is None else [],
     })
 
 
@@ -166,32 +144,26 @@ def _time_log_for(user, pk, action="timelog.view"):
 @login_required
 def timelog_detail(request, pk):
     log = _time_log_for(request.user, pk)
-    return render(request, "testers/timelog_detail.html", {"log": log})
+    return render(request, "testers/timelog_detail.html",
+                  {"log": log, "withdraw_refusal": WithdrawTimeLog(request.user, log).check()})
 
 
 @login_required
 @require_POST
 def timelog_withdraw(request, pk):
-    log = _time_log_for(request.user, pk, "timelog.create")
-    try:
-        time_services.withdraw_time_log(time_log=log, by=request.user)
-    except DomainError as error:
-        messages.error(request, str(error))
+    log = _time_log_for(request.user, pk)
+    if perform(request, WithdrawTimeLog(request.user, log), success="Log withdrawn.") is None:
         return redirect("testers:timelog_detail", pk=pk)
-    messages.success(request, "Log withdrawn.")
     return redirect("testers:timelog_list")
 
 
 # --- terms ------------------------------------------------------------------------------------
 
 def _own_membership(user, slug):
-    membership = (
-        Membership.objects.filter(artist__user=user, program__slug=slug)
-        .exclude(status=Membership.Status.REMOVED).select_related("program", "artist").first()
-    )
-    if membership is None:
-        raise Http404("Not found.")
-    return membership
+    """The artist's own (not removed) membership of the program whose terms they read; a 404 otherwise."""
+    memberships = (Membership.objects.filter(artist__user=user).exclude(status=Membership.Status.REMOVED)
+                   .select_related("program", "artist"))
+    return get_object_for(user, "terms.view", memberships, program__slug=slug)
 
 
 @login_required
@@ -213,14 +185,9 @@ def terms_detail(request, slug):
         version = shown if shown is not None and str(shown.pk) == version_id else None
         if version is None or request.POST.get("agree") != "yes":
             messages.error(request, "Tick the box to confirm you read and accept these terms.")
-        else:
-            try:
-                terms_services.accept_terms(membership=membership, version=version, by=request.user)
-            except DomainError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, f"You accepted version {version.number} of the {program.name} terms.")
-                return redirect("home")
+        elif perform(request, AcceptTerms(request.user, version, membership=membership),
+                     success=f"You accepted version {version.number} of the {program.name} terms.") is not None:
+            return redirect("home")
         return redirect("testers:terms", slug=slug)
     changes = None
     if to_accept is not None and accepted is not None and accepted.pk != to_accept.pk:
@@ -229,6 +196,7 @@ def terms_detail(request, slug):
         "membership": membership, "program": program, "version": shown, "to_accept": to_accept,
         "accepted": accepted, "changes": changes,
         "clauses": shown.clauses.all() if shown else [],
+        "accept_refusal": AcceptTerms(request.user, to_accept, membership=membership).check() if to_accept else None,
     })
 
 
@@ -262,25 +230,30 @@ def profile_edit(request):
         raise Http404("You have no artist profile.")
     form = ProfileForm(request.POST or None, instance=ArtistProfile.objects.get(pk=profile.pk))
     if request.method == "POST" and form.is_valid():
-        membership_services.update_profile(profile=profile, by=request.user, **{
-            name: form.cleaned_data[name] for name in form.Meta.fields})
-        messages.success(request, "Profile saved.")
-        return redirect("testers:profile")
+        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        if perform(request, UpdateProfile(request.user, profile, **values), form=form,
+                   success="Profile saved.") is not None:
+            return redirect("testers:profile")
     return render(request, "testers/profile_form.html", {"form": form, "profile": profile})
 
 
 @login_required
 def profile_detail(request, pk):
-    """An artist's profile as their program's staff see it (and the artist themself). Anyone else gets a 404."""
-    from atelier.permissions import is_site_admin, programs_with_roles
-
+    """An artist's profile as their program's staff see it (and the artist themself). Anyone else gets a 404;
+    staff without TOTP are sent to set it up (the profile shows the legal name)."""
     profile = ArtistProfile.objects.select_related("user").filter(pk=pk).first()
     if profile is None:
         raise Http404("Not found.")
-    memberships = profile.memberships.select_related("program").order_by("program__name")
-    if profile.user_id != request.user.pk and not is_site_admin(request.user):
+    memberships = profile.memberships.select_related("program", "artist").order_by("program__name")
+    if profile.user_id != request.user.pk:
         # Staff see the profile and the memberships of their own programs only.
-        memberships = memberships.filter(program_id__in=programs_with_roles(request.user, {"manager", "finance"}))
-        if not memberships.exists():
+        memberships = scope(memberships, request.user, "profile.view", mfa=False)
+        first = memberships.first()
+        if first is None:
+            raise Http404("Not found.")
+        refusal = why_not(request.user, "profile.view", first)
+        if refusal is not None and refusal.kind == "mfa":
+            raise TwoFactorRequired(str(refusal))
+        if refusal is not None:
             raise Http404("Not found.")
     return render(request, "testers/profile_detail.html", {"profile": profile, "memberships": memberships})

@@ -5,19 +5,16 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from atelier.http import perform
 from atelier.permissions import can, get_object_for, get_program_for, staff_roles
-from testers import selectors, staff_links
+from testers import actions, selectors, staff_links
 from testers.forms import (
     ArtistFilterForm, ClauseForm, DraftSummaryForm, FeedbackFilterForm, InvitationForm, InvitationImportForm,
     MembershipStatusForm, PublishForm, RejectTimeForm, ReplyForm, TimeFilterForm, TriageForm,
 )
 from testers.models import Clause, Feedback, Invitation, Membership, TermsVersion, TimeLog
-from testers.services import DomainError
-from testers.services import feedback as feedback_services
 from testers.services import invitations as invitation_services
-from testers.services import memberships as membership_services
 from testers.services import terms as terms_services
-from testers.services import timelogs as time_services
 from testers.views import paginate
 
 
@@ -92,13 +89,9 @@ def staff_artist(request, slug, pk):
                                     Membership.objects.select_related("artist__user", "program").filter(program=program),
                                     program_path="program", pk=pk)
         if form.is_valid():
-            try:
-                membership_services.set_membership_status(membership=membership, status=form.cleaned_data["status"],
-                                                          note=form.cleaned_data["note"], by=request.user)
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, "Membership updated.")
+            action = actions.status_action(membership, form.cleaned_data["status"])
+            if perform(request, action(request.user, membership, note=form.cleaned_data["note"]), form=form,
+                       success="Membership updated.") is not None:
                 return redirect("testers:staff_artist", slug=slug, pk=pk)
     acceptances = membership.acceptances.select_related("terms_version").order_by("-terms_version__number")
     return render(request, "testers/staff/artist.html", {
@@ -115,11 +108,9 @@ def staff_invitations(request, slug):
     program = _program(request, slug, "invitation.manage")
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            invitation = invitation_services.invite_artist(program=program, by=request.user, **form.cleaned_data)
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+        invitation = perform(request, actions.CreateInvitation(request.user, program=program, **form.cleaned_data),
+                             form=form)
+        if invitation is not None:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("testers:staff_invitations", slug=slug)
     status = request.GET.get("status", "")
@@ -140,14 +131,15 @@ def staff_invitations_import(request, slug):
     errors = []
     if request.method == "POST" and form.is_valid():
         try:
-            created = invitation_services.import_invitations(program=program, data=form.cleaned_data["file"].read(),
-                                                             by=request.user)
+            rows = invitation_services.parse_invitation_csv(program, form.cleaned_data["file"].read())
         except invitation_services.CsvRejected as rejected:
             errors = rejected.errors
             form.add_error(None, str(rejected))
         else:
-            messages.success(request, f"{len(created)} invitation(s) sent.")
-            return redirect("testers:staff_invitations", slug=slug)
+            created = perform(request, actions.ImportInvitations(request.user, program=program, rows=rows), form=form)
+            if created is not None:
+                messages.success(request, f"{len(created)} invitation(s) sent.")
+                return redirect("testers:staff_invitations", slug=slug)
     return render(request, "testers/staff/invitations_import.html",
                   {"program": program, "form": form, "errors": errors}, status=400 if errors else 200)
 
@@ -160,24 +152,18 @@ def _invitation(request, slug, pk):
 @login_required
 @require_POST
 def staff_invitation_resend(request, slug, pk):
-    try:
-        invitation = invitation_services.resend_invitation(invitation=_invitation(request, slug, pk), by=request.user)
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Invitation sent again to {invitation.email}, with a new link.")
+    invitation = _invitation(request, slug, pk)
+    perform(request, actions.ResendInvitation(request.user, invitation),
+            success=f"Invitation sent again to {invitation.email}, with a new link.")
     return redirect("testers:staff_invitations", slug=slug)
 
 
 @login_required
 @require_POST
 def staff_invitation_revoke(request, slug, pk):
-    try:
-        invitation = invitation_services.revoke_invitation(invitation=_invitation(request, slug, pk), by=request.user)
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Invitation of {invitation.email} revoked; its link no longer works.")
+    invitation = _invitation(request, slug, pk)
+    perform(request, actions.RevokeInvitation(request.user, invitation),
+            success=f"Invitation of {invitation.email} revoked; its link no longer works.")
     return redirect("testers:staff_invitations", slug=slug)
 
 
@@ -193,8 +179,7 @@ def staff_terms(request, slug):
     )
     return render(request, "testers/staff/terms.html", {
         "program": program, "page_obj": paginate(request, versions), "current": selectors.current_terms(program),
-        "may_manage": can(request.user, "terms.manage", program),
-        "has_draft": TermsVersion.objects.filter(program=program, status=TermsVersion.Status.DRAFT).exists(),
+        "draft_refusal": actions.DraftTerms(request.user, program=program).check(),
     })
 
 
@@ -202,10 +187,8 @@ def staff_terms(request, slug):
 @require_POST
 def staff_terms_draft(request, slug):
     program = _program(request, slug, "terms.manage")
-    try:
-        draft = terms_services.draft_new_version(program=program, by=request.user)
-    except DomainError as error:
-        messages.error(request, str(error))
+    draft = perform(request, actions.DraftTerms(request.user, program=program))
+    if draft is None:
         return redirect("testers:staff_terms", slug=slug)
     messages.success(request, f"Draft version {draft.number} created from the last version.")
     return redirect("testers:staff_terms_version", slug=slug, number=draft.number)
@@ -220,18 +203,12 @@ def _version(program, number):
 def staff_terms_version(request, slug, number):
     program = _program(request, slug)
     version = _version(program, number)
-    may_manage = can(request.user, "terms.manage", program)
     summary_form = DraftSummaryForm(request.POST or None, initial={"summary": version.summary})
     if request.method == "POST":
-        program = _program(request, slug, "terms.manage")
         if summary_form.is_valid():
-            try:
-                terms_services.update_draft(version=version, summary=summary_form.cleaned_data["summary"],
-                                            by=request.user)
-            except DomainError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, "Summary saved.")
+            perform(request, actions.EditTermsSummary(request.user, version,
+                                                      summary=summary_form.cleaned_data["summary"]),
+                    success="Summary saved.")
             return redirect("testers:staff_terms_version", slug=slug, number=number)
     previous = (
         TermsVersion.objects.filter(program=program, number__lt=version.number, status=TermsVersion.Status.PUBLISHED)
@@ -240,7 +217,7 @@ def staff_terms_version(request, slug, number):
     changes = terms_services.diff_versions(previous, version)
     return render(request, "testers/staff/terms_version.html", {
         "program": program, "version": version, "previous": previous, "changes": changes,
-        "clauses": version.clauses.all(), "may_edit": may_manage and not version.is_published,
+        "clauses": version.clauses.all(), "may_edit": actions.AddClause(request.user, version).check() is None,
         "summary_form": summary_form, "publish_form": PublishForm(), "clause_form": ClauseForm(),
         "changed": [c for c in changes if c.kind != "unchanged"],
     })
@@ -253,13 +230,9 @@ def staff_clause_add(request, slug, number):
     form = ClauseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            terms_services.add_clause(version=version, klass=data["klass"], title=data["title"], text=data["text"],
-                                      examples=data["examples"], by=request.user)
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, "Clause added.")
+        if perform(request, actions.AddClause(request.user, version, klass=data["klass"], title=data["title"],
+                                              text=data["text"], examples=data["examples"]),
+                   form=form, success="Clause added.") is not None:
             return redirect("testers:staff_terms_version", slug=slug, number=number)
     return render(request, "testers/staff/clause_form.html", {"program": program, "version": version, "form": form})
 
@@ -272,21 +245,12 @@ def staff_clause_edit(request, slug, number, clause_id):
     form = ClauseForm(request.POST or None, instance=Clause.objects.get(pk=clause.pk))
     if request.method == "POST":
         if request.POST.get("delete") == "yes":
-            try:
-                terms_services.remove_clause(clause=clause, by=request.user)
-            except DomainError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, "Clause removed.")
+            perform(request, actions.RemoveClause(request.user, version, clause=clause), success="Clause removed.")
             return redirect("testers:staff_terms_version", slug=slug, number=number)
         if form.is_valid():
-            try:
-                terms_services.update_clause(clause=clause, by=request.user, **{
-                    name: form.cleaned_data[name] for name in ClauseForm.Meta.fields})
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, "Clause saved.")
+            values = {name: form.cleaned_data[name] for name in ClauseForm.Meta.fields}
+            if perform(request, actions.ChangeClause(request.user, version, clause=clause, **values), form=form,
+                       success="Clause saved.") is not None:
                 return redirect("testers:staff_terms_version", slug=slug, number=number)
     return render(request, "testers/staff/clause_form.html",
                   {"program": program, "version": version, "form": form, "clause": clause})
@@ -301,13 +265,8 @@ def staff_terms_publish(request, slug, number):
     if not form.is_valid():
         messages.error(request, "Choose a valid effective date.")
     else:
-        try:
-            terms_services.publish_terms(version=version, effective_date=form.cleaned_data["effective_date"],
-                                         by=request.user)
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"Version {version.number} published. Artists will be asked to accept it.")
+        perform(request, actions.PublishTerms(request.user, version, effective_date=form.cleaned_data["effective_date"]),
+                success=f"Version {version.number} published. Artists will be asked to accept it.")
     return redirect("testers:staff_terms_version", slug=slug, number=number)
 
 
@@ -337,40 +296,44 @@ def staff_feedback_detail(request, slug, pk):
     queryset = Feedback.objects.select_related("membership__artist__user", "membership__program", "duplicate_of",
                                                "accepted_by").filter(membership__program=program)
     feedback = get_object_for(request.user, "feedback.view", queryset, program_path="membership__program", pk=pk)
-    triage_form = TriageForm(feedback=feedback)
+    # The triage form offers the statuses whose action the person may run now (a missing reason or original is
+    # asked for by the form, so a "rule" refusal still offers the choice).
+    checks = {status: action(request.user, feedback).check() for status, action in actions.TRIAGE_ACTIONS.items()}
+    choices = [(value, label) for value, label in Feedback.Status.choices
+               if value in checks and (checks[value] is None or checks[value].kind == "rule")]
+    may_triage = any(refusal is None or refusal.kind != "permission" for refusal in checks.values())
+    reply_refusal = actions.ReplyToFeedback(request.user, feedback).check()
+    triage_form = TriageForm(choices=choices)
     reply_form = ReplyForm()
     if request.method == "POST":
-        feedback = get_object_for(request.user, "feedback.triage", queryset, program_path="membership__program", pk=pk)
         if request.POST.get("action") == "reply":
             reply_form = ReplyForm(request.POST)
-            if reply_form.is_valid():
-                feedback_services.reply_to_feedback(feedback=feedback, message=reply_form.cleaned_data["message"],
-                                                    by=request.user)
-                messages.success(request, "Reply sent to the artist.")
+            if reply_form.is_valid() and perform(
+                request, actions.ReplyToFeedback(request.user, feedback, message=reply_form.cleaned_data["message"]),
+                form=reply_form, success="Reply sent to the artist.",
+            ) is not None:
                 return redirect("testers:staff_feedback_detail", slug=slug, pk=pk)
         else:
-            triage_form = TriageForm(request.POST, feedback=feedback)
+            triage_form = TriageForm(request.POST, choices=[(v, label) for v, label in Feedback.Status.choices])
             if triage_form.is_valid():
                 data = triage_form.cleaned_data
                 original = None
                 if data["duplicate_of"]:
-                    original = Feedback.objects.filter(membership__program=program, pk=data["duplicate_of"]).first()
+                    original = (Feedback.objects.select_related("membership")
+                                .filter(membership__program=program, pk=data["duplicate_of"]).first())
                     if original is None:
                         triage_form.add_error("duplicate_of", "No item with this number in this program.")
                 if triage_form.is_valid():
-                    try:
-                        feedback_services.triage_feedback(feedback=feedback, to_status=data["to_status"],
-                                                          message=data["message"], reason=data["message"],
-                                                          original=original, by=request.user)
-                    except DomainError as error:
-                        triage_form.add_error(None, str(error))
-                    else:
-                        messages.success(request, "Status changed; the artist sees it.")
+                    action = actions.triage_action(request.user, feedback, data["to_status"],
+                                                   message=data["message"], original=original)
+                    if perform(request, action, form=triage_form,
+                               success="Status changed; the artist sees it.") is not None:
                         return redirect("testers:staff_feedback_detail", slug=slug, pk=pk)
+            triage_form.fields["to_status"].choices = choices
     return render(request, "testers/staff/feedback_detail.html", {
         "program": program, "feedback": feedback, "page_obj": paginate(request, selectors.feedback_events(feedback), 50),
         "attachments": feedback.attachments.all(), "triage_form": triage_form, "reply_form": reply_form,
-        "may_triage": can(request.user, "feedback.triage", feedback),
+        "may_triage": may_triage, "reply_refusal": reply_refusal,
     })
 
 
@@ -400,21 +363,18 @@ def staff_timelogs(request, slug):
 @login_required
 @require_POST
 def staff_timelog_decide(request, slug, pk):
-    program = _program(request, slug, "timelog.approve")
-    log = get_object_for(request.user, "timelog.approve",
+    program = _program(request, slug, "timelog.view")
+    log = get_object_for(request.user, "timelog.view",
                          TimeLog.objects.select_related("membership__program").filter(membership__program=program),
                          program_path="membership__program", pk=pk)
-    try:
-        if request.POST.get("decision") == "approve":
-            time_services.approve_time_log(time_log=log, by=request.user)
-            messages.success(request, f"Approved {log.minutes} min on {log.date:%d %b %Y}.")
-        else:
-            form = RejectTimeForm(request.POST)
-            reason = form.cleaned_data["reason"] if form.is_valid() else ""
-            time_services.reject_time_log(time_log=log, reason=reason, by=request.user)
-            messages.success(request, "Rejected; the artist sees your reason.")
-    except DomainError as error:
-        messages.error(request, str(error))
+    if request.POST.get("decision") == "approve":
+        perform(request, actions.ApproveTimeLog(request.user, log),
+                success=f"Approved {log.minutes} min on {log.date:%d %b %Y}.")
+    else:
+        form = RejectTimeForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        perform(request, actions.RejectTimeLog(request.user, log, reason=reason),
+                success="Rejected; the artist sees your reason.")
     next_url = request.POST.get("next", "")
     if next_url.startswith(f"/staff/{program.slug}/"):
         return redirect(next_url)

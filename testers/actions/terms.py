@@ -1,0 +1,239 @@
+"""Terms: draft a version, edit its summary and clauses while it is a draft, publish it (frozen from then on),
+and accept a published version."""
+from __future__ import annotations
+
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from atelier.requestcontext import current_ip
+from testers.models import Clause, Membership, TermsAcceptance, TermsVersion
+from testers.selectors import current_terms
+
+from .base import TestersAction
+
+CLAUSE_FIELDS = ("klass", "title", "text", "examples", "position")
+
+
+def _frozen(version, status) -> str:
+    return f"Version {version.number} is published; published terms never change. Draft a new version."
+
+
+def _unique_key(version: TermsVersion, title: str, exclude_pk=None) -> str:
+    base = slugify(title)[:50] or "clause"
+    key, n = base, 2
+    existing = set(version.clauses.exclude(pk=exclude_pk).values_list("key", flat=True))
+    while key in existing:
+        key, n = f"{base}-{n}", n + 1
+    return key
+
+
+class DraftTerms(TestersAction):
+    """Start the next version, copying the clauses of the newest one. At most one draft per program.
+    Params: program."""
+
+    name = "testers.terms.drafted"
+    label = "drafted new terms"
+    permission = "terms.manage"
+
+    def permission_target(self, obj):
+        return self.params.get("program")
+
+    def refusal(self, obj):
+        if TermsVersion.objects.filter(program=self.params["program"], status=TermsVersion.Status.DRAFT).exists():
+            return "There is already a draft; edit it or publish it first."
+        return None
+
+    def apply(self, obj):
+        program = self.params["program"]
+        latest = TermsVersion.objects.filter(program=program).order_by("-number").first()
+        draft = TermsVersion.objects.create(program=program, number=(latest.number + 1) if latest else 1,
+                                            status=TermsVersion.Status.DRAFT)
+        if latest is not None:
+            Clause.objects.bulk_create([
+                Clause(terms_version=draft, position=c.position, key=c.key, klass=c.klass, title=c.title,
+                       text=c.text, examples=c.examples)
+                for c in latest.clauses.all()
+            ])
+        self.audit_data["copied_from"] = latest.number if latest else None
+        return draft
+
+
+class _DraftEdit(TestersAction):
+    model = TermsVersion
+    permission = "terms.manage"
+    select_related = ("program",)
+
+    def state_refusal(self, version, status):
+        return _frozen(version, status)
+
+    def clause(self, version) -> Clause | None:
+        clause = self.params.get("clause")
+        if clause is None:
+            return None
+        return Clause.objects.filter(pk=clause.pk, terms_version=version).first()
+
+    def audit_program(self, obj, result):
+        return obj.program
+
+
+class EditTermsSummary(_DraftEdit):
+    """Params: summary."""
+
+    name = "testers.terms.summary_changed"
+    label = "changed the summary of draft terms"
+    transition = "edit_summary"
+
+    def apply(self, version):
+        self.change(version, summary=self.params.get("summary") or "")
+
+
+class AddClause(_DraftEdit):
+    """Params: klass, title, text, examples."""
+
+    name = "testers.terms.clause_added"
+    label = "added a clause to draft terms"
+    transition = "add_clause"
+
+    def refusal(self, version):
+        if self.params.get("klass") not in Clause.Klass.values:
+            return "Choose the clause's class: confidential, needs approval or free to share."
+        if not (self.params.get("title") or "").strip() or not (self.params.get("text") or "").strip():
+            return "A clause needs a title and its text."
+        return None
+
+    def apply(self, version):
+        title = self.params["title"].strip()
+        position = (version.clauses.aggregate(m=Max("position"))["m"] or 0) + 1
+        clause = Clause.objects.create(terms_version=version, position=position, key=_unique_key(version, title),
+                                       klass=self.params["klass"], title=title, text=self.params["text"],
+                                       examples=self.params.get("examples") or "")
+        self.audit_data.update(version=version.number, key=clause.key)
+        return clause
+
+
+class ChangeClause(_DraftEdit):
+    """Change a draft's clause (class, title, text, examples, position); its key stays, so diffs can follow it.
+    Params: clause, and the fields to change."""
+
+    name = "testers.terms.clause_changed"
+    label = "changed a clause of draft terms"
+    transition = "change_clause"
+
+    def refusal(self, version):
+        if self.clause(version) is None:
+            return "This clause is not part of this version."
+        unknown = set(self.params) - {"clause", *CLAUSE_FIELDS}
+        if unknown:
+            raise ValueError(f"Clause fields {sorted(unknown)} cannot be changed here")
+        return None
+
+    def apply(self, version):
+        clause = self.clause(version)
+        changes = {name: value for name, value in self.params.items() if name in CLAUSE_FIELDS}
+        before = {name: getattr(clause, name) for name in changes if getattr(clause, name) != changes[name]}
+        for name, value in changes.items():
+            setattr(clause, name, value)
+        if before:
+            clause.save(update_fields=list(before))
+        self.audit_data.update(clause_id=clause.pk, key=clause.key, version=version.number)
+        self.before.update(before)
+        self.after.update({name: changes[name] for name in before})
+        return clause
+
+
+class RemoveClause(_DraftEdit):
+    """Params: clause."""
+
+    name = "testers.terms.clause_removed"
+    label = "removed a clause from draft terms"
+    transition = "remove_clause"
+
+    def refusal(self, version):
+        if self.clause(version) is None:
+            return "This clause is not part of this version."
+        return None
+
+    def apply(self, version):
+        clause = self.clause(version)
+        self.audit_data.update(clause_id=clause.pk, key=clause.key, title=clause.title, version=version.number)
+        clause.delete()
+
+
+class PublishTerms(_DraftEdit):
+    """Freeze a draft: hash its exact text and publish it. From its effective date artists must accept it.
+    Params: effective_date."""
+
+    name = "testers.terms.published"
+    label = "published terms"
+    transition = "publish"
+
+    def refusal(self, version):
+        effective_date = self.params.get("effective_date")
+        if not version.clauses.exists():
+            return "A version needs at least one clause."
+        if effective_date is None:
+            return "Choose the date from which the new terms apply."
+        if effective_date < timezone.localdate():
+            return "The effective date cannot be in the past: terms apply from their date forward."
+        previous = (
+            TermsVersion.objects.filter(program_id=version.program_id, status=TermsVersion.Status.PUBLISHED)
+            .order_by("-number").first()
+        )
+        if previous is not None and previous.effective_date and effective_date < previous.effective_date:
+            return (f"The effective date must be on or after {previous.effective_date:%d %B %Y}, the date of "
+                    f"version {previous.number}.")
+        return None
+
+    def apply(self, version):
+        clauses = list(version.clauses.all())
+        self.change(version, effective_date=self.params["effective_date"], published_at=timezone.now(),
+                    published_by_id=self.actor.pk, text_hash=version.compute_hash(clauses))
+        self.audit_data["number"] = version.number
+
+
+class AcceptTerms(TestersAction):
+    """Record that the artist accepted this exact published version (its hash, the time, the address), once.
+    Target: the version. Params: membership (the artist's own), ip (optional)."""
+
+    name = "testers.terms.accepted"
+    label = "accepted terms"
+    model = TermsVersion
+    transition = "accept"
+    permission = "terms.accept"
+    select_related = ("program",)
+
+    def permission_target(self, version):
+        return self.params.get("membership")
+
+    def state_refusal(self, version, status):
+        return "These terms are not published yet."
+
+    def refusal(self, version):
+        membership = self.params["membership"]
+        if version.program_id != membership.program_id:
+            return "These terms are not published for your program."
+        current = current_terms(version.program)
+        if current is not None and version.number < current.number:
+            return f"Version {version.number} has been replaced; please read and accept version {current.number}."
+        if version.text_hash != version.compute_hash():
+            return "These terms changed after they were published; tell the program manager."
+        if TermsAcceptance.objects.filter(membership=membership, terms_version=version).exists():
+            return f"You already accepted version {version.number} of these terms."
+        return None
+
+    def apply(self, version):
+        membership = Membership.objects.get(pk=self.params["membership"].pk)
+        acceptance = TermsAcceptance.objects.create(
+            membership=membership, terms_version=version, text_hash=version.text_hash,
+            ip_address=self.params.get("ip") or current_ip(),
+        )
+        self.audit_data.update(version=version.number, text_hash=version.text_hash)
+        return acceptance
+
+    def audit_program(self, obj, result):
+        return obj.program
+
+
+__all__ = ["AcceptTerms", "AddClause", "ChangeClause", "DraftTerms", "EditTermsSummary", "PublishTerms",
+           "RemoveClause"]
