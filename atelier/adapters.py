@@ -1,5 +1,7 @@
-"""django-allauth hooks: sign-up is open only to a person holding a usable invitation."""
+"""django-allauth hooks: sign-up is open only to a person holding a usable invitation, and only with the
+address the invitation was sent to."""
 from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
 
 INVITATION_SESSION_KEY = "atelier_invitation_token"
 
@@ -14,6 +16,23 @@ def invitation_in_session(request):
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return invitation_in_session(request) is not None
+
+    def clean_email(self, email):
+        # An invitation is bound to its address: signing up with another one is refused before any account
+        # exists (other forms that
+        # clean an address, such as a password reset, are not signing up).
+        email = super().clean_email(email)
+        request = self.request
+        user = getattr(request, "user", None)
+        signing_up = getattr(getattr(request, "resolver_match", None), "url_name", None) == "account_signup"
+        if signing_up and not getattr(user, "is_authenticated", False):
+            invitation = invitation_in_session(request)
+            if invitation is not None and invitation.email.lower() != (email or "").strip().lower():
+                raise forms.ValidationError(
+                    f"This invitation was sent to {invitation.email}: sign up with that address. To join with "
+                    f"another address, ask the program manager to invite it."
+                )
+        return email
 
     def is_email_verified(self, request, email):
         # Following an invitation sent to this address proves the person can read its mail.

@@ -88,14 +88,15 @@ NOT_OWN_REQUEST = Condition("not your own request", _not_own_request, "You canno
 RULES: dict[str, Rule] = {
     # Programs and people
     "program.create": Rule(admin_only=True),
+    "staff_role.manage": Rule(admin_only=True),
     "program.view_staff": Rule(staff=ALL_STAFF),
-    "program.view": Rule(staff=ALL_STAFF, member=True),
     "program.manage": Rule(staff=frozenset({MANAGER})),
     "dashboard.view": Rule(staff=frozenset({MANAGER})),
     "audit.view": Rule(staff=frozenset({MANAGER})),
     "membership.view": Rule(staff=frozenset({MANAGER, FINANCE}), owner=True),
     "membership.manage": Rule(staff=frozenset({MANAGER})),
     "invitation.manage": Rule(staff=frozenset({MANAGER})),
+    "invitation.accept": Rule(owner=True),  # for oneself; the action binds it to the invited address
     "profile.view": Rule(staff=frozenset({MANAGER, FINANCE}), owner=True),
     "profile.edit": Rule(owner=True),
     # Terms
@@ -111,6 +112,7 @@ RULES: dict[str, Rule] = {
     "timelog.view": Rule(staff=frozenset({MANAGER, FINANCE}), owner=True),
     "timelog.approve": Rule(staff=frozenset({MANAGER})),
     "timelog.withdraw": Rule(owner=True),
+    "timelog.correct": Rule(admin_only=True),
     # Content review
     "share_request.create": Rule(owner=True, active=True),
     "share_request.view": Rule(staff=frozenset({MANAGER, REVIEWER}), owner=True),
@@ -120,7 +122,9 @@ RULES: dict[str, Rule] = {
     "share_request.appeal": Rule(owner=True, active=True),
     "appeal.decide": Rule(staff=frozenset({MANAGER, REVIEWER}),
                           conditions=(NOT_OWN_REQUEST, NOT_OWN_DECISION, APPEAL_ASSIGNEE)),
-    "showcase.manage": Rule(staff=frozenset({MANAGER}), owner=True),
+    "work.retry": Rule(staff=frozenset({MANAGER, REVIEWER}), owner=True, active=True),
+    "showcase.consent": Rule(owner=True, active=True),
+    "showcase.withdraw": Rule(staff=frozenset({MANAGER}), owner=True),
     "review_report.view": Rule(staff=ALL_STAFF, member=True),
     "review_report.view_by_reviewer": Rule(staff=frozenset({MANAGER, REVIEWER})),
     # Payments
@@ -129,6 +133,8 @@ RULES: dict[str, Rule] = {
     "ledger.view": Rule(staff=frozenset({MANAGER, FINANCE}), owner=True),
     "ledger.adjust": Rule(staff=frozenset({MANAGER, FINANCE})),
     "payout_account.manage": Rule(owner=True),
+    # A site admin re-fetches an account from Stripe (admin action); the artist's own refreshes run as the system.
+    "payout_account.refresh": Rule(admin_only=True),
     "payout_run.view": Rule(staff=frozenset({MANAGER, FINANCE})),
     "payout_run.create": Rule(staff=frozenset({FINANCE})),
     "payout_run.approve": Rule(staff=frozenset({FINANCE}), conditions=(NOT_CREATOR,)),
@@ -287,7 +293,9 @@ def why_not(user, action: str, obj=None) -> Refusal | None:
             if not condition.test(user, obj):
                 return Refusal(condition.reason, condition.kind)
     program_id = program_id_of(obj) if obj is not None else None
-    if is_site_admin(user) or (not rule.admin_only and _staff_grants(user, rule, obj, program_id)):
+    # Site admins hold every staff rule, never an artist's own (consenting, appealing, withdrawing for them).
+    admin_grants = is_site_admin(user) and (rule.admin_only or bool(rule.staff))
+    if admin_grants or (not rule.admin_only and _staff_grants(user, rule, obj, program_id)):
         return None if has_totp(user) else Refusal(MFA_REASON, "mfa")
     if rule.admin_only:
         return Refusal("Only a site admin may do this.", "permission")
@@ -349,7 +357,7 @@ def scope(queryset: QuerySet, user, action: str, *, program_path: str = "program
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
     staff_ok = has_totp(user) or not mfa
-    if is_site_admin(user):
+    if is_site_admin(user) and (rule.admin_only or rule.staff):
         return queryset if staff_ok else queryset.none()
     if rule.admin_only:
         return queryset.none()

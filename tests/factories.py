@@ -104,6 +104,8 @@ class TermsVersionFactory(factory.django.DjangoModelFactory):
     status = TermsVersion.Status.PUBLISHED
     effective_date = factory.LazyFunction(lambda: timezone.localdate())
     published_at = factory.LazyFunction(timezone.now)
+    # Published terms carry their hash (a database rule); the real one is computed once the clauses exist.
+    text_hash = factory.LazyAttribute(lambda o: "0" * 64 if o.status == TermsVersion.Status.PUBLISHED else "")
 
     @factory.post_generation
     def clauses(obj, create, extracted, **kwargs):
@@ -133,6 +135,15 @@ class FeedbackFactory(factory.django.DjangoModelFactory):
     kind = Feedback.Kind.GENERAL
     title = factory.Faker("sentence", nb_words=5)
     body = factory.Faker("paragraph")
+    # What the database requires of a declined or duplicate item.
+    decline_reason = factory.LazyAttribute(lambda o: "Out of scope for this beta." if o.status == "declined" else "")
+    duplicate_of = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.status == "duplicate"),
+        yes_declaration=factory.SubFactory("tests.factories.FeedbackFactory",
+                                           membership=factory.SelfAttribute("..membership"), status="new"),
+        no_declaration=None,
+    )
+    status = Feedback.Status.NEW
 
 
 class TimeLogFactory(factory.django.DjangoModelFactory):
@@ -143,6 +154,9 @@ class TimeLogFactory(factory.django.DjangoModelFactory):
     date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
     minutes = 90
     description = "Tried the video tool"
+    status = TimeLog.Status.PENDING
+    rejection_reason = factory.LazyAttribute(lambda o: "Please describe what you tested." if o.status == "rejected"
+                                             else "")
 
 
 class FeedbackEventFactory(factory.django.DjangoModelFactory):

@@ -89,3 +89,29 @@ def test_expired_invitation_shows_a_clear_page(page):
     page.goto(f"/invitations/{invitation.token}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("This invitation can't be used")
     expect(page.get_by_text("This invitation has expired.")).to_be_visible()
+
+
+def test_an_invitation_link_is_refused_to_another_address_with_a_clear_message(page):
+    program = factories.ProgramFactory(name="Lumen Beta", slug="lumen-beta")
+    invitation = factories.InvitationFactory(program=program, email="invited@example.test")
+
+    # Signing up with another address is refused on the form; no account is created.
+    page.goto(f"/invitations/{invitation.token}/")
+    page.get_by_role("link", name="Create your account").click()
+    page.get_by_label("Email").fill("someone.else@example.test")
+    page.get_by_label("Password:", exact=True).fill("a-long-pass-123")
+    page.get_by_label("Password (again)").fill("a-long-pass-123")
+    page.get_by_role("button", name=re.compile("Sign up", re.I)).click()
+    expect(page.get_by_text("This invitation was sent to invited@example.test")).to_be_visible()
+    from atelier.models import User
+
+    assert not User.objects.filter(email="someone.else@example.test").exists()
+
+    # Someone else, signed in, sees why the link is not theirs and no Join button.
+    other = factories.MembershipFactory(program=factories.ProgramFactory()).artist.user
+    sign_in(page, other.email, factories.PASSWORD)
+    page.goto(f"/invitations/{invitation.token}/")
+    expect(page.get_by_text("This invitation was sent to invited@example.test")).to_be_visible()
+    expect(page.get_by_role("button", name="Join Lumen Beta")).to_have_count(0)
+    invitation.refresh_from_db()
+    assert invitation.status == "pending"

@@ -67,10 +67,10 @@ def test_revoked_invitation_gets_a_clear_page_and_cannot_be_resent(client, progr
 
 def test_invitation_token_is_single_use(client, program):
     invitation = factories.InvitationFactory(program=program)
-    user = factories.UserFactory()
+    user = factories.UserFactory(email=invitation.email)
     services.accept_invitation(token=invitation.token, user=user)
     with pytest.raises(services.InvitationUnusable):
-        services.accept_invitation(token=invitation.token, user=factories.UserFactory())
+        services.accept_invitation(token=invitation.token, user=user)
     assert client.get(reverse("testers:invitation", args=[invitation.token])).status_code == 410
 
 

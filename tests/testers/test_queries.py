@@ -24,7 +24,8 @@ def count_queries(client, url, **params):
 def add_feedback(membership, n):
     items = Feedback.objects.bulk_create([
         Feedback(membership=membership, kind="bug" if i % 2 else "feature", severity="low" if i % 2 else "",
-                 title=f"Item {i}", body="b", status=["new", "accepted", "declined"][i % 3])
+                 title=f"Item {i}", body="b", status=["new", "accepted", "declined"][i % 3],
+                 decline_reason="Out of scope." if i % 3 == 2 else "")
         for i in range(n)
     ])
     for item in items[:3]:
@@ -36,7 +37,8 @@ def add_time(membership, n):
     today = timezone.localdate()
     TimeLog.objects.bulk_create([
         TimeLog(membership=membership, date=today - timedelta(days=i % 28), minutes=30, description=f"Session {i}",
-                status=["pending", "approved", "rejected"][i % 3])
+                status=["pending", "approved", "rejected"][i % 3],
+                rejection_reason="Too long for one day." if i % 3 == 2 else "")
         for i in range(n)
     ])
 
@@ -125,7 +127,7 @@ def test_staff_terms(client, program, manager):
 
     def make(n, start):
         TermsVersion.objects.bulk_create([
-            TermsVersion(program=program, number=start + i + 1, status="published",
+            TermsVersion(program=program, number=start + i + 1, status="published", text_hash="0" * 64,
                          effective_date=timezone.localdate(), published_at=timezone.now(), published_by=manager)
             for i in range(n)])
 

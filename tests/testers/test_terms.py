@@ -79,20 +79,31 @@ def test_publishing_needs_clauses_and_a_date_not_in_the_past(program, manager):
         services.publish_terms(version=draft, effective_date=timezone.localdate() - timedelta(days=1), by=manager)
 
 
-def test_admin_cannot_change_a_published_version_or_its_clauses(client, site_admin, terms):
+def test_admin_cannot_change_add_or_delete_terms_or_clauses(client, site_admin, terms, manager):
+    """Terms change only through the staff pages' actions: the admin is read-only for versions and clauses,
+    drafts included."""
+    from testers.services.terms import draft_new_version
+
+    draft = draft_new_version(program=terms.program, by=manager)
     client.force_login(site_admin)
-    clause = terms.clauses.first()
-    response = client.post(reverse("admin:testers_clause_change", args=[clause.pk]),
-                           {"terms_version": terms.pk, "position": 1, "key": clause.key, "klass": clause.klass,
-                            "title": "Hacked", "text": "Hacked", "examples": ""})
-    assert response.status_code == 403
+    for version in (terms, draft):
+        clause = version.clauses.first()
+        response = client.post(reverse("admin:testers_clause_change", args=[clause.pk]),
+                               {"terms_version": version.pk, "position": 1, "key": clause.key, "klass": clause.klass,
+                                "title": "Hacked", "text": "Hacked", "examples": ""})
+        assert response.status_code == 403
+        assert client.post(reverse("admin:testers_clause_delete", args=[clause.pk]), {"post": "yes"}).status_code == 403
+        page = client.get(reverse("admin:testers_termsversion_change", args=[version.pk])).content.decode()
+        assert 'name="clauses-0-text"' not in page and 'name="_save"' not in page
+        assert client.post(reverse("admin:testers_termsversion_change", args=[version.pk]),
+                           {"summary": "Hacked"}).status_code == 403
     response = client.post(reverse("admin:testers_clause_add"),
-                           {"terms_version": terms.pk, "position": 9, "key": "new", "klass": "confidential",
+                           {"terms_version": draft.pk, "position": 9, "key": "new", "klass": "confidential",
                             "title": "New", "text": "New", "examples": ""})
-    assert response.status_code == 200 and "never change" in response.content.decode()
-    assert terms.clauses.count() == 3
-    page = client.get(reverse("admin:testers_termsversion_change", args=[terms.pk]))
-    assert 'name="clauses-0-text"' not in page.content.decode()
+    assert response.status_code == 403
+    assert client.get(reverse("admin:testers_termsversion_add")).status_code == 403
+    assert terms.clauses.count() == 3 and draft.clauses.count() == 3
+    assert not Clause.objects.filter(title="Hacked").exists()
 
 
 def test_acceptance_stores_version_hash_time_and_address(client, participant, program, manager):
@@ -114,11 +125,22 @@ def test_accepting_without_ticking_the_box_records_nothing(client, artist_member
     assert not TermsAcceptance.objects.exists()
 
 
-def test_acceptances_are_append_only_in_the_database(participant):
+def test_acceptances_are_append_only_in_python_and_in_the_database(participant):
     acceptance = TermsAcceptance.objects.get(membership=participant)
-    with pytest.raises((InternalError, ProgrammingError, IntegrityError)):
-        with transaction.atomic():
-            TermsAcceptance.objects.filter(pk=acceptance.pk).update(ip_address="10.0.0.1")
+    for attempt in (lambda: TermsAcceptance.objects.filter(pk=acceptance.pk).update(ip_address="10.0.0.1"),
+                    lambda: TermsAcceptance.objects.filter(pk=acceptance.pk).delete(),
+                    acceptance.delete, acceptance.save):
+        with pytest.raises(PermissionError, match="append-only"):
+            attempt()
+    from django.db import connection
+
+    for sql in ("UPDATE testers_termsacceptance SET ip_address = '10.0.0.1' WHERE id = %s",
+                "DELETE FROM testers_termsacceptance WHERE id = %s"):
+        with pytest.raises((InternalError, ProgrammingError, IntegrityError)):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, [acceptance.pk])
+    acceptance.refresh_from_db()
+    assert acceptance.ip_address == "127.0.0.1"
 
 
 def test_artist_must_accept_before_feedback_or_time(client, artist_membership, terms):

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from atelier.errors import DomainError
+from atelier.models import AuditLogEntry
 from testers.models import Membership, TimeLog
 from testers.services import timelogs as services
 from testers.signals import time_log_approved
@@ -132,13 +133,18 @@ def test_only_managers_approve_time(client, participant, program, role):
     assert entry.status == "pending"
 
 
-def test_artist_may_withdraw_a_pending_log_only(client, participant, manager):
-    pending, decided = log(participant), log(participant)
+def test_artist_may_withdraw_a_pending_log_only_and_it_no_longer_counts(client, participant, manager):
+    pending, decided = log(participant, minutes=12 * 60), log(participant, minutes=60)
     services.approve_time_log(time_log=decided, by=manager)
     client.force_login(participant.artist.user)
-    client.post(reverse("testers:timelog_withdraw", args=[decided.pk]))
+    response = client.post(reverse("testers:timelog_withdraw", args=[decided.pk]), follow=True)
+    assert "Only a log waiting for approval can be withdrawn." in response.content.decode()
     client.post(reverse("testers:timelog_withdraw", args=[pending.pk]))
-    assert list(TimeLog.objects.all()) == [decided]
+    pending.refresh_from_db()
+    decided.refresh_from_db()
+    assert (pending.status, decided.status) == ("withdrawn", "approved")
+    assert AuditLogEntry.objects.filter(action="testers.timelog.withdrawn", target_id=str(pending.pk)).count() == 1
+    log(participant, minutes=23 * 60)  # the withdrawn 12 hours no longer count towards the day
 
 
 @pytest.mark.django_db(transaction=True)
