@@ -61,8 +61,19 @@ def register_audit_name(name: str, label: str) -> str:
     return name
 
 
+#: Names that old audit entries carry but nothing writes any more: the audit views still show them in words,
+#: and `audit.log` refuses them.
+RETIRED_NAMES: dict[str, str] = {}
+
+
+def register_retired_name(name: str, label: str) -> str:
+    _validate_name(name)
+    RETIRED_NAMES[name] = label
+    return name
+
+
 def label_for(name: str) -> str:
-    return AUDIT_NAMES.get(name, name)
+    return AUDIT_NAMES.get(name) or RETIRED_NAMES.get(name, name)
 
 
 def get(name: str) -> type["Action"]:

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from atelier.models import AppendOnlyModel
+from atelier.transitions import TransitionTable
 from content_review.storage import private_storage
 
 
@@ -31,11 +33,9 @@ class ShareRequest(models.Model):
         WEBSITE = "website", "My own website"
         OTHER = "other", "Other"
 
-    # Statuses a reviewer still has to act on.
+    # Statuses a reviewer still has to act on (the queue's filter). Which status allows which action is in
+    # ShareRequest.TRANSITIONS below.
     OPEN = (Status.SUBMITTED, Status.ESCALATED, Status.APPEALED)
-    # Statuses in which the artist may still withdraw the request.
-    WITHDRAWABLE = (Status.DRAFT, Status.SUBMITTED, Status.ESCALATED, Status.CHANGES_REQUESTED)
-    EDITABLE = (Status.DRAFT, Status.CHANGES_REQUESTED)
 
     membership = models.ForeignKey("testers.Membership", on_delete=models.PROTECT, related_name="share_requests")
     terms_version = models.ForeignKey(
@@ -70,9 +70,32 @@ class ShareRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Statuses reached only through a submission: each has its submission time and deadline.
+    SUBMITTED_STATUSES = (Status.SUBMITTED, Status.ESCALATED, Status.CHANGES_REQUESTED, Status.APPROVED,
+                          Status.REFUSED, Status.APPEALED)
+    # Statuses that a decision left: each has the decision's time.
+    DECIDED_STATUSES = (Status.CHANGES_REQUESTED, Status.APPROVED, Status.REFUSED, Status.APPEALED)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "deadline_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status__in=["submitted", "escalated", "changes_requested", "approved", "refused",
+                                         "appealed"])
+                | Q(submitted_at__isnull=False, first_submitted_at__isnull=False, deadline_at__isnull=False),
+                name="share_request_submitted_has_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["changes_requested", "approved", "refused", "appealed"])
+                | Q(decided_at__isnull=False, first_decided_at__isnull=False),
+                name="share_request_decided_has_date",
+            ),
+            models.CheckConstraint(condition=~Q(status="escalated") | Q(escalated_at__isnull=False),
+                                   name="share_request_escalated_has_date"),
+            models.CheckConstraint(condition=~Q(status="withdrawn") | Q(withdrawn_at__isnull=False),
+                                   name="share_request_withdrawn_has_date"),
+        ]
 
     def __str__(self):
         return self.title
@@ -109,6 +132,25 @@ class ShareRequest(models.Model):
         if self.Platform.OTHER in self.platforms:
             out.append(self.platform_other or "Other")
         return out
+
+
+_S = ShareRequest.Status
+_DECIDABLE = [_S.SUBMITTED, _S.ESCALATED]
+# Each verb is one action of content_review/actions.py (its audit name in brackets there).
+ShareRequest.TRANSITIONS = TransitionTable(_S, {
+    "edit": ([_S.DRAFT, _S.CHANGES_REQUESTED], None),  # fields, add and remove works
+    "submit": ([_S.DRAFT, _S.CHANGES_REQUESTED], _S.SUBMITTED),  # a resubmission is the same verb
+    "withdraw": ([_S.DRAFT, _S.SUBMITTED, _S.ESCALATED, _S.CHANGES_REQUESTED], _S.WITHDRAWN),
+    "approve": (_DECIDABLE, _S.APPROVED),
+    "approve_with_conditions": (_DECIDABLE, _S.APPROVED),
+    "request_changes": (_DECIDABLE, _S.CHANGES_REQUESTED),
+    "refuse": (_DECIDABLE, _S.REFUSED),
+    "escalate": ([_S.SUBMITTED], _S.ESCALATED),  # the system, past the deadline
+    "deem_approved": ([_S.SUBMITTED], _S.APPROVED),  # the system, past the deadline
+    "appeal": ([_S.REFUSED], _S.APPEALED),
+    "overturn": ([_S.APPEALED], _S.APPROVED),  # the appeal's decision approves (final)
+    "uphold": ([_S.APPEALED], _S.REFUSED),  # the appeal's decision refuses again (final)
+})
 
 
 class Work(models.Model):
@@ -154,6 +196,15 @@ class Work(models.Model):
 
     class Meta:
         ordering = ["share_request", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(processing_status="none"), name="work_processing_status_not_none"),
+            models.CheckConstraint(condition=~Q(processing_status="failed") | ~Q(processing_error=""),
+                                   name="work_processing_failed_has_error"),
+            models.CheckConstraint(condition=~Q(published_status="failed") | ~Q(published_error=""),
+                                   name="work_publishing_failed_has_error"),
+            models.CheckConstraint(condition=~Q(showcase_consent=True) | Q(showcase_consent_at__isnull=False),
+                                   name="work_showcase_consent_has_date"),
+        ]
 
     def __str__(self):
         return self.original_name
@@ -167,7 +218,25 @@ class Work(models.Model):
         return self.processing_status == self.FileStatus.PENDING or self.published_status == self.FileStatus.PENDING
 
 
-class ReviewDecision(models.Model):
+_F = Work.FileStatus
+# The work's own derived files (clean copy, thumbnail, poster): made on upload, by the system.
+Work.TRANSITIONS = TransitionTable(_F, {
+    "processed": ([_F.PENDING], _F.READY),
+    "processing_failed": ([_F.PENDING], _F.FAILED),
+    "retry": ([_F.FAILED], _F.PENDING),
+}, field="processing_status")
+# The credited, watermarked copy (`published_status`): asked for by an approval ("publish", part of the
+# approving action's effects), then made by the system. The action layer reads one table per model, so the
+# published-copy actions consult this one in their own check (content_review.actions.PublishedCopyAction).
+Work.PUBLISHED_TRANSITIONS = TransitionTable(_F, {
+    "publish": ([_F.NONE, _F.FAILED, _F.READY], _F.PENDING),
+    "published": ([_F.PENDING], _F.READY),
+    "publishing_failed": ([_F.PENDING], _F.FAILED),
+    "retry_publishing": ([_F.FAILED], _F.PENDING),
+}, field="published_status")
+
+
+class ReviewDecision(AppendOnlyModel):
     """A decision on a share request (by a reviewer, a manager, or the deadline policy). Append-only."""
 
     class Outcome(models.TextChoices):
@@ -194,6 +263,8 @@ class ReviewDecision(models.Model):
     submitted_at = models.DateTimeField(help_text="When the request being decided was submitted.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    append_only_hint = "a decision is never changed; a later decision (or an appeal) follows it."
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -202,18 +273,24 @@ class ReviewDecision(models.Model):
                 | (~Q(outcome="deemed_approved") & Q(decided_by__isnull=False)),
                 name="decision_deemed_has_no_reviewer",
             ),
+            models.CheckConstraint(
+                condition=~Q(outcome="approve_with_conditions")
+                | Q(embargo_until__isnull=False) | ~Q(required_caption="") | ~Q(required_credit=""),
+                name="decision_conditions_has_a_condition",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="approve_with_conditions")
+                | Q(embargo_until__isnull=True, required_caption="", required_credit=""),
+                name="decision_only_conditional_approval_has_conditions",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome__in=["approve_with_conditions", "request_changes", "refuse"]) | ~Q(reason=""),
+                name="decision_has_a_reason",
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_outcome_display()}: {self.share_request}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Review decisions are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Review decisions are append-only.")
 
     @property
     def is_approval(self):
@@ -253,7 +330,20 @@ class Appeal(models.Model):
             models.CheckConstraint(
                 condition=~Q(assigned_to=models.F("refused_by")), name="appeal_not_assigned_to_refuser"
             ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decision__isnull=True, decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decision__isnull=False, decided_at__isnull=False)),
+                name="appeal_decided_has_decision",
+            ),
         ]
 
     def __str__(self):
         return f"Appeal of {self.share_request}"
+
+
+_A = Appeal.Status
+# Moved by the share request's "overturn" and "uphold" actions (the appeal's decision), never on its own.
+Appeal.TRANSITIONS = TransitionTable(_A, {
+    "overturn": ([_A.PENDING], _A.OVERTURNED),
+    "uphold": ([_A.PENDING], _A.UPHELD),
+})

@@ -1,4 +1,5 @@
-"""Celery tasks of content review: thin, take ids, safe to run twice (the services re-check state)."""
+"""Celery tasks of content review: thin, take ids, safe to run twice (the actions re-check state). The actions
+queue them with .delay(); tasks are transaction-aware, so they are sent only once the action commits."""
 from celery import shared_task
 
 from content_review import services
@@ -18,5 +19,23 @@ def make_published_copy(work_id: int) -> str:
 
 @shared_task(name="content_review.tasks.enforce_deadlines")
 def enforce_deadlines() -> dict:
-    """Beat, every 5 minutes: apply each program's deadline policy to overdue share requests."""
+    """Beat, every 5 minutes: apply each program's deadline policy to overdue share requests (as the system)."""
     return services.enforce_deadlines()
+
+
+@shared_task(name="content_review.tasks.notify_decision")
+def notify_decision(decision_id: int) -> None:
+    """E-mail the artist a decision on their request."""
+    services.notify_decision(decision_id)
+
+
+@shared_task(name="content_review.tasks.notify_escalated")
+def notify_escalated(share_request_id: int) -> None:
+    """E-mail the artist and the manager that a request passed its deadline and was escalated."""
+    services.notify_escalated(share_request_id)
+
+
+@shared_task(name="content_review.tasks.notify_appeal_assigned")
+def notify_appeal_assigned(appeal_id: int) -> None:
+    """E-mail the reviewer an appeal was given to."""
+    services.notify_appeal_assigned(appeal_id)

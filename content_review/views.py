@@ -6,15 +6,16 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from atelier.errors import DomainError, TwoFactorRequired
+from atelier.http import perform
 from atelier.pagination import paginate
-from atelier.errors import DomainError
-from atelier.permissions import can, get_object_for, get_program_for, has_role, is_site_admin
-from content_review import selectors, services
+from atelier.permissions import can, get_object_for, get_program_for
+from content_review import actions, selectors, services
 from content_review.forms import AppealForm, DecisionForm, QueueFilterForm, ReportPeriodForm, ShareRequestForm
-from content_review.models import Appeal, ShareRequest, Work
+from content_review.models import Work
 from content_review.storage import private_storage
-from testers.models import Membership, Program, StaffRole
-from testers.selectors import accepted_version, require_participation
+from testers.models import Membership, Program
+from testers.selectors import accepted_version
 
 PAGE_SIZE = 20
 REQUEST_PATHS = {"program_path": "membership__program", "owner_path": "membership__artist__user"}
@@ -23,8 +24,10 @@ WORK_PATHS = {"program_path": "share_request__membership__program",
 
 
 
-def _own_request(request, pk, action="share_request.edit"):
-    return get_object_for(request.user, action, selectors.request_detail_queryset(), pk=pk, **REQUEST_PATHS)
+def _own_request(request, pk):
+    """The request, for its artist and the program's reviewers and managers (with TOTP); else a 404."""
+    return get_object_for(request.user, "share_request.view", selectors.request_detail_queryset(), pk=pk,
+                          **REQUEST_PATHS)
 
 
 # --- the artist's pages -------------------------------------------------------------------------
@@ -51,26 +54,38 @@ def _add_upload_errors(form, exc):
         form.add_error("files" if getattr(exc, "problems", None) else None, problem)
 
 
+def _run_with_uploads(request, form, action_cls, target, membership, success, **params):
+    """Clean the form's fields and inspect its files, then run the action; None (with errors on the form) if
+    the input or the action was refused."""
+    try:
+        action = services.upload_action(action_cls, request.user, target, membership=membership,
+                                        **_form_fields(form), **params)
+    except DomainError as exc:
+        _add_upload_errors(form, exc)
+        return None
+    return perform(request, action, success=success, form=form)
+
+
 @login_required
 def new_request(request, slug):
+    # Paused and removed artists are told why not (the action's participation reason); others get a 404.
     membership = (Membership.objects.filter(program__slug=slug, artist__user=request.user)
-                  .exclude(status=Membership.Status.REMOVED).select_related("program", "artist").first())
-    if membership is None or not can(request.user, "share_request.create", membership):
+                  .select_related("program", "artist").first())
+    if membership is None:
         raise Http404("Not found.")
-    try:
-        require_participation(membership)
-    except DomainError as exc:
-        return render(request, "content_review/cannot_share.html", {"membership": membership, "reason": str(exc)})
+    refusal = actions.CreateShareRequest(request.user, None, membership=membership).check()
+    if refusal is not None:
+        if refusal.kind == "permission":
+            raise Http404("Not found.")
+        if refusal.kind == "mfa":
+            raise TwoFactorRequired(str(refusal))
+        return render(request, "content_review/cannot_share.html", {"membership": membership, "reason": refusal})
     version = accepted_version(membership)
     form = ShareRequestForm(request.POST or None, request.FILES or None, terms_version=version)
     if request.method == "POST" and form.is_valid():
-        try:
-            share_request = services.create_share_request(membership=membership, by=request.user,
-                                                          **_form_fields(form))
-        except DomainError as exc:
-            _add_upload_errors(form, exc)
-        else:
-            messages.success(request, "Draft saved. Check it, then submit it for review.")
+        share_request = _run_with_uploads(request, form, actions.CreateShareRequest, None, membership,
+                                          "Draft saved. Check it, then submit it for review.")
+        if share_request is not None:
             return redirect("content_review:request_detail", pk=share_request.pk)
     return render(request, "content_review/request_form.html",
                   {"form": form, "membership": membership, "program": membership.program, "share_request": None})
@@ -79,8 +94,11 @@ def new_request(request, slug):
 @login_required
 def edit_request(request, pk):
     share_request = _own_request(request, pk)
-    if share_request.status not in ShareRequest.EDITABLE:
-        messages.error(request, "This request can no longer be edited.")
+    refusal = actions.UpdateShareRequest(request.user, share_request).check()
+    if refusal is not None:
+        if refusal.kind == "permission":
+            raise Http404("Not found.")
+        messages.error(request, refusal)
         return redirect("content_review:request_detail", pk=pk)
     works = list(share_request.works.all())
     initial = {"title": share_request.title, "caption": share_request.caption,
@@ -90,15 +108,10 @@ def edit_request(request, pk):
     form = ShareRequestForm(request.POST or None, request.FILES or None, initial=initial, terms_version=version,
                             works=works)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.update_share_request(
-                share_request, by=request.user,
-                remove_work_ids=[int(x) for x in form.cleaned_data.get("remove_works") or []],
-                **_form_fields(form))
-        except DomainError as exc:
-            _add_upload_errors(form, exc)
-        else:
-            messages.success(request, "Changes saved.")
+        done = _run_with_uploads(request, form, actions.UpdateShareRequest, share_request, share_request.membership,
+                                 "Changes saved.",
+                                 remove_work_ids=[int(x) for x in form.cleaned_data.get("remove_works") or []])
+        if done is not None:
             return redirect("content_review:request_detail", pk=pk)
     return render(request, "content_review/request_form.html",
                   {"form": form, "membership": share_request.membership, "program": share_request.membership.program,
@@ -106,38 +119,33 @@ def edit_request(request, pk):
 
 
 def _detail_context(request, share_request):
+    """What the request's pages show; which buttons appear (and why not) is asked of the actions, in the
+    templates ({% why_not %})."""
     decisions = list(share_request.decisions.all())
     appeal = getattr(share_request, "appeal", None) if hasattr(share_request, "appeal") else None
     clauses = list(share_request.clauses.all())
-    user = request.user
-    is_owner = share_request.membership.artist.user_id == user.pk
     works = list(share_request.works.all())
     return {
         "share_request": share_request, "program": share_request.membership.program,
-        "works": works, "any_processing": any(w.is_processing for w in works), "decisions": decisions, "latest_decision": decisions[0] if decisions else None,
+        "works": works, "any_processing": any(w.is_processing for w in works), "decisions": decisions,
+        "latest_decision": decisions[0] if decisions else None,
         "appeal": appeal, "clauses": clauses, "needs_review": services.needs_review(share_request, clauses),
-        "is_owner": is_owner,
-        "can_edit": is_owner and share_request.status in ShareRequest.EDITABLE,
-        "can_withdraw": is_owner and share_request.status in ShareRequest.WITHDRAWABLE,
-        "can_appeal": is_owner and share_request.status == ShareRequest.Status.REFUSED and appeal is None,
-        "can_consent": is_owner and share_request.status == ShareRequest.Status.APPROVED,
+        "is_owner": share_request.membership.artist.user_id == request.user.pk,
     }
 
 
 @login_required
 def request_detail(request, pk):
-    share_request = _own_request(request, pk, "share_request.view")
+    share_request = _own_request(request, pk)
     return render(request, "content_review/request_detail.html", _detail_context(request, share_request))
 
 
 @login_required
 def request_works(request, pk):
     """The works panel alone (htmx polls it while derived files are being made)."""
-    share_request = _own_request(request, pk, "share_request.view")
+    share_request = _own_request(request, pk)
     context = _detail_context(request, share_request)
     context["large"] = request.GET.get("large") == "1"
-    if context["large"]:
-        context["can_consent"] = False
     return render(request, "content_review/_works.html", context)
 
 
@@ -145,12 +153,8 @@ def request_works(request, pk):
 @require_POST
 def submit_request(request, pk):
     share_request = _own_request(request, pk)
-    try:
-        services.submit_share_request(share_request, by=request.user)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Submitted for review. You will get an e-mail when it is decided.")
+    perform(request, actions.SubmitShareRequest(request.user, share_request),
+            success="Submitted for review. You will get an e-mail when it is decided.")
     return redirect("content_review:request_detail", pk=pk)
 
 
@@ -158,34 +162,35 @@ def submit_request(request, pk):
 @require_POST
 def withdraw_request(request, pk):
     share_request = _own_request(request, pk)
-    try:
-        services.withdraw_share_request(share_request, by=request.user)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Request withdrawn.")
+    perform(request, actions.WithdrawShareRequest(request.user, share_request), success="Request withdrawn.")
     return redirect("content_review:request_detail", pk=pk)
 
 
 @login_required
 def appeal_request(request, pk):
-    share_request = _own_request(request, pk, "share_request.appeal")
+    share_request = _own_request(request, pk)
+    refusal = actions.AppealRefusal(request.user, share_request).check()
+    if refusal is not None:
+        if refusal.kind == "permission":
+            raise Http404("Not found.")
+        if refusal.kind == "mfa":
+            raise TwoFactorRequired(str(refusal))
+        messages.error(request, refusal)
+        return redirect("content_review:request_detail", pk=pk)
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.appeal_refusal(share_request, by=request.user, message=form.cleaned_data["message"])
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "Appeal sent. Another reviewer will decide; their decision is final.")
+        done = perform(request, actions.AppealRefusal(request.user, share_request,
+                                                      message=form.cleaned_data["message"]),
+                       success="Appeal sent. Another reviewer will decide; their decision is final.", form=form)
+        if done is not None:
             return redirect("content_review:request_detail", pk=pk)
     refusal = next((d for d in share_request.decisions.all() if d.outcome == "refuse"), None)
     return render(request, "content_review/appeal_form.html",
                   {"form": form, "share_request": share_request, "refusal": refusal})
 
 
-def _work_for(request, work_pk, action):
-    return get_object_for(request.user, action, Work.objects.select_related("share_request__membership"),
+def _work_for(request, work_pk, rule):
+    return get_object_for(request.user, rule, Work.objects.select_related("share_request__membership"),
                           pk=work_pk, **WORK_PATHS)
 
 
@@ -193,12 +198,8 @@ def _work_for(request, work_pk, action):
 @require_POST
 def retry_work(request, work_pk):
     work = _work_for(request, work_pk, "share_request.view")
-    try:
-        services.retry_work(work, by=request.user)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Processing “{work.original_name}” again.")
+    perform(request, services.retry_action(work, by=request.user),
+            success=f"Processing “{work.original_name}” again.")
     if request.POST.get("next") == "review" and can(request.user, "share_request.decide", work.share_request):
         return redirect("content_review:review", slug=work.share_request.membership.program.slug,
                         pk=work.share_request_id)
@@ -208,15 +209,11 @@ def retry_work(request, work_pk):
 @login_required
 @require_POST
 def showcase_consent(request, work_pk):
-    work = _work_for(request, work_pk, "showcase.manage")
+    work = _work_for(request, work_pk, "showcase.withdraw")
     consent = request.POST.get("consent") == "yes"
-    try:
-        services.set_showcase_consent(work, by=request.user, consent=consent)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"“{work.original_name}” {'will be shown' if consent else 'is no longer shown'} "
-                                  "on the showcase.")
+    action = (actions.GiveShowcaseConsent if consent else actions.WithdrawShowcaseConsent)(request.user, work)
+    perform(request, action, success=f"“{work.original_name}” {'will be shown' if consent else 'is no longer shown'} "
+                                     "on the showcase.")
     return redirect("content_review:request_detail", pk=work.share_request_id)
 
 
@@ -285,14 +282,9 @@ def review(request, slug, pk):
                                    pk=pk, **REQUEST_PATHS)
     context = _detail_context(request, share_request)
     user = request.user
-    may_decide = share_request.status == ShareRequest.Status.SUBMITTED or (
-        share_request.status == ShareRequest.Status.ESCALATED
-        and (has_role(user, program, StaffRole.Role.MANAGER) or is_site_admin(user)))
-    may_decide = may_decide and share_request.membership.artist.user_id != user.pk
-    appeal = context["appeal"]
-    may_decide_appeal = bool(
-        appeal and appeal.status == Appeal.Status.PENDING and can(user, "appeal.decide", appeal)
-        and (appeal.assigned_to_id == user.pk or has_role(user, program, StaffRole.Role.MANAGER) or is_site_admin(user)))
+    # Every decision shares its rule and statuses, so one check says whether (and why not) this person decides.
+    decide_refusal = actions.ApproveShareRequest(user, share_request).check()
+    appeal_refusal = actions.OverturnRefusal(user, share_request).check() if context["appeal"] else None
     is_appeal_post = request.POST.get("on_appeal") == "1"
     form = DecisionForm(request.POST if request.method == "POST" and not is_appeal_post else None,
                         terms_version=share_request.terms_version)
@@ -302,25 +294,19 @@ def review(request, slug, pk):
         target = appeal_form if is_appeal_post else form
         if target.is_valid():
             data = target.cleaned_data
-            fields = {"outcome": data["outcome"], "reason": data["reason"],
-                      "clause_ids": [c.pk for c in data["clauses"]], "embargo_until": data["embargo_until"],
-                      "required_caption": data["required_caption"], "required_credit": data["required_credit"]}
-            try:
-                if is_appeal_post:
-                    if appeal is None:
-                        raise Http404("Not found.")
-                    appeal = get_object_for(user, "appeal.decide", Appeal.objects.all(), pk=appeal.pk,
-                                            program_path="share_request__membership__program")
-                    services.decide_appeal(appeal, by=user, **fields)
-                else:
-                    services.decide_share_request(share_request, by=user, **fields)
-            except DomainError as exc:
-                target.add_error(None, str(exc))
+            fields = {"reason": data["reason"], "clause_ids": [c.pk for c in data["clauses"]],
+                      "embargo_until": data["embargo_until"], "required_caption": data["required_caption"],
+                      "required_credit": data["required_credit"]}
+            if is_appeal_post:
+                action = actions.appeal_action_for(data["outcome"])(user, share_request, outcome=data["outcome"],
+                                                                    **fields)
             else:
-                messages.success(request, "Decision recorded; the artist has been told by e-mail.")
+                action = actions.DECIDE[data["outcome"]](user, share_request, **fields)
+            if perform(request, action, success="Decision recorded; the artist has been told by e-mail.",
+                       form=target) is not None:
                 return redirect("content_review:queue", slug=program.slug)
-    context.update({"form": form, "appeal_form": appeal_form, "may_decide": may_decide,
-                    "may_decide_appeal": may_decide_appeal, "staff_view": True})
+    context.update({"form": form, "appeal_form": appeal_form, "decide_refusal": decide_refusal,
+                    "appeal_refusal": appeal_refusal, "staff_view": True})
     return render(request, "content_review/staff/review.html", context)
 
 

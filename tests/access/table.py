@@ -288,7 +288,7 @@ EXPECTED: dict[str, Row] = {
     "content_review:request_detail": Row(_pk("sr_submitted"), get=SHARE_READERS, staff_data=True),
     "content_review:request_works": Row(_pk("sr_submitted"), get=SHARE_READERS, staff_data=True),
     "content_review:edit_request": Row(
-        _pk("sr_draft"), get=R.OWNERS | {ADMIN}, post=frozenset({R.A_OWNER}), soft=NOT_ACTIVE | {ADMIN},
+        _pk("sr_draft"), get=R.OWNERS, post=frozenset({R.A_OWNER}), soft=NOT_ACTIVE | {ADMIN},
         data=_share_body,
         why="share_request.edit (owner, active); paused/removed may not add works to a draft (issue 9)"),
     "content_review:submit_request": Row(_pk("sr_draft"), get=None, post=frozenset({R.A_OWNER}),
@@ -297,7 +297,7 @@ EXPECTED: dict[str, Row] = {
         _pk("sr_submitted"), get=None, post=R.OWNERS, soft=frozenset({ADMIN}),
         why="withdrawing one's own pending request stays open to paused/removed artists"),
     "content_review:appeal_request": Row(
-        _pk("sr_refused"), get=R.OWNERS | {ADMIN}, post=frozenset({R.A_OWNER}), soft=NOT_ACTIVE | {ADMIN},
+        _pk("sr_refused"), get=R.OWNERS, post=frozenset({R.A_OWNER}), soft=NOT_ACTIVE | {ADMIN},
         data=_appeal_body, why="share_request.appeal (owner, active); paused/removed may not appeal (issue 9)"),
     "content_review:retry_work": Row(
         _work_pk("sr_draft"), get=None, post=frozenset({R.A_OWNER, R.A_MANAGER, R.A_REVIEWER, ADMIN}),

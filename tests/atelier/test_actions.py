@@ -62,3 +62,13 @@ def test_every_permission_rule_is_asked_by_some_action_or_view():
     unused = [rule for rule in RULES if rule not in used_by_actions
               and f'"{rule}"' not in sources and f"'{rule}'" not in sources]
     assert unused == [], f"rules nobody asks: {unused}"
+
+
+@pytest.mark.django_db
+def test_retired_names_keep_their_label_but_cannot_be_written(program):
+    retired = dict(actions.RETIRED_NAMES)
+    assert retired, "no retired name to check"
+    name, label = next(iter(retired.items()))
+    assert actions.label_for(name) == label
+    with pytest.raises(ValueError):
+        audit.log(None, name, program)

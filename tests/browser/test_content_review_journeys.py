@@ -127,3 +127,24 @@ def test_artist_appeals_a_refusal_and_another_reviewer_overturns_it(page, tmp_pa
     assert Appeal.objects.get().status == Appeal.Status.OVERTURNED
     share_request.refresh_from_db()
     assert share_request.status == "approved"
+
+
+def test_paused_artist_sees_why_they_cannot_submit_and_withdraws_their_draft(page, tmp_path):
+    from content_review.models import ShareRequest as Request
+    from testers.models import Membership
+    from tests.content_review.factories import draft
+
+    program = factories.ProgramFactory(name="Lumen Beta", slug="lumen-beta")
+    member = member_with_terms(program, artist__display_name="Ben Okafor")
+    share_request = draft(member, tmp_path, title="Paused sketch")
+    Membership.objects.filter(pk=member.pk).update(status=Membership.Status.PAUSED)
+
+    sign_in(page, member.artist.user.email, factories.PASSWORD)
+    page.goto(f"/share-requests/{share_request.pk}/")
+    expect(page.get_by_role("button", name="Submit for review")).to_be_disabled()
+    expect(page.get_by_text("Your participation in this program is paused")).to_be_visible()
+    expect(page.get_by_role("link", name="Edit")).to_have_count(0)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Withdraw").click()
+    expect(page.get_by_text("Request withdrawn.")).to_be_visible()
+    assert Request.objects.get().status == Request.Status.WITHDRAWN

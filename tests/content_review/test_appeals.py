@@ -87,7 +87,9 @@ def test_appeal_overturned_by_the_assigned_reviewer_approves(client, member, tmp
     assert response.status_code == 302
     assert Appeal.objects.get().status == Appeal.Status.OVERTURNED
     assert ShareRequest.objects.get().status == ShareRequest.Status.APPROVED
-    assert AuditLogEntry.objects.filter(action="content_review.appeal.decided").exists()
+    entry = AuditLogEntry.objects.get(action="content_review.appeal.overturned")
+    assert entry.actor == second_reviewer and entry.data["before"]["status"] == "appealed"
+    assert entry.data["after"]["status"] == "approved" and entry.data["appeal_status"] == "overturned"
 
 
 def test_only_a_refusal_can_be_appealed_and_only_by_its_artist(member, other_member, tmp_path, reviewer):

@@ -23,7 +23,7 @@ def test_deemed_approval_is_recorded_with_no_reviewer_and_the_artist_is_told(mem
     share_request = overdue(submitted(member, tmp_path))
     still_on_time = submitted(member, tmp_path, title="On time")
     with django_capture_on_commit_callbacks(execute=True):
-        result = tasks.enforce_deadlines.delay().get()
+        result = tasks.enforce_deadlines.apply().get()  # the beat task, run in process
     assert result == {"deemed_approved": 1, "escalated": 0}
     share_request.refresh_from_db()
     assert share_request.status == ShareRequest.Status.APPROVED and share_request.deadline_missed

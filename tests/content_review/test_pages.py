@@ -94,7 +94,7 @@ def test_artist_list_paginates_with_bounded_queries(client, member, rows, django
     now = timezone.now()
     requests = ShareRequest.objects.bulk_create([
         ShareRequest(membership=member, title=f"Request {i}", status="submitted", submitted_at=now,
-                     deadline_at=now + timedelta(days=2)) for i in range(rows)])
+                     first_submitted_at=now, deadline_at=now + timedelta(days=2)) for i in range(rows)])
     Work.objects.bulk_create([Work(share_request=r, kind="image", original_name="a.jpg", mime_type="image/jpeg",
                                    extension="jpg", original="x.jpg") for r in requests])
     client.force_login(member.artist.user)

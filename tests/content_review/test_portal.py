@@ -38,7 +38,9 @@ def test_panels_use_a_fixed_number_of_queries(member, program, reviewer, tmp_pat
     now = timezone.now()
     for membership in (member, second):
         requests = ShareRequest.objects.bulk_create([
-            ShareRequest(membership=membership, title=f"R{i}", status="approved", submitted_at=now) for i in range(rows)])
+            ShareRequest(membership=membership, title=f"R{i}", status="approved", submitted_at=now,
+                         first_submitted_at=now, deadline_at=now, decided_at=now, first_decided_at=now)
+            for i in range(rows)])
         ReviewDecision.objects.bulk_create([
             ReviewDecision(share_request=r, outcome="approve", decided_by=reviewer, submitted_at=now) for r in requests])
     memberships = memberships_of(member.artist.user)

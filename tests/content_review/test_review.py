@@ -30,7 +30,9 @@ def test_plain_approval_needs_no_clause_and_tells_the_artist(member, tmp_path, r
     assert share_request.status == ShareRequest.Status.APPROVED and decision.decided_by == reviewer
     assert len(mail.outbox) == 1 and member.artist.user.email in mail.outbox[0].to
     assert "Approved" in mail.outbox[0].body
-    assert AuditLogEntry.objects.filter(action="content_review.share_request.decided").exists()
+    entry = AuditLogEntry.objects.get(action="content_review.share_request.approved")
+    assert entry.actor == reviewer and entry.data["before"]["status"] == "submitted"
+    assert entry.data["after"]["status"] == "approved" and entry.data["outcome"] == "approve"
 
 
 def test_refusal_citing_no_clause_is_refused(member, tmp_path, reviewer):

@@ -71,7 +71,8 @@ def test_unapproved_work_is_never_reachable_even_with_consent_forced(client, mem
     with django_capture_on_commit_callbacks(execute=True):
         share_request = submitted(member, tmp_path, title="Pending piece")
     work = share_request.works.get()
-    Work.objects.filter(pk=work.pk).update(showcase_consent=True)  # even if a row said so
+    # even if a row said so
+    Work.objects.filter(pk=work.pk).update(showcase_consent=True, showcase_consent_at=timezone.now())
     assert "Pending piece" not in showcase(client, program)
     assert client.get(file_url(work)).status_code == 404
     assert client.get(reverse("content_review:showcase_file", args=[program.slug, work.token])).status_code == 404

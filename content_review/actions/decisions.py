@@ -1,0 +1,205 @@
+"""Deciding share requests: a reviewer's (or manager's) decision, one action per outcome; the deadline policy
+(the system escalates or deems approved); the final decision on an appeal (overturn or uphold).
+
+Who may decide lives in atelier.permissions.RULES ("share_request.decide": not your own request, escalated ⇒
+manager; "appeal.decide": not your own request, not the reviewer who refused, the assignee or a manager), and
+which statuses allow it in ShareRequest.TRANSITIONS. Nothing here repeats either."""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.utils import timezone
+
+from atelier.errors import DomainError, Refusal
+from content_review import tasks
+from content_review.actions.base import ReviewAction
+from content_review.models import Appeal, ReviewDecision, ShareRequest
+from content_review.services.decisions import record_decision, validate_decision
+
+Outcome = ReviewDecision.Outcome
+Status = ShareRequest.Status
+
+
+class DecideShareRequest(ReviewAction):
+    """Base of the four decisions. Params: reason, clause_ids, embargo_until, required_caption,
+    required_credit (checked when it runs: a bad decision is a DomainError, a form error in the view)."""
+
+    model = ShareRequest
+    permission = "share_request.decide"
+    permission_reason = "Only the program's reviewers and managers decide share requests."
+    select_related = ("membership__program", "terms_version")
+    outcome: ClassVar[str] = ""
+
+    def state_refusal(self, obj, status):
+        return "This request is not waiting for a decision."
+
+    def apply(self, obj):
+        written = {k: v for k, v in self.params.items()
+                   if k in ("reason", "clause_ids", "embargo_until", "required_caption", "required_credit")}
+        checked = validate_decision(obj, self.outcome, **written)
+        return record_decision(self, obj, outcome=self.outcome, by=self.actor, **checked)
+
+    def audit_target(self, obj, result):
+        return obj
+
+
+class ApproveShareRequest(DecideShareRequest):
+    name = "content_review.share_request.approved"
+    label = "approved share request"
+    transition = "approve"
+    outcome = Outcome.APPROVE
+
+
+class ApproveShareRequestWithConditions(DecideShareRequest):
+    name = "content_review.share_request.approved_with_conditions"
+    label = "approved share request with conditions"
+    transition = "approve_with_conditions"
+    outcome = Outcome.APPROVE_WITH_CONDITIONS
+
+
+class RequestChanges(DecideShareRequest):
+    name = "content_review.share_request.changes_requested"
+    label = "asked for changes to share request"
+    transition = "request_changes"
+    outcome = Outcome.REQUEST_CHANGES
+
+
+class RefuseShareRequest(DecideShareRequest):
+    name = "content_review.share_request.refused"
+    label = "refused share request"
+    transition = "refuse"
+    outcome = Outcome.REFUSE
+
+
+DECIDE = {action.outcome: action for action in
+          (ApproveShareRequest, ApproveShareRequestWithConditions, RequestChanges, RefuseShareRequest)}
+
+
+# --- the deadline policy (the system, from the beat task) ---------------------------------------------------
+
+class DeadlineAction(ReviewAction):
+    """Base of the two policies. Params: now (defaults to the current time)."""
+
+    model = ShareRequest
+    system = True
+    people = False
+    select_related = ("membership__program",)
+    policy: ClassVar[str] = ""
+
+    def state_refusal(self, obj, status):
+        return "This request is not waiting for a decision."
+
+    def refusal(self, obj):
+        now = self.params.get("now") or timezone.now()
+        if obj.deadline_at is None or obj.deadline_at > now:
+            return Refusal("The review deadline has not passed yet.", "rule")
+        if obj.membership.program.deadline_policy != self.policy:
+            return Refusal("The program's deadline policy is another one.", "rule")
+        return None
+
+
+class DeemApproved(DeadlineAction):
+    name = "content_review.deadline.deemed_approved"
+    label = "deemed share request approved at its deadline"
+    transition = "deem_approved"
+    policy = "deemed_approved"
+
+    def apply(self, obj):
+        program = obj.membership.program
+        self.change(obj, deadline_missed=True)
+        reason = (f"No reviewer decided within the program's {program.review_sla_days}-day review deadline, "
+                  "so the program's policy deems the request approved.")
+        record_decision(self, obj, outcome=Outcome.DEEMED_APPROVED, by=None, reason=reason)
+        self.audit_data["deadline_at"] = obj.deadline_at.isoformat()
+        return obj
+
+
+class Escalate(DeadlineAction):
+    name = "content_review.deadline.escalated"
+    label = "escalated share request to the program manager"
+    transition = "escalate"
+    policy = "escalate"
+
+    def apply(self, obj):
+        from testers.models import StaffRole
+
+        manager = (StaffRole.objects.filter(program=obj.membership.program, role=StaffRole.Role.MANAGER,
+                                            user__is_active=True).order_by("user_id").select_related("user").first())
+        self.change(obj, deadline_missed=True, escalated_at=self.params.get("now") or timezone.now(),
+                    escalated_to_id=manager.user_id if manager else None)
+        self.audit_data.update(deadline_at=obj.deadline_at.isoformat(),
+                               escalated_to=manager.user.email if manager else None)
+        tasks.notify_escalated.delay(obj.pk)
+        return obj
+
+
+DEADLINE_POLICIES = {action.policy: action for action in (DeemApproved, Escalate)}
+
+
+# --- appeals ------------------------------------------------------------------------------------------------
+
+class DecideAppeal(ReviewAction):
+    """The final decision on an appeal, on the appealed request; the appeal moves through Appeal.TRANSITIONS
+    with it. The permission rule is asked about the appeal (who refused, who it was given to).
+    Params: outcome (an approval's kind, for overturn), reason, clause_ids, embargo_until, required_caption,
+    required_credit."""
+
+    model = ShareRequest
+    permission = "appeal.decide"
+    permission_reason = "Only the program's reviewers and managers decide appeals."
+    select_related = ("membership__program", "terms_version")
+    outcomes: ClassVar[tuple] = ()
+
+    def _appeal(self, obj):
+        return Appeal.objects.filter(share_request_id=obj.pk).first() if obj is not None else None
+
+    def permission_target(self, obj):
+        return self._appeal(obj) or obj
+
+    def state_refusal(self, obj, status):
+        if self._appeal(obj) is not None:
+            return "This appeal was already decided; the decision is final."
+        return "There is no appeal to decide."
+
+    def apply(self, obj):
+        outcome = self.params.get("outcome") or self.outcomes[0]
+        if outcome not in self.outcomes:
+            raise DomainError("Choose a decision.")
+        appeal = Appeal.objects.select_for_update(of=("self",)).get(share_request_id=obj.pk)
+        table = Appeal.TRANSITIONS
+        if not table.allows(self.transition, appeal.status):
+            raise DomainError("This appeal was already decided; the decision is final.")
+        written = {k: v for k, v in self.params.items()
+                   if k in ("reason", "clause_ids", "embargo_until", "required_caption", "required_credit")}
+        checked = validate_decision(obj, outcome, **written)
+        decision = record_decision(self, obj, outcome=outcome, by=self.actor, on_appeal=True, **checked)
+        appeal.status = table.target(self.transition, appeal.status)
+        appeal.decision = decision
+        appeal.decided_at = decision.created_at
+        appeal.save(update_fields=["status", "decision", "decided_at"])
+        self.audit_data.update(appeal=appeal.pk, appeal_status=appeal.status)
+        return decision
+
+    def audit_target(self, obj, result):
+        return obj
+
+
+class OverturnRefusal(DecideAppeal):
+    name = "content_review.appeal.overturned"
+    label = "overturned refusal on appeal"
+    transition = "overturn"
+    outcomes = (Outcome.APPROVE, Outcome.APPROVE_WITH_CONDITIONS)
+
+
+class UpholdRefusal(DecideAppeal):
+    name = "content_review.appeal.upheld"
+    label = "upheld refusal on appeal"
+    transition = "uphold"
+    outcomes = (Outcome.REFUSE,)
+
+
+def appeal_action_for(outcome: str):
+    for action in (OverturnRefusal, UpholdRefusal):
+        if outcome in action.outcomes:
+            return action
+    raise DomainError("Choose a decision.")
