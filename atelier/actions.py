@@ -189,6 +189,10 @@ class Action:
         return self._why_not(self.target)
 
     def _why_not(self, obj) -> Refusal | None:
+        # Order matters for what a page shows: someone who may not act on the object at all hears nothing more
+        # (a 404); then the object's status (no button where the status forbids it, whoever asks); then what is
+        # missing on the person's side (TOTP, an active membership); then the action's own rules.
+        about_person = None
         if self.actor is SYSTEM:
             if not self.system:
                 return Refusal("Only a person can do this.", "permission")
@@ -196,18 +200,20 @@ class Action:
             if not self.people:
                 return Refusal("Only Atelier itself does this.", "permission")
             if self.permission is not None:
-                refusal = why_not(self.actor, self.permission, self.permission_target(obj))
-                if refusal is not None:
-                    return refusal
+                about_person = why_not(self.actor, self.permission, self.permission_target(obj))
+                if about_person is not None and about_person.kind == "permission":
+                    return about_person
         table = self.transitions()
         if table is not None and obj is not None:
             status = getattr(obj, table.field)
             if not table.allows(self.transition, status):
                 return Refusal(self.state_refusal(obj, status) or table.why_not(self.transition, status), "state")
         reason = self.refusal(obj)
-        if reason:
-            return reason if isinstance(reason, Refusal) else Refusal(str(reason), "rule")
-        return None
+        if reason and not isinstance(reason, Refusal):
+            reason = Refusal(str(reason), "rule")
+        if reason and reason.kind == "state":
+            return reason
+        return about_person or reason or None
 
     def state_refusal(self, obj, status) -> str | None:
         """A clearer sentence than the table's for a status that does not allow the action."""

@@ -55,16 +55,6 @@ class ReviewAction(Action):
             return Refusal(self.permission_reason, "permission")
         return refusal
 
-    def applies(self) -> bool:
-        """Does the target's state allow this action now, whoever asks? (`check` answers who first: a paused
-        artist hears about their participation even where the status would refuse anyway.)"""
-        obj = self.target
-        table = self.transitions()
-        if table is not None and obj is not None and not table.allows(self.transition, getattr(obj, table.field)):
-            return False
-        reason = self.refusal(obj)
-        return not (isinstance(reason, Refusal) and reason.kind == "state")
-
     def change(self, obj, **values) -> None:
         super().change(obj, **values)
         if hasattr(obj, "updated_at"):

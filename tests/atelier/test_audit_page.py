@@ -18,7 +18,9 @@ def test_audit_page_shows_labels_and_money_never_raw_minor_units(client, program
     from atelier.actions import label_for
 
     label = label_for("payments.ledger.adjusted")
-    assert label[0].upper() + label[1:] in page
+    from django.utils.html import escape
+
+    assert escape(label[0].upper() + label[1:]) in page
     assert "$1,234.56" in page
     assert "123456" not in page
     assert "Missed hours in March" in page
