@@ -1,7 +1,11 @@
+"""The payments admin is read-only: rate cards, the ledger, Stripe accounts, runs and payouts are written by
+actions only. The writes a site admin needs are admin actions that run those actions (checked and audited):
+refresh a Stripe account from Stripe, cancel a payout run that waits for approval."""
 from django.contrib import admin
 
-from atelier.admin import AppendOnlyAdmin
+from atelier.admin import AppendOnlyAdmin, ReadOnlyAdmin, run_action_on
 
+from . import actions
 from .models import (
     LedgerEntry, Payout, PayoutRun, PayoutRunSkip, RateCard, ReconciliationDifference, ReconciliationReport,
     StripeAccount, StripeEvent,
@@ -9,23 +13,19 @@ from .models import (
 
 
 @admin.register(RateCard)
-class RateCardAdmin(admin.ModelAdmin):
+class RateCardAdmin(ReadOnlyAdmin):
+    """New versions are published by program managers on the rate card page (no backdating, audited)."""
+
     list_display = ["program", "version", "effective_date", "currency", "hourly_rate_minor", "monthly_stipend_minor",
                     "minimum_payout_minor", "fair_pay_floor_hourly_minor"]
     list_filter = ["program"]
     search_fields = ["program__name", "notes"]
     list_select_related = ["program"]
 
-    def has_change_permission(self, request, obj=None):
-        return obj is None  # versions are never edited: publish a new one
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(AppendOnlyAdmin):
-    """Read-only: the ledger is append-only; adjustments go through the staff pages (a service)."""
+    """The ledger is append-only; adjustments go through the staff pages (an action)."""
 
     list_display = ["work_date", "membership", "kind", "amount_minor", "currency", "source_key", "created_by"]
     list_filter = ["kind", "program", "currency"]
@@ -35,12 +35,26 @@ class LedgerEntryAdmin(AppendOnlyAdmin):
 
 
 @admin.register(StripeAccount)
-class StripeAccountAdmin(admin.ModelAdmin):
+class StripeAccountAdmin(ReadOnlyAdmin):
+    """Stripe decides an account's state: refresh it from Stripe rather than edit it."""
+
     list_display = ["artist", "stripe_account_id", "country", "state", "payouts_enabled", "updated_at"]
     list_filter = ["state", "country", "payouts_enabled"]
     search_fields = ["stripe_account_id", "artist__display_name", "artist__user__email"]
     list_select_related = ["artist"]
-    readonly_fields = ["stripe_account_id"]
+    actions = ["refresh_from_stripe"]
+
+    @admin.action(description="Refresh from Stripe")
+    def refresh_from_stripe(self, request, queryset):
+        from django.contrib import messages
+
+        from payments import stripe_gateway as gateway
+
+        try:
+            run_action_on(self, request, queryset, actions.RefreshStripeAccount,
+                          success="{count} account(s) refreshed from Stripe.")
+        except gateway.StripeGatewayError as error:
+            self.message_user(request, f"Stripe could not be reached: {error.message}", messages.ERROR)
 
 
 class PayoutInline(admin.TabularInline):
@@ -53,29 +67,38 @@ class PayoutInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(PayoutRun)
-class PayoutRunAdmin(admin.ModelAdmin):
+class PayoutRunAdmin(ReadOnlyAdmin):
+    """Runs are created and approved by finance on the payout pages; a site admin may cancel a waiting run."""
+
     list_display = ["program", "period_start", "period_end", "status", "total_minor", "currency", "created_by",
                     "approved_by", "created_at"]
     list_filter = ["status", "program"]
     search_fields = ["program__name"]
     list_select_related = ["program", "created_by", "approved_by"]
-    readonly_fields = ["status", "total_minor", "created_by", "approved_by", "approved_at", "completed_at"]
     inlines = [PayoutInline]
+    actions = ["cancel_runs"]
+
+    @admin.action(description="Cancel (runs waiting for approval)")
+    def cancel_runs(self, request, queryset):
+        run_action_on(self, request, queryset, actions.CancelPayoutRun,
+                      success="{count} run(s) cancelled: their amounts are back on the artists' balances.")
 
 
 @admin.register(Payout)
-class PayoutAdmin(admin.ModelAdmin):
+class PayoutAdmin(ReadOnlyAdmin):
     list_display = ["id", "run", "membership", "amount_minor", "currency", "status", "stripe_transfer_id", "attempts"]
     list_filter = ["status", "run__program"]
     search_fields = ["stripe_transfer_id", "membership__artist__display_name"]
     list_select_related = ["run__program", "membership__artist"]
-    readonly_fields = [f.name for f in Payout._meta.fields]
 
 
 @admin.register(PayoutRunSkip)
-class PayoutRunSkipAdmin(admin.ModelAdmin):
+class PayoutRunSkipAdmin(ReadOnlyAdmin):
     list_display = ["run", "membership", "balance_minor", "reason"]
     list_filter = ["run__program"]
     search_fields = ["membership__artist__display_name", "reason"]
@@ -83,21 +106,27 @@ class PayoutRunSkipAdmin(admin.ModelAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(ReadOnlyAdmin):
     list_display = ["event_id", "type", "account", "status", "received_at", "processed_at"]
     list_filter = ["status", "type", "livemode"]
     search_fields = ["event_id", "account"]
-    readonly_fields = [f.name for f in StripeEvent._meta.fields]
 
 
 class DifferenceInline(admin.TabularInline):
     model = ReconciliationDifference
     extra = 0
+    can_delete = False
     readonly_fields = ["kind", "payout", "stripe_transfer_id", "atelier_value", "stripe_value"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ReconciliationReport)
-class ReconciliationReportAdmin(admin.ModelAdmin):
+class ReconciliationReportAdmin(ReadOnlyAdmin):
     list_display = ["program", "period_start", "period_end", "checked_payouts", "checked_transfers", "created_at"]
     list_filter = ["program"]
     search_fields = ["program__name"]
@@ -105,7 +134,7 @@ class ReconciliationReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReconciliationDifference)
-class ReconciliationDifferenceAdmin(admin.ModelAdmin):
+class ReconciliationDifferenceAdmin(ReadOnlyAdmin):
     list_display = ["report", "kind", "payout", "stripe_transfer_id", "atelier_value", "stripe_value"]
     list_filter = ["kind"]
     search_fields = ["stripe_transfer_id"]

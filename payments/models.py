@@ -1,9 +1,14 @@
 """Rate cards, the append-only earnings ledger, Stripe connected accounts, payout runs, webhooks, reconciliation."""
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
+from atelier.models import AppendOnlyModel, AppendOnlyQuerySet
+from atelier.transitions import TransitionTable
 from testers.models import Feedback
+
+#: ISO 4217 shape, checked by the database on every currency column.
+CURRENCY_SHAPE = Q(currency__regex=r"^[A-Z]{3}$")
 
 
 class RateCard(models.Model):
@@ -37,6 +42,7 @@ class RateCard(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["program", "version"], name="ratecard_version_unique"),
             models.UniqueConstraint(fields=["program", "effective_date"], name="ratecard_one_per_effective_date"),
+            models.CheckConstraint(condition=CURRENCY_SHAPE, name="ratecard_currency_iso4217"),
         ]
 
     def __str__(self):
@@ -48,21 +54,19 @@ class RateCard(models.Model):
         return getattr(self, f"feedback_{kind}_minor")
 
 
-class LedgerEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("The ledger is append-only: add an adjusting entry instead.")
-
-    def delete(self):
-        raise PermissionError("The ledger is append-only: add an adjusting entry instead.")
-
-
-class LedgerEntry(models.Model):
+class LedgerEntry(AppendOnlyModel):
     """One line of an artist's earnings in one program. Positive credits the artist, negative debits.
 
     `source_key` names what produced the line ("timelog:12", "feedback:7", "stipend:<membership>:2026-11",
     "payout:31", "payout-failed:31", "reversal:trr_…", "adjustment:<uuid>") and is UNIQUE in the database,
     so the same source can never be paid twice.
+
+    The database holds the rest of the shape: the sign of each kind (a payout debits, every other kind but an
+    adjustment credits), what produced it (time ⇒ time log, feedback ⇒ feedback item, payout / failed payout /
+    reversal ⇒ payout, adjustment ⇒ reason) and the currency's ISO 4217 shape.
     """
+
+    append_only_hint = "add an adjusting entry instead."
 
     class Kind(models.TextChoices):
         TIME = "time", "Testing time"
@@ -95,7 +99,7 @@ class LedgerEntry(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    objects = LedgerEntryQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-work_date", "-id"]
@@ -107,18 +111,21 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(kind="adjustment") | ~Q(reason=""), name="ledger_adjustment_has_reason"),
             models.CheckConstraint(condition=~Q(amount_minor=0), name="ledger_amount_not_zero"),
+            models.CheckConstraint(
+                condition=(Q(kind="payout", amount_minor__lt=0) | Q(kind="adjustment")
+                           | Q(kind__in=["time", "feedback", "stipend", "payout_failed", "reversal"], amount_minor__gt=0)),
+                name="ledger_kind_sign",
+            ),
+            models.CheckConstraint(condition=~Q(kind="time") | Q(time_log__isnull=False), name="ledger_time_has_time_log"),
+            models.CheckConstraint(condition=~Q(kind="feedback") | Q(feedback__isnull=False),
+                                   name="ledger_feedback_has_feedback"),
+            models.CheckConstraint(condition=~Q(kind__in=["payout", "payout_failed", "reversal"]) | Q(payout__isnull=False),
+                                   name="ledger_payout_kinds_have_payout"),
+            models.CheckConstraint(condition=CURRENCY_SHAPE, name="ledger_currency_iso4217"),
         ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount_minor} {self.currency} ({self.source_key})"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("The ledger is append-only: add an adjusting entry instead.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("The ledger is append-only: add an adjusting entry instead.")
 
 
 class StripeAccount(models.Model):
@@ -144,12 +151,30 @@ class StripeAccount(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        constraints = [
+            # "Payouts enabled" is Stripe's word, never ours: the state says so exactly when Stripe's data does.
+            models.CheckConstraint(
+                condition=(Q(state="enabled", payouts_enabled=True, transfers_active=True, disabled_reason="")
+                           | (~Q(state="enabled") & ~Q(payouts_enabled=True, transfers_active=True, disabled_reason=""))),
+                name="stripeaccount_enabled_iff_payable",
+            ),
+        ]
+
     def __str__(self):
         return f"{self.artist} — {self.stripe_account_id}"
 
     @property
     def is_payable(self):
         return self.payouts_enabled and self.transfers_active and not self.disabled_reason
+
+
+_ANY_STATE = list(StripeAccount.State)
+# Stripe decides an account's state; Atelier never refuses what Stripe says, so a refresh is legal in every
+# state and may lead to any other. What the table guarantees is that only the refresh action moves it.
+StripeAccount.TRANSITIONS = TransitionTable(StripeAccount.State, {
+    "refresh": (_ANY_STATE, None),
+}, field="state")
 
 
 class PayoutRun(models.Model):
@@ -183,6 +208,10 @@ class PayoutRun(models.Model):
                 name="payoutrun_one_per_program_period",
             ),
             models.CheckConstraint(condition=Q(period_start__lte=models.F("period_end")), name="payoutrun_period_order"),
+            # Four eyes: the database refuses a run approved by its creator, whatever wrote it.
+            models.CheckConstraint(condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("created_by")),
+                                   name="payoutrun_creator_not_approver"),
+            models.CheckConstraint(condition=CURRENCY_SHAPE, name="payoutrun_currency_iso4217"),
         ]
 
     def __str__(self):
@@ -191,6 +220,17 @@ class PayoutRun(models.Model):
     @property
     def transfer_group(self):
         return f"run-{self.pk}"
+
+
+_RS = PayoutRun.Status
+PayoutRun.TRANSITIONS = TransitionTable(_RS, {
+    "approve": ([_RS.CREATED], _RS.APPROVED),
+    "cancel": ([_RS.CREATED], _RS.CANCELLED),
+    "start_sending": ([_RS.APPROVED], _RS.SENDING),
+    # A run with failures becomes completed once its failed payouts are retried and paid (or stays so).
+    "complete": ([_RS.SENDING, _RS.COMPLETED_WITH_FAILURES], _RS.COMPLETED),
+    "complete_with_failures": ([_RS.SENDING], _RS.COMPLETED_WITH_FAILURES),
+})
 
 
 class Payout(models.Model):
@@ -222,6 +262,12 @@ class Payout(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "membership"], name="payout_one_per_artist_per_run"),
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="payout_amount_positive"),
+            # One transfer pays one payout: a transfer id can never be recorded on two payouts.
+            models.UniqueConstraint(fields=["stripe_transfer_id"], condition=~Q(stripe_transfer_id=""),
+                                    name="payout_transfer_id_unique"),
+            models.CheckConstraint(condition=~Q(status="paid") | (~Q(stripe_transfer_id="") & Q(paid_at__isnull=False)),
+                                   name="payout_paid_has_transfer_and_date"),
+            models.CheckConstraint(condition=CURRENCY_SHAPE, name="payout_currency_iso4217"),
         ]
 
     def __str__(self):
@@ -231,6 +277,22 @@ class Payout(models.Model):
     def idempotency_key(self):
         """Deterministic: every attempt to send this payout, by any worker, carries the same key."""
         return f"atelier-payout-{self.pk}"
+
+
+_PS = Payout.Status
+Payout.TRANSITIONS = TransitionTable(_PS, {
+    "send": ([_PS.PENDING], _PS.SENDING),
+    # Stripe did not answer: send again now with the same key (the payout stays "sending").
+    "resend": ([_PS.SENDING], None),
+    # Paid by the sender, or settled from "unknown" once Stripe's transfer is found.
+    "pay": ([_PS.SENDING, _PS.UNKNOWN], _PS.PAID),
+    "fail": ([_PS.SENDING], _PS.FAILED),
+    "mark_unknown": ([_PS.SENDING], _PS.UNKNOWN),
+    "retry": ([_PS.FAILED, _PS.UNKNOWN], _PS.PENDING),
+    "cancel": ([_PS.FAILED], _PS.CANCELLED),
+    # Stripe reversed (part of) the transfer: the amount is credited back; the payout stays as it was.
+    "reverse": ([_PS.PAID, _PS.UNKNOWN], None),
+})
 
 
 class PayoutRunSkip(models.Model):
@@ -272,6 +334,14 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+_ES = StripeEvent.Status
+StripeEvent.TRANSITIONS = TransitionTable(_ES, {
+    "process": ([_ES.RECEIVED], _ES.PROCESSED),
+    "ignore": ([_ES.RECEIVED], _ES.IGNORED),
+    "fail": ([_ES.RECEIVED], _ES.FAILED),
+})
 
 
 class ReconciliationReport(models.Model):

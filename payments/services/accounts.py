@@ -1,15 +1,11 @@
 """Stripe Connect onboarding: one connected account per artist, onboarding links, and its state kept current."""
 from __future__ import annotations
 
-from django.db import transaction
-
-from atelier import audit
 from atelier.errors import DomainError
 from payments import stripe_gateway as gateway
 from payments.models import StripeAccount
 from testers.models import ArtistProfile
 
-DEFAULT_COUNTRY = "US"
 
 
 def state_from_stripe(data: dict) -> dict:
@@ -40,45 +36,22 @@ def state_from_stripe(data: dict) -> dict:
 
 
 def apply_stripe_account(account: StripeAccount, data: dict, *, actor=None) -> StripeAccount:
-    """Store what Stripe says about the account (always from a fresh retrieve, never from a webhook body)."""
-    fields = state_from_stripe(data)
-    before = {name: getattr(account, name) for name in fields}
-    if before == fields:
-        return account
-    for name, value in fields.items():
-        setattr(account, name, value)
-    account.save(update_fields=[*fields, "updated_at"])
-    audit.log(actor, "payments.payout_account.updated", account, program=None,
-              before={"state": before["state"]}, after={"state": account.state})
-    return account
+    """Store what Stripe says about the account (always from a fresh retrieve, never from a webhook body):
+    the system's `payments.stripe_account.refreshed` action; `actor` is the artist who asked, if any."""
+    from atelier.actions import SYSTEM
+    from payments.actions import RefreshStripeAccount
+
+    if state_from_stripe(data) == {name: getattr(account, name) for name in state_from_stripe(data)}:
+        return account  # nothing changed at Stripe: nothing to record
+    return RefreshStripeAccount(SYSTEM, account, data=data, asked_by=actor).run()
 
 
 def connect_account(artist: ArtistProfile, *, by) -> StripeAccount:
-    """The artist's connected account, created at Stripe the first time (once, whatever the clicks)."""
-    if artist.user_id != getattr(by, "pk", None):
-        raise DomainError("Only the artist can connect their payout account.")
-    existing = StripeAccount.objects.filter(artist=artist).first()
-    if existing is not None:
-        return existing
-    with transaction.atomic():
-        # Two clicks at once wait here; the idempotency key makes a retried create return the same account.
-        ArtistProfile.objects.select_for_update().get(pk=artist.pk)
-        existing = StripeAccount.objects.filter(artist=artist).first()
-        if existing is not None:
-            return existing
-        country = (artist.country or DEFAULT_COUNTRY).upper()
-        try:
-            data = gateway.create_account(
-                email=artist.user.email, country=country, idempotency_key=f"atelier-account-artist-{artist.pk}",
-                metadata={"artist_id": artist.pk},
-            )
-        except gateway.StripeGatewayError as error:
-            raise DomainError(f"Stripe could not create your payout account: {error.message}")
-        account = StripeAccount.objects.create(artist=artist, stripe_account_id=data["id"], country=country,
-                                               **state_from_stripe(data))
-        audit.log(by, "payments.payout_account.created", account, program=None,
-                  after={"stripe_account_id": account.stripe_account_id, "country": country})
-    return account
+    """The artist's connected account, created at Stripe the first time (the `payments.payout_account.created`
+    action; once, whatever the clicks)."""
+    from payments.actions import ConnectPayoutAccount
+
+    return ConnectPayoutAccount(by, artist).run()
 
 
 def onboarding_url(account: StripeAccount, *, return_url: str, refresh_url: str) -> str:
@@ -91,5 +64,6 @@ def onboarding_url(account: StripeAccount, *, return_url: str, refresh_url: str)
 
 
 def refresh_account(account: StripeAccount, *, actor=None) -> StripeAccount:
-    """Fetch the account from Stripe and store its state. Raises StripeGatewayError."""
+    """Fetch the account from Stripe and store its state (the artist `actor` asked; the caller checked they may
+    manage this account). Raises StripeGatewayError."""
     return apply_stripe_account(account, gateway.retrieve_account(account.stripe_account_id), actor=actor)

@@ -1,4 +1,5 @@
-"""Every write to the earnings ledger goes through these functions.
+"""Every write to the earnings ledger goes through these functions, called by actions (payments/actions/)
+or, for approved time and accepted feedback, by the receivers inside testers' approving action.
 
 Each entry has a `source_key` that is UNIQUE in the database; `record_entry` inserts inside a savepoint
 and, when the key already exists, returns the existing row instead. So a repeated signal, a retried task
@@ -9,7 +10,6 @@ from __future__ import annotations
 import calendar
 import datetime
 import logging
-import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from atelier import audit
 from atelier.errors import DomainError
-from atelier.permissions import can
 from payments.models import LedgerEntry
 from payments.services.rates import rate_card_for
 from testers.models import Feedback, Membership, TimeLog
@@ -43,10 +42,15 @@ def record_entry(**fields) -> tuple[LedgerEntry, bool]:
     try:
         with transaction.atomic():
             return LedgerEntry.objects.create(**fields), True
-    except IntegrityError:
+    except IntegrityError as error:
         existing = LedgerEntry.objects.filter(source_key=fields["source_key"]).first()
         if existing is None:
-            raise
+            from payments.actions._common import constraint_message
+
+            message = constraint_message(error)
+            if message is None:
+                raise
+            raise DomainError(message) from error
         return existing, False
 
 
@@ -192,6 +196,9 @@ def accrue_stipends(today: datetime.date | None = None) -> int:
     was active on its last day and the rate card in force that day has a stipend. Idempotent per artist
     and month (source key "stipend:<membership>:<YYYY-MM>"); looks STIPEND_LOOKBACK_MONTHS back.
     """
+    from atelier.actions import SYSTEM
+    from payments.actions import CreditStipend
+
     today = today or timezone.localdate()
     months = completed_months(today)
     first_end = _end_of_day(month_end(months[-1]))
@@ -209,9 +216,8 @@ def accrue_stipends(today: datetime.date | None = None) -> int:
         for month in months:
             if stipend_source_key(membership, month) in existing or not was_active_on(membership, month_end(month)):
                 continue
-            with transaction.atomic():
-                if record_stipend(membership, month) is not None:
-                    created += 1
+            if CreditStipend(SYSTEM, membership, month=month).run() is not None:
+                created += 1
     return created
 
 
@@ -219,28 +225,41 @@ def accrue_stipends(today: datetime.date | None = None) -> int:
 
 def record_adjustment(membership: Membership, *, by, amount_minor: int, reason: str, token: str | None = None
                       ) -> LedgerEntry:
-    """A signed manual correction by finance or a manager of the program, with a reason, dated today.
+    """A signed manual correction by finance or a manager of the program (the `payments.ledger.adjusted`
+    action): with a reason, dated today; the form's `token` makes a repeated submission add one entry."""
+    from payments.actions import AdjustLedger
 
-    `token` (a UUID the form carries) makes a submitted form idempotent: sending it twice adds one entry.
-    """
-    if not can(by, "ledger.adjust", membership):
-        raise DomainError("Only finance staff and managers of this program can adjust the ledger.")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("Give the reason for the adjustment.")
-    if int(amount_minor) != amount_minor or amount_minor == 0:
-        raise DomainError("The amount must be a non-zero whole number of minor units.")
-    key = f"adjustment:{uuid.UUID(str(token)) if token else uuid.uuid4()}"
-    with transaction.atomic():
-        entry, created = record_entry(
-            membership=membership, kind=LedgerEntry.Kind.ADJUSTMENT, amount_minor=int(amount_minor),
-            source_key=key, work_date=timezone.localdate(), description=f"Adjustment: {reason}"[:255],
-            reason=reason, created_by=by,
-        )
-        if created:
-            audit.log(by, "payments.ledger.adjusted", entry, program=membership.program,
-                      after={"amount_minor": entry.amount_minor, "currency": entry.currency, "reason": reason,
-                             "membership": membership.pk})
+    return AdjustLedger(by, membership, amount_minor=amount_minor, reason=reason, token=token).run()
+
+
+def record_time_correction(time_log: TimeLog, *, by=None, reason: str = "", correction_id=None
+                           ) -> LedgerEntry | None:
+    """After an approved time log's minutes or date were corrected, an adjusting line for the difference between
+    what it earns now and what the ledger credited it ("timelog-correction:<log>:<n>"); None if equal. A log
+    that was never priced (no card was in force) is priced now, as approval would have."""
+    from django.db.models import Sum
+
+    if not LedgerEntry.objects.filter(time_log=time_log, kind=LedgerEntry.Kind.TIME).exists():
+        return record_time(time_log, by=by)
+    credited = LedgerEntry.objects.filter(time_log=time_log).aggregate(total=Sum("amount_minor"))["total"] or 0
+    card = rate_card_for(time_log.membership.program_id, time_log.date)
+    owed = _round_div(card.hourly_rate_minor * time_log.minutes, 60) if card is not None else 0
+    difference = owed - credited
+    if difference == 0:
+        return None
+    if correction_id is None:
+        correction_id = LedgerEntry.objects.filter(source_key__startswith=f"timelog-correction:{time_log.pk}:").count() + 1
+    hours = (Decimal(time_log.minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    reason = (f"Time log {time_log.pk} corrected to {hours} h on {time_log.date:%Y-%m-%d}"
+              + (f" (rate card v{card.version})" if card is not None else " (no rate card in force that day)")
+              + (f": {reason}" if reason else ""))
+    entry, _ = record_entry(
+        membership=time_log.membership, kind=LedgerEntry.Kind.ADJUSTMENT, amount_minor=difference,
+        currency=card.currency if card is not None else time_log.membership.program.currency,
+        source_key=f"timelog-correction:{time_log.pk}:{correction_id}", work_date=timezone.localdate(),
+        rate_card=card, time_log=time_log, description=reason[:255], reason=reason,
+        created_by=by if getattr(by, "pk", None) else None,
+    )
     return entry
 
 
@@ -277,17 +296,7 @@ def record_reversal(payout, reversal_id: str, amount_minor: int) -> tuple[Ledger
 
 def price_unpriced(program, *, by) -> int:
     """Try again to price approved time and accepted feedback that have no ledger entry (after a first,
-    backdated rate card). Returns how many entries were created."""
-    from payments.selectors import unpriced_feedback, unpriced_time_logs
+    backdated rate card): the `payments.ledger.priced_waiting_work` action. Returns how many were created."""
+    from payments.actions import PriceWaitingWork
 
-    if not can(by, "ledger.adjust", program):
-        raise DomainError("Only finance staff and managers of this program can do this.")
-    created = 0
-    with transaction.atomic():
-        for time_log in unpriced_time_logs(program):
-            created += record_time(time_log, by=by) is not None
-        for feedback in unpriced_feedback(program):
-            created += record_feedback(feedback, by=by) is not None
-        if created:
-            audit.log(by, "payments.ledger.priced_waiting_work", program, created=created)
-    return created
+    return PriceWaitingWork(by, program).run()

@@ -22,20 +22,17 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from atelier import audit
-from atelier.errors import DomainError
-from atelier.money import format_money
-from atelier.permissions import can
+from atelier.actions import SYSTEM
+from atelier.errors import ActionRefused
+from payments import actions
 from payments import stripe_gateway as gateway
-from payments.models import LedgerEntry, Payout, PayoutRun, PayoutRunSkip
-from payments.selectors import balances_for_program
+from payments.models import LedgerEntry, Payout, PayoutRun
 from payments.services.ledger import record_entry, record_payout_failed
-from payments.services.rates import rate_card_for
-from testers.models import Membership, Program
+from testers.models import Program
 
 logger = logging.getLogger(__name__)
 
@@ -44,141 +41,21 @@ SENDABLE_RUN_STATUSES = (PayoutRun.Status.SENDING, PayoutRun.Status.COMPLETED,
                          PayoutRun.Status.COMPLETED_WITH_FAILURES)
 
 
-# --- creating, approving, cancelling a run ----------------------------------------------------------------
+# --- creating, approving, cancelling a run (thin wrappers of the actions, for tasks, commands and tests) -----
 
 def create_payout_run(*, program: Program, period_start: datetime.date, period_end: datetime.date, by) -> PayoutRun:
-    """Compute every artist's payable balance up to `period_end`, create one payout per payable artist,
-    list the skipped ones with the reason, and debit the ledger — all in one transaction."""
-    if not can(by, "payout_run.create", program):
-        raise DomainError("Only finance staff of this program can create payout runs.")
-    if period_start > period_end:
-        raise DomainError("The period must start on or before its end.")
-    if period_end > timezone.localdate():
-        raise DomainError("The period cannot end in the future.")
-    try:
-        with transaction.atomic():
-            # Serialises run creation per program: two runs can never debit the same balance.
-            Program.objects.select_for_update().get(pk=program.pk)
-            overlapping = PayoutRun.objects.filter(
-                program=program, period_start__lte=period_end, period_end__gte=period_start
-            ).exclude(status=PayoutRun.Status.CANCELLED).first()
-            if overlapping is not None:
-                raise DomainError(f"A payout run already covers part of this period ({overlapping.period_start} – "
-                                  f"{overlapping.period_end}).")
-            return _create_run_locked(program, period_start, period_end, by)
-    except IntegrityError:
-        raise DomainError("A payout run for this program and period already exists.")
-
-
-def _create_run_locked(program, period_start, period_end, by) -> PayoutRun:
-    card = rate_card_for(program, period_end)
-    minimum = card.minimum_payout_minor if card else 0
-    currency = program.currency
-    balances = balances_for_program(program, up_to=period_end)
-    memberships = (
-        Membership.objects.filter(pk__in=[mid for mid, bal in balances.items() if bal != 0])
-        .select_related("artist__stripe_account").order_by("pk")
-    )
-    run = PayoutRun.objects.create(program=program, period_start=period_start, period_end=period_end,
-                                   currency=currency, created_by=by)
-    payouts, skips = [], []
-    for membership in memberships:
-        balance = balances[membership.pk]
-        account = getattr(membership.artist, "stripe_account", None)
-        reason = None
-        if balance < 0:
-            reason = "Balance is negative"
-        elif account is None:
-            reason = "No payout account connected"
-        elif not account.is_payable:
-            reason = f"Payout account not ready ({account.get_state_display().lower()})"
-        elif balance < minimum:
-            reason = f"Under the minimum payout of {format_money(minimum, currency)}"
-        if reason:
-            skips.append(PayoutRunSkip(run=run, membership=membership, balance_minor=balance, reason=reason))
-        else:
-            payouts.append(Payout(run=run, membership=membership, stripe_account=account, amount_minor=balance,
-                                  currency=currency))
-    Payout.objects.bulk_create(payouts, batch_size=1000)
-    PayoutRunSkip.objects.bulk_create(skips, batch_size=1000)
-    today = timezone.localdate()
-    # The debit of each payout, "payout:<id>" (the same key payments.services.ledger.record_payout uses);
-    # bulk-inserted because the payouts are new, so no key can exist yet.
-    LedgerEntry.objects.bulk_create([
-        LedgerEntry(program=program, membership_id=p.membership_id, kind=LedgerEntry.Kind.PAYOUT,
-                    amount_minor=-p.amount_minor, currency=currency, source_key=f"payout:{p.pk}", work_date=today,
-                    payout=p, description=f"Payout of run {run.pk}", created_by=by)
-        for p in payouts
-    ], batch_size=1000)
-    run.total_minor = sum(p.amount_minor for p in payouts)
-    run.save(update_fields=["total_minor"])
-    audit.log(by, "payments.payout_run.created", run, after={
-        "period": f"{period_start}..{period_end}", "payouts": len(payouts), "skipped": len(skips),
-        "total_minor": run.total_minor, "currency": currency,
-    })
-    return run
+    """The `payments.payout_run.created` action: payouts, skips and ledger debits in one transaction."""
+    return actions.CreatePayoutRun(by, program, period_start=period_start, period_end=period_end).run()
 
 
 def approve_payout_run(run: PayoutRun, *, by) -> PayoutRun:
-    """A second finance user approves; sending starts once the approval commits."""
-    if run.created_by_id == getattr(by, "pk", None):
-        raise DomainError("You created this run: another finance user must approve it.")
-    if not can(by, "payout_run.approve", run):
-        raise DomainError("Only finance staff of this program can approve payout runs.")
-    if run.status != PayoutRun.Status.CREATED:
-        raise DomainError("This run is not waiting for approval.")
-    if run.total_minor:
-        # A transfer fails when the platform balance cannot cover it: check before sending anything.
-        try:
-            available = gateway.available_balance(run.currency)
-        except gateway.StripeGatewayError as error:
-            raise DomainError(f"Could not check the Stripe balance: {error.message}")
-        if available < run.total_minor:
-            raise DomainError(f"The Stripe balance ({format_money(available, run.currency)}) does not cover this run "
-                              f"({format_money(run.total_minor, run.currency)}). Add funds, then approve again.")
-    with transaction.atomic():
-        locked = PayoutRun.objects.select_for_update().get(pk=run.pk)
-        if locked.status != PayoutRun.Status.CREATED:
-            raise DomainError("This run was already approved or cancelled.")
-        locked.status = PayoutRun.Status.APPROVED
-        locked.approved_by = by
-        locked.approved_at = timezone.now()
-        locked.save(update_fields=["status", "approved_by", "approved_at"])
-        audit.log(by, "payments.payout_run.approved", locked, before={"status": "created"},
-                  after={"status": "approved"})
-        transaction.on_commit(lambda: _enqueue_run(locked.pk))
-    return locked
+    """The `payments.payout_run.approved` action: a second finance user approves; sending starts on commit."""
+    return actions.ApprovePayoutRun(by, run).run()
 
 
 def cancel_payout_run(run: PayoutRun, *, by) -> PayoutRun:
-    """Cancel a run that is still waiting for approval: every payout is cancelled and credited back."""
-    if not can(by, "payout_run.create", run):
-        raise DomainError("Only finance staff of this program can cancel payout runs.")
-    with transaction.atomic():
-        locked = PayoutRun.objects.select_for_update().get(pk=run.pk)
-        if locked.status != PayoutRun.Status.CREATED:
-            raise DomainError("Only a run waiting for approval can be cancelled.")
-        for payout in locked.payouts.select_related("membership__program").select_for_update(of=("self",)):
-            record_payout_failed(payout)
-            payout.status = Payout.Status.CANCELLED
-            payout.save(update_fields=["status"])
-        locked.status = PayoutRun.Status.CANCELLED
-        locked.save(update_fields=["status"])
-        audit.log(by, "payments.payout_run.cancelled", locked, before={"status": "created"},
-                  after={"status": "cancelled"})
-    return locked
-
-
-def _enqueue_run(run_id: int) -> None:
-    from payments.tasks.payouts import send_payout_run
-
-    send_payout_run.delay(run_id)
-
-
-def _enqueue_payout(payout_id: int) -> None:
-    from payments.tasks.payouts import send_payout
-
-    send_payout.delay(payout_id)
+    """The `payments.payout_run.cancelled` action: every payout is cancelled and credited back."""
+    return actions.CancelPayoutRun(by, run).run()
 
 
 # --- pacing -------------------------------------------------------------------------------------------------
@@ -243,8 +120,13 @@ def run_lease(run_id: int):
 
 def send_run(run_id: int) -> int:
     """Send every open payout of an approved run; returns how many are still open (to try again later)."""
-    PayoutRun.objects.filter(pk=run_id, status=PayoutRun.Status.APPROVED).update(status=PayoutRun.Status.SENDING)
     run = PayoutRun.objects.filter(pk=run_id).first()
+    if run is not None and run.status == PayoutRun.Status.APPROVED:
+        try:
+            actions.StartSendingPayoutRun(SYSTEM, run).run()
+        except ActionRefused:
+            pass  # another worker started it meanwhile
+        run = PayoutRun.objects.filter(pk=run_id).first()
     if run is None or run.status not in SENDABLE_RUN_STATUSES:
         return 0
     with run_lease(run_id) as got:
@@ -319,7 +201,6 @@ def send_payout(payout_id: int) -> str:
 
     Returns what happened: "paid", "failed", "unknown", "retry_later" or "skipped".
     """
-    now = timezone.now()
     window = datetime.timedelta(hours=settings.STRIPE_RESEND_WINDOW_HOURS)
     # Claim: pending -> sending, and note when the first attempt with this key was made.
     with transaction.atomic():
@@ -327,9 +208,7 @@ def send_payout(payout_id: int) -> str:
         if payout is None or payout.run.status not in SENDABLE_RUN_STATUSES:
             return "skipped"
         if payout.status == Payout.Status.PENDING:
-            payout.status = Payout.Status.SENDING
-            payout.first_sent_at = payout.first_sent_at or now
-            payout.save(update_fields=["status", "first_sent_at"])
+            actions.SendPayout(SYSTEM, payout).run()  # re-locks the row this transaction holds
     # Send while holding the row lock: a second worker skips this payout until we are done.
     with transaction.atomic():
         payout = _locked_payout(payout_id, [Payout.Status.SENDING])
@@ -381,26 +260,17 @@ def _attempt_transfer(payout: Payout) -> str:
             _settle(payout, Payout.Status.FAILED, error.message or "Stripe refused the transfer.",
                     generation=generation)
             return "failed"
-        payout.status = Payout.Status.PAID
-        payout.stripe_transfer_id = transfer["id"]
-        payout.paid_at = timezone.now()
-        payout.failure_message = ""
-        payout.save(update_fields=["status", "stripe_transfer_id", "paid_at", "failure_message", "attempts",
-                                   "last_attempt_at"])
-        audit.log(None, "payments.payout.paid", payout, after={"transfer": transfer["id"],
-                                                                "amount_minor": payout.amount_minor})
+        actions.PayoutPaid(SYSTEM, payout, transfer_id=transfer["id"], attempts=payout.attempts,
+                           last_attempt_at=payout.last_attempt_at).run()
         return "paid"
     return "retry_later"  # pragma: no cover (the loop always returns)
 
 
 def _settle(payout: Payout, status: str, message: str, *, generation: int | None = None) -> None:
-    """Mark a payout failed (credited back once per debit) or unknown (left for reconciliation)."""
-    payout.status = status
-    payout.failure_message = message[:2000]
-    payout.save(update_fields=["status", "failure_message", "attempts", "last_attempt_at"])
-    if status == Payout.Status.FAILED:
-        credit_back(payout, generation or _generation(payout))
-    audit.log(None, f"payments.payout.{status}", payout, after={"status": status, "message": message[:500]})
+    """Record a payout failed (credited back once per debit) or unknown (left for reconciliation)."""
+    action = actions.PayoutFailed if status == Payout.Status.FAILED else actions.PayoutUnknown
+    action(SYSTEM, payout, message=message, generation=generation, attempts=payout.attempts,
+           last_attempt_at=payout.last_attempt_at).run()
 
 
 def credit_back(payout: Payout, generation: int) -> None:
@@ -426,14 +296,14 @@ def finish_run_if_done(run_id: int) -> None:
         if any(counts.get(s) for s in OPEN_STATUSES):
             return
         all_paid = set(counts) <= {Payout.Status.PAID}
-        status = PayoutRun.Status.COMPLETED if all_paid else PayoutRun.Status.COMPLETED_WITH_FAILURES
-        if run.status == status and run.completed_at:
+        action = actions.CompletePayoutRun if all_paid else actions.CompletePayoutRunWithFailures
+        target = PayoutRun.TRANSITIONS[action.transition].target
+        if run.status == target and run.completed_at:
             return
-        before = run.status
-        run.status = status
-        run.completed_at = run.completed_at or timezone.now()
-        run.save(update_fields=["status", "completed_at"])
-        audit.log(None, "payments.payout_run.completed", run, before={"status": before}, after={"status": status})
+        try:
+            action(SYSTEM, run).run()
+        except ActionRefused as refused:
+            logger.error("Payout run %s could not be completed: %s", run_id, refused)
 
 
 # --- one payout at a time (finance) ---------------------------------------------------------------------------
@@ -447,72 +317,19 @@ def find_transfer(payout: Payout) -> dict | None:
 
 
 def retry_payout(payout: Payout, *, by) -> Payout:
-    """Send a failed payout again (debited again, with a new idempotency key), re-check an unknown one, or
-    try a payout Stripe did not answer again now (same key)."""
-    if not can(by, "payout.manage", payout):
-        raise DomainError("Only finance staff of this program can retry payouts.")
-    if Payout.objects.filter(pk=payout.pk, status=Payout.Status.SENDING).exists():
-        # Stripe did not answer earlier: try again now with the same key (safe, and locked per payout).
-        audit.log(by, "payments.payout.resent", payout, after={"status": "sending"})
-        transaction.on_commit(lambda: _enqueue_payout(payout.pk))
-        return payout
-    found, searched = None, False
-    if Payout.objects.filter(pk=payout.pk, status=Payout.Status.UNKNOWN).exists():
-        # Before anything is sent again, look for the transfer Stripe may have made.
-        try:
-            found = find_transfer(payout)
-        except gateway.StripeGatewayError as error:
-            raise DomainError(f"Could not search Stripe for this payout's transfer: {error.message}")
-        searched = True
-    with transaction.atomic():
-        locked = _locked_payout(payout.pk, [Payout.Status.FAILED, Payout.Status.UNKNOWN])
-        if locked is None:
-            raise DomainError("Only a failed or unknown payout can be retried (or it is being sent right now).")
-        if locked.status == Payout.Status.UNKNOWN and not searched:
-            raise DomainError("This payout changed meanwhile: reload the page and try again.")
-        before = locked.status
-        if locked.status == Payout.Status.UNKNOWN and found is not None:
-            locked.status = Payout.Status.PAID
-            locked.stripe_transfer_id = found["id"]
-            locked.paid_at = timezone.now()
-            locked.failure_message = ""
-            locked.save(update_fields=["status", "stripe_transfer_id", "paid_at", "failure_message"])
-            transaction.on_commit(lambda: finish_run_if_done(locked.run_id))
-        else:
-            if locked.status == Payout.Status.FAILED:
-                if not locked.stripe_account.is_payable:
-                    raise DomainError("The artist's payout account cannot receive transfers yet.")
-                generation = _generation(locked) + 1
-                record_entry(
-                    membership=locked.membership, kind=LedgerEntry.Kind.PAYOUT, amount_minor=-locked.amount_minor,
-                    currency=locked.currency, source_key=f"payout:{locked.pk}:{generation}",
-                    work_date=timezone.localdate(), payout=locked, created_by=by,
-                    description=f"Payout of run {locked.run_id} (retry {generation - 1})",
-                )
-            # An unknown payout keeps its key: if Stripe still knows it, the first answer comes back.
-            locked.status = Payout.Status.PENDING
-            locked.first_sent_at = None
-            locked.failure_message = ""
-            locked.save(update_fields=["status", "first_sent_at", "failure_message"])
-            transaction.on_commit(lambda: _enqueue_payout(locked.pk))
-        audit.log(by, "payments.payout.retried", locked, before={"status": before}, after={"status": locked.status})
-    return locked
+    """Finance sends a payout again: the `payments.payout.resent` action for one Stripe did not answer (same key),
+    else `payments.payout.retried` (a failed one debited again with a new key; an unknown one searched at
+    Stripe first, and recorded paid when its transfer is found)."""
+    action = actions.ResendPayout if Payout.objects.filter(pk=payout.pk, status=Payout.Status.SENDING).exists() \
+        else actions.RetryPayout
+    return action(by, payout).run()
 
 
 def cancel_payout(payout: Payout, *, by) -> Payout:
-    """Give up on a failed payout. Its amount was credited back when it failed, so the artist's balance
-    already holds it and the next run pays it."""
-    if not can(by, "payout.manage", payout):
-        raise DomainError("Only finance staff of this program can cancel payouts.")
-    with transaction.atomic():
-        locked = _locked_payout(payout.pk, [Payout.Status.FAILED])
-        if locked is None:
-            raise DomainError("Only a failed payout can be cancelled.")
-        locked.status = Payout.Status.CANCELLED
-        locked.save(update_fields=["status"])
-        audit.log(by, "payments.payout.cancelled", locked, before={"status": "failed"}, after={"status": "cancelled"})
-    finish_run_if_done(locked.run_id)
-    return locked
+    """The `payments.payout.cancelled` action: give up on a failed payout (its amount is back on the balance)."""
+    cancelled = actions.CancelPayout(by, payout).run()
+    finish_run_if_done(cancelled.run_id)
+    return cancelled
 
 
 # --- progress --------------------------------------------------------------------------------------------------

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime
 import logging
 
-from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from atelier import audit
+from atelier.actions import SYSTEM
+from atelier.errors import ActionRefused
+from payments import actions
 from payments import stripe_gateway as gateway
 from payments.models import Payout, PayoutRun, ReconciliationDifference, ReconciliationReport
 from testers.models import Program
@@ -50,17 +51,10 @@ def _stripe_transfers(program: Program, runs: list[PayoutRun]) -> list[dict]:
 
 
 def _settle_unknown(payout: Payout, transfer: dict) -> None:
-    with transaction.atomic():
-        locked = (Payout.objects.select_for_update(of=("self",))
-                  .filter(pk=payout.pk, status=Payout.Status.UNKNOWN).first())
-        if locked is None:
-            return
-        locked.status = Payout.Status.PAID
-        locked.stripe_transfer_id = transfer["id"]
-        locked.paid_at = timezone.now()
-        locked.failure_message = ""
-        locked.save(update_fields=["status", "stripe_transfer_id", "paid_at", "failure_message"])
-        audit.log(None, "payments.payout.paid", locked, after={"transfer": transfer["id"], "by": "reconciliation"})
+    try:
+        actions.PayoutPaid(SYSTEM, payout, transfer_id=transfer["id"], source="reconciliation").run()
+    except ActionRefused:
+        return  # no longer unknown: settled meanwhile
     payout.status, payout.stripe_transfer_id = Payout.Status.PAID, transfer["id"]
     from payments.services.payouts import finish_run_if_done
 
@@ -127,14 +121,10 @@ def reconcile(program: Program, period_start: datetime.date, period_end: datetim
                                                         atelier_value=payout.get_status_display().lower(),
                                                         stripe_value=_describe(primary)))
 
-    with transaction.atomic():
-        report = ReconciliationReport.objects.create(program=program, period_start=period_start, period_end=period_end,
-                                                     checked_payouts=len(payouts), checked_transfers=len(transfers))
-        for difference in differences:
-            difference.report = report
-        ReconciliationDifference.objects.bulk_create(differences)
-        audit.log(by, "payments.reconciliation.recorded", report, program=program,
-                  after={"differences": len(differences), "payouts": len(payouts), "transfers": len(transfers)})
+    report = actions.RecordReconciliation(
+        by or SYSTEM, program, period_start=period_start, period_end=period_end, differences=differences,
+        checked_payouts=len(payouts), checked_transfers=len(transfers),
+    ).run()
     if differences:
         logger.warning("Reconciliation of %s %s..%s: %s difference(s)", program.slug, period_start, period_end,
                        len(differences))

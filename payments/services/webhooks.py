@@ -14,14 +14,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from atelier import audit
+from atelier.actions import SYSTEM
 from atelier.money import format_money
+from payments import actions
 from payments import stripe_gateway as gateway
-from payments.models import Payout, StripeAccount, StripeEvent
+from payments.models import LedgerEntry, Payout, StripeAccount, StripeEvent
 from payments.services.accounts import apply_stripe_account
-from payments.services.ledger import record_reversal
 
 logger = logging.getLogger(__name__)
 
@@ -54,13 +53,8 @@ def receive_webhook(payload: bytes, signature_header: str) -> WebhookResult:
             except IntegrityError:
                 return WebhookResult(200, "Already received.")
             handler = HANDLERS.get(event["type"])
-            if handler is None:
-                stored.status = StripeEvent.Status.IGNORED
-            else:
-                handled = handler(event)
-                stored.status = StripeEvent.Status.PROCESSED if handled else StripeEvent.Status.IGNORED
-            stored.processed_at = timezone.now()
-            stored.save(update_fields=["status", "processed_at"])
+            handled = handler(event) if handler is not None else False
+            (actions.ProcessStripeEvent if handled else actions.IgnoreStripeEvent)(SYSTEM, stored).run()
     except gateway.RetryableStripeError as error:
         # Nothing was stored: Stripe will deliver the event again and we will try again.
         logger.warning("Webhook %s not applied yet (Stripe unreachable): %s", event.get("id"), error.message)
@@ -74,11 +68,11 @@ def receive_webhook(payload: bytes, signature_header: str) -> WebhookResult:
 def _store_failed(event: dict, message: str) -> None:
     try:
         with transaction.atomic():
-            StripeEvent.objects.create(
+            stored = StripeEvent.objects.create(
                 event_id=event["id"], type=event["type"], account=event.get("account") or "",
-                livemode=bool(event.get("livemode")), payload=event, status=StripeEvent.Status.FAILED,
-                error=message[:2000], processed_at=timezone.now(),
+                livemode=bool(event.get("livemode")), payload=event,
             )
+            actions.FailStripeEvent(SYSTEM, stored, error=message).run()
     except IntegrityError:
         pass
 
@@ -92,7 +86,7 @@ def handle_account_updated(event: dict) -> bool:
     account = StripeAccount.objects.select_for_update().filter(stripe_account_id=account_id).first()
     if account is None:
         return False
-    apply_stripe_account(account, gateway.retrieve_account(account.stripe_account_id))
+    apply_stripe_account(account, gateway.retrieve_account(account.stripe_account_id))  # the system's refresh
     return True
 
 
@@ -111,13 +105,13 @@ def handle_transfer_reversed(event: dict) -> bool:
     if payout is None:
         return False
     transfer = gateway.retrieve_transfer(transfer_id)
-    for reversal in gateway.list_transfer_reversals(transfer_id):
-        entry, created = record_reversal(payout, reversal["id"], int(reversal["amount"]))
-        if created:
-            audit.log(None, "payments.payout.reversed", payout,
-                      after={"reversal": reversal["id"], "amount_minor": int(reversal["amount"])})
-    payout.reversed_amount_minor = int(transfer.get("amount_reversed") or 0)
-    payout.save(update_fields=["reversed_amount_minor"])
+    reversals = [(r["id"], int(r["amount"])) for r in gateway.list_transfer_reversals(transfer_id)]
+    amount_reversed = int(transfer.get("amount_reversed") or 0)
+    recorded = set(LedgerEntry.objects.filter(source_key__in=[f"reversal:{rid}" for rid, _ in reversals])
+                   .values_list("source_key", flat=True))
+    if all(f"reversal:{rid}" in recorded for rid, _ in reversals) and payout.reversed_amount_minor == amount_reversed:
+        return True  # nothing new at Stripe
+    actions.ReversePayout(SYSTEM, payout, reversals=reversals, amount_reversed=amount_reversed).run()
     return True
 
 
@@ -144,9 +138,7 @@ def handle_connected_payout(event: dict) -> bool:
     else:
         status = "failed"
         message = obj.get("failure_message") or obj.get("failure_code") or "Your bank refused the payout."
-    account.last_payout_status = status
-    account.last_payout_message = message[:255]
-    account.save(update_fields=["last_payout_status", "last_payout_message", "updated_at"])
+    actions.RecordBankPayout(SYSTEM, account, status=status, message=message).run()
     return True
 
 

@@ -9,13 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from atelier.http import perform
 from atelier.pagination import paginate
-from atelier.errors import DomainError
 from atelier.money import to_decimal
 from atelier.permissions import can, get_object_for, get_program_for
-from payments import selectors
+from payments import actions, selectors
 from payments.ledger_forms import RATE_FIELDS, AdjustmentForm, RateCardForm, StatementForm
-from payments.services import ledger as ledger_services
 from payments.services import rates
 from testers.models import Membership
 
@@ -148,12 +147,10 @@ def ratecard_create(request, slug):
     current = rates.rate_card_for(program, timezone.localdate()) or selectors.rate_cards(program).first()
     form = RateCardForm(request.POST or None, currency=program.currency, current=current)
     if request.method == "POST" and form.is_valid():
-        try:
-            card = rates.create_rate_card(program, by=request.user, effective_date=form.cleaned_data["effective_date"],
-                                          notes=form.cleaned_data["notes"], **form.amounts())
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+        card = perform(request, actions.CreateRateCard(
+            request.user, program, effective_date=form.cleaned_data["effective_date"],
+            notes=form.cleaned_data["notes"], amounts=form.amounts()), form=form)
+        if card is not None:
             messages.success(request, f"Version {card.version} takes effect on {card.effective_date:%d %B %Y}.")
             return redirect("payments:ratecard_list", slug=program.slug)
     return render(request, "payments/ledger/ratecard_form.html", {"program": program, "form": form, "current": current})
@@ -196,14 +193,10 @@ def ledger_adjust(request, slug, membership_id):
     membership = _member(request, program, membership_id, "ledger.adjust")
     form = AdjustmentForm(request.POST or None, currency=program.currency)
     if request.method == "POST" and form.is_valid():
-        try:
-            ledger_services.record_adjustment(
-                membership, by=request.user, amount_minor=form.cleaned_data["amount"],
-                reason=form.cleaned_data["reason"], token=form.cleaned_data["token"],
-            )
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+        entry = perform(request, actions.AdjustLedger(
+            request.user, membership, amount_minor=form.cleaned_data["amount"],
+            reason=form.cleaned_data["reason"], token=form.cleaned_data["token"]), form=form)
+        if entry is not None:
             messages.success(request, "Adjustment recorded.")
             return redirect("payments:ledger_member", slug=program.slug, membership_id=membership.pk)
     return render(request, "payments/ledger/adjust.html", {
@@ -235,11 +228,8 @@ def ledger_unpriced(request, slug):
 @require_POST
 def ledger_price_unpriced(request, slug):
     program = _program(request, slug, "ledger.adjust")
-    try:
-        created = ledger_services.price_unpriced(program, by=request.user)
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
+    created = perform(request, actions.PriceWaitingWork(request.user, program))
+    if created is not None:
         if created:
             messages.success(request, f"{created} item(s) priced and credited.")
         else:

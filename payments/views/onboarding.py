@@ -63,7 +63,7 @@ def payout_account_return(request):
     account = StripeAccount.objects.filter(artist=profile).first()
     if account is not None:
         try:
-            accounts.refresh_account(account, actor=request.user)
+            account = accounts.refresh_account(account, actor=request.user)
         except gateway.StripeGatewayError as error:
             messages.warning(request, f"Could not check your account with Stripe just now: {error.message}")
         else:
@@ -96,7 +96,7 @@ def payout_account_refresh(request):
     if account is None:
         raise Http404("No payout account yet.")
     try:
-        accounts.refresh_account(account, actor=request.user)
+        account = accounts.refresh_account(account, actor=request.user)
     except gateway.StripeGatewayError as error:
         messages.error(request, f"Could not reach Stripe: {error.message}")
     else:

@@ -8,10 +8,11 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from atelier.http import perform
 from atelier.pagination import paginate
-from atelier.errors import DomainError
 from atelier.money import to_decimal
 from atelier.permissions import can, get_object_for, get_program_for
+from payments import actions
 from payments import stripe_gateway as gateway
 from payments.models import Payout, PayoutRun, ReconciliationReport
 from payments.payout_forms import PeriodForm
@@ -54,11 +55,8 @@ def run_list(request, slug):
             raise Http404("Not found.")
         form = PeriodForm(request.POST)
         if form.is_valid():
-            try:
-                run = services.create_payout_run(program=program, by=request.user, **form.cleaned_data)
-            except DomainError as error:
-                form.add_error(None, str(error))
-            else:
+            run = perform(request, actions.CreatePayoutRun(request.user, program, **form.cleaned_data), form=form)
+            if run is not None:
                 messages.success(request, f"Payout run created: {run.payouts.count()} payouts, "
                                           f"{run.skips.count()} artists skipped. Another finance user must approve it.")
                 return redirect("payments:payout_run", program.slug, run.pk)
@@ -85,8 +83,6 @@ def run_detail(request, slug, run_id):
         "polling": run.status in POLLED_STATUSES, "page_obj": paginate(request, payouts),
         "skips_page": paginate(request, run.skips.select_related("membership__artist").order_by("pk"), param="skips"),
         "status_filter": status_filter, "statuses": Payout.Status.choices,
-        "may_approve": run.status == PayoutRun.Status.CREATED and can(request.user, "payout_run.approve", run),
-        "is_creator": run.created_by_id == request.user.pk,
         "may_manage": can(request.user, "payout.manage", run),
     })
 
@@ -104,15 +100,9 @@ def run_progress(request, slug, run_id):
 @login_required
 @require_POST
 def run_approve(request, slug, run_id):
+    """Four eyes: RULES "payout_run.approve" refuses the run's creator, so the creator gets a 404 here."""
     program, run = _run(request, slug, run_id)
-    if not can(request.user, "payout_run.approve", run) and run.created_by_id != request.user.pk:
-        raise Http404("Not found.")
-    try:
-        services.approve_payout_run(run, by=request.user)
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Run approved: the payouts are being sent.")
+    perform(request, actions.ApprovePayoutRun(request.user, run), success="Run approved: the payouts are being sent.")
     return redirect("payments:payout_run", program.slug, run.pk)
 
 
@@ -120,27 +110,20 @@ def run_approve(request, slug, run_id):
 @require_POST
 def run_cancel(request, slug, run_id):
     program, run = _run(request, slug, run_id)
-    if not can(request.user, "payout_run.create", run):
-        raise Http404("Not found.")
-    try:
-        services.cancel_payout_run(run, by=request.user)
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Run cancelled: every amount is back on the artists' balances.")
+    perform(request, actions.CancelPayoutRun(request.user, run),
+            success="Run cancelled: every amount is back on the artists' balances.")
     return redirect("payments:payout_run", program.slug, run.pk)
 
 
 @login_required
 @require_POST
 def payout_retry(request, slug, run_id, payout_id):
+    """Retry: a payout Stripe did not answer is re-sent with its key; a failed or unknown one is retried."""
     program, run, payout = _payout(request, slug, run_id, payout_id)
-    try:
-        payout = services.retry_payout(payout, by=request.user)
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Payout {payout.pk}: {payout.get_status_display().lower()}.")
+    action = actions.ResendPayout if payout.status == Payout.Status.SENDING else actions.RetryPayout
+    result = perform(request, action(request.user, payout))
+    if result is not None:
+        messages.success(request, f"Payout {result.pk}: {result.get_status_display().lower()}.")
     return redirect("payments:payout_run", program.slug, run.pk)
 
 
@@ -148,12 +131,8 @@ def payout_retry(request, slug, run_id, payout_id):
 @require_POST
 def payout_cancel(request, slug, run_id, payout_id):
     program, run, payout = _payout(request, slug, run_id, payout_id)
-    try:
-        services.cancel_payout(payout, by=request.user)
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Payout {payout.pk} cancelled; the amount stays on the artist's balance.")
+    perform(request, actions.CancelPayout(request.user, payout),
+            success=f"Payout {payout.pk} cancelled; the amount stays on the artist's balance.")
     return redirect("payments:payout_run", program.slug, run.pk)
 
 

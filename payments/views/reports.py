@@ -236,18 +236,25 @@ def _statement_filename(membership, period):
     return f"statement-{membership.program.slug}-{membership.pk}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.pdf"
 
 
-@login_required
-def staff_statement(request, slug, membership_id):
-    membership = get_object_for(
-        request.user, "statement.view",
-        Membership.objects.select_related("artist", "program").filter(program__slug=slug),
-        owner_path="artist__user", pk=membership_id,
-    )
+def _statement_pdf(request, membership):
+    """The PDF statement of one membership for the period asked: the same code for staff and for the artist."""
     period = PeriodForm(request.GET or None).period()
     statement = selectors.statement(membership, period)
     audit.log(request.user, "payments.statement.downloaded", membership, start=str(period.start),
               end=str(period.end))
     return _pdf_response(statement, _statement_filename(membership, period))
+
+
+@login_required
+def staff_statement(request, slug, membership_id):
+    """Staff only, like every /staff/ URL: artists download their own statement from their earnings pages
+    (`reports_artist_statement_pdf`)."""
+    program = _program(request, slug, "statement.view")
+    membership = get_object_for(
+        request.user, "statement.view",
+        Membership.objects.select_related("artist", "program").filter(program=program), pk=membership_id,
+    )
+    return _statement_pdf(request, membership)
 
 
 def _own_membership(request, slug):
@@ -272,6 +279,4 @@ def artist_statement(request, slug):
 
 @login_required
 def artist_statement_pdf(request, slug):
-    membership = _own_membership(request, slug)
-    period = PeriodForm(request.GET or None).period()
-    return _pdf_response(selectors.statement(membership, period), _statement_filename(membership, period))
+    return _statement_pdf(request, _own_membership(request, slug))

@@ -5,7 +5,8 @@ import itertools
 import factory
 
 from payments.models import LedgerEntry, RateCard
-from tests.factories import MembershipFactory, ProgramFactory
+from testers.models import TimeLog
+from tests.factories import FeedbackFactory, MembershipFactory, ProgramFactory, TimeLogFactory
 
 
 class RateCardFactory(factory.django.DjangoModelFactory):
@@ -41,17 +42,43 @@ def ledger_entry(membership=None, amount_minor=1000, *, kind=LedgerEntry.Kind.AD
     Adjustments get a reason automatically; the source key is unique unless given.
     """
     membership = membership or MembershipFactory()
+    work_date = work_date or datetime.date.today()
     if kind == LedgerEntry.Kind.ADJUSTMENT:
         fields.setdefault("reason", "Test adjustment")
+    # The database wants each kind's source (time ⇒ time log, feedback ⇒ feedback item, payout kinds ⇒ payout):
+    # a stand-in is made when a test gives none (a withdrawn log, a shipped feedback item, a cancelled payout), so
+    # that no report or list counts it as work of its own.
+    if kind == LedgerEntry.Kind.TIME and "time_log" not in fields:
+        fields["time_log"] = TimeLogFactory(membership=membership, date=work_date, status=TimeLog.Status.WITHDRAWN)
+    if kind == LedgerEntry.Kind.FEEDBACK and "feedback" not in fields:
+        fields["feedback"] = FeedbackFactory(membership=membership, status="shipped")
+    if kind in (LedgerEntry.Kind.PAYOUT, LedgerEntry.Kind.PAYOUT_FAILED, LedgerEntry.Kind.REVERSAL) \
+            and "payout" not in fields:
+        fields["payout"] = stand_in_payout(membership, abs(amount_minor))
     return LedgerEntry.objects.create(
         program=membership.program, membership=membership, kind=kind, amount_minor=amount_minor,
         currency=membership.program.currency, source_key=source_key or f"test:{next(_keys)}",
-        work_date=work_date or datetime.date.today(), description=fields.pop("description", f"Test {kind}"),
+        work_date=work_date, description=fields.pop("description", f"Test {kind}"),
         **fields,
     )
 
 
 # --- payouts (Stripe side) -----------------------------------------------------------------------------
+
+def stand_in_payout(membership, amount_minor):
+    """A cancelled payout of a cancelled run, to name as the source of a test's payout ledger line."""
+    from payments.models import Payout, PayoutRun
+    from tests.factories import UserFactory
+
+    account = StripeAccount.objects.filter(artist=membership.artist).first() or StripeAccountFactory(
+        artist=membership.artist)
+    day = datetime.date(2000, 1, 1) + datetime.timedelta(days=next(_keys))
+    run = PayoutRun.objects.create(program=membership.program, period_start=day, period_end=day,
+                                   currency=membership.program.currency, status=PayoutRun.Status.CANCELLED,
+                                   created_by=UserFactory())
+    return Payout.objects.create(run=run, membership=membership, stripe_account=account, amount_minor=amount_minor,
+                                 currency=run.currency, status=Payout.Status.CANCELLED)
+
 
 from payments.models import StripeAccount  # noqa: E402
 from tests.factories import ArtistProfileFactory  # noqa: E402

@@ -40,24 +40,31 @@ class LedgerEntryFactory(factory.django.DjangoModelFactory):
     work_date = date(2025, 6, 1)
     description = factory.LazyAttribute(lambda o: f"{o.kind} entry")
     reason = factory.LazyAttribute(lambda o: "Test adjustment" if o.kind == LedgerEntry.Kind.ADJUSTMENT else "")
+    # The database wants each kind's source: time ⇒ time log, feedback ⇒ feedback item. A stand-in source is
+    # made when a test gives none: a withdrawn log / a shipped item, so that no report counts it twice.
+    time_log = factory.LazyAttribute(lambda o: factories.TimeLogFactory(
+        membership=o.membership, date=o.work_date, status="withdrawn") if o.kind == LedgerEntry.Kind.TIME else None)
+    feedback = factory.LazyAttribute(lambda o: factories.FeedbackFactory(
+        membership=o.membership, status="shipped") if o.kind == LedgerEntry.Kind.FEEDBACK else None)
 
 
 def time_entry(membership, work_date, hours, rate_minor, *, card=None, time_log=None):
     hours = Decimal(str(hours))
     return LedgerEntryFactory(
         membership=membership, kind=LedgerEntry.Kind.TIME, work_date=work_date, quantity=hours,
-        unit_rate_minor=rate_minor, amount_minor=int(hours * rate_minor), rate_card=card, time_log=time_log,
+        unit_rate_minor=rate_minor, amount_minor=int(hours * rate_minor), rate_card=card,
         source_key=f"timelog:{time_log.pk}" if time_log else f"timelog:t{next(_keys)}",
-        description=f"{hours} h of testing",
+        description=f"{hours} h of testing", **({"time_log": time_log} if time_log else {}),
     )
 
 
 def feedback_entry(membership, work_date, amount_minor, *, feedback=None, card=None):
     return LedgerEntryFactory(
         membership=membership, kind=LedgerEntry.Kind.FEEDBACK, work_date=work_date, quantity=Decimal("1"),
-        unit_rate_minor=amount_minor, amount_minor=amount_minor, feedback=feedback, rate_card=card,
+        unit_rate_minor=amount_minor, amount_minor=amount_minor, rate_card=card,
         source_key=f"feedback:{feedback.pk}" if feedback else f"feedback:f{next(_keys)}",
         description=f"Accepted feedback: {feedback.title}" if feedback else "Accepted feedback",
+        **({"feedback": feedback} if feedback else {}),
     )
 
 
@@ -148,24 +155,25 @@ def bulk_activity(program, members, *, on=date(2025, 12, 15), run_period=(date(2
     from testers.models import Feedback, TimeLog
 
     now = timezone.now()
+    time_logs = TimeLog.objects.bulk_create([TimeLog(membership=m, date=on, minutes=120, description="tested",
+                                                     status=TimeLog.Status.APPROVED) for m in members])
+    feedbacks = Feedback.objects.bulk_create([Feedback(membership=m, kind="general", title="Idea", body="b",
+                                                       status=Feedback.Status.ACCEPTED, accepted_at=now)
+                                              for m in members])
     entries = []
-    for m in members:
+    for m, time_log, item in zip(members, time_logs, feedbacks):
         entries.append(LedgerEntry(program=program, membership=m, kind=LedgerEntry.Kind.TIME, amount_minor=4000,
                                    currency=program.currency, source_key=f"bulk-time:{m.pk}", work_date=on,
-                                   quantity=Decimal("2"), unit_rate_minor=2000, description="2 h"))
+                                   quantity=Decimal("2"), unit_rate_minor=2000, description="2 h", time_log=time_log))
         entries.append(LedgerEntry(program=program, membership=m, kind=LedgerEntry.Kind.FEEDBACK, amount_minor=500,
                                    currency=program.currency, source_key=f"bulk-fb:{m.pk}", work_date=on,
-                                   quantity=Decimal("1"), unit_rate_minor=500, description="feedback"))
-    TimeLog.objects.bulk_create([TimeLog(membership=m, date=on, minutes=120, description="tested",
-                                         status=TimeLog.Status.APPROVED) for m in members])
-    Feedback.objects.bulk_create([Feedback(membership=m, kind="general", title="Idea", body="b",
-                                           status=Feedback.Status.ACCEPTED, accepted_at=now) for m in members])
+                                   quantity=Decimal("1"), unit_rate_minor=500, description="feedback", feedback=item))
     ShareRequest.objects.bulk_create([ShareRequest(membership=m, title="Poster", status="submitted", submitted_at=now,
-                                                   deadline_at=now + timedelta(hours=3)) for m in members])
+                                                   first_submitted_at=now, deadline_at=now + timedelta(hours=3)) for m in members])
     run = PayoutRunFactory(program=program, period_start=run_period[0], period_end=run_period[1])
     accounts = StripeAccount.objects.bulk_create([
         StripeAccount(artist_id=m.artist_id, stripe_account_id=f"acct_bulk_{m.pk}", country="US",
-                      payouts_enabled=True, transfers_active=True) for m in members])
+                      state=StripeAccount.State.ENABLED, payouts_enabled=True, transfers_active=True) for m in members])
     payouts = Payout.objects.bulk_create([
         Payout(run=run, membership=m, stripe_account=a, amount_minor=1000, currency=program.currency,
                status=Payout.Status.PAID, stripe_transfer_id=f"tr_bulk_{m.pk}", paid_at=now)

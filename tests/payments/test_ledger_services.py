@@ -310,7 +310,7 @@ def test_stipends_are_credited_for_completed_months_once_per_artist_and_month(pr
 
     assert ledger.accrue_stipends(D(2026, 11, 1)) == 3  # August, September, October
     assert ledger.accrue_stipends(D(2026, 11, 20)) == 0
-    assert accrue_stipends.delay("2026-11-20").get() == 0
+    assert accrue_stipends.apply(args=["2026-11-20"]).get() == 0
 
     keys = sorted(LedgerEntry.objects.filter(membership=member).values_list("source_key", "work_date"))
     assert keys == [(f"stipend:{member.pk}:2026-08", D(2026, 8, 31)), (f"stipend:{member.pk}:2026-09", D(2026, 9, 30)),

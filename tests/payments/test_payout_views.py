@@ -4,6 +4,7 @@ import datetime
 import io
 
 import pytest
+from django.utils import timezone
 from django.urls import reverse
 
 from payments.models import Payout, PayoutRun
@@ -72,17 +73,28 @@ def test_manager_cannot_approve_or_create(client, program, run, manager):
     assert response.status_code == 404
 
 
-def test_finance_creates_a_run_from_the_page_and_cannot_approve_it(client, program, finance):
+def test_finance_creates_a_run_from_the_page_and_its_creator_gets_a_404_on_approve(client, program, finance):
     payable_artist(program, 5000)
     client.force_login(finance)
     response = client.post(reverse("payments:payout_runs", args=[program.slug]),
                            {"period_start": DAY.isoformat(), "period_end": DAY.isoformat()}, follow=True)
     run = PayoutRun.objects.get()
-    assert "another finance user must approve" in response.content.decode()
-    response = client.post(reverse("payments:payout_run_approve", args=[program.slug, run.pk]), follow=True)
-    assert "another finance user must approve it" in response.content.decode()
+    page = response.content.decode()
+    assert "Another finance user must approve it." in page
+    # Four eyes, from RULES "payout_run.approve" only: no approve button for the creator, the reason instead.
+    approve_url = reverse("payments:payout_run_approve", args=[program.slug, run.pk])
+    assert approve_url not in page
+    assert "You created this run: another finance user approves it." in page
+    assert client.post(approve_url).status_code == 404
     run.refresh_from_db()
     assert run.status == PayoutRun.Status.CREATED and run.approved_by is None
+
+
+def test_another_finance_user_sees_the_approve_button(client, program, finance, run):
+    client.force_login(factories.staff_user(program, "finance"))
+    page = client.get(reverse("payments:payout_run", args=[program.slug, run.pk])).content.decode()
+    assert reverse("payments:payout_run_approve", args=[program.slug, run.pk]) in page
+    assert "Approve and send" in page and "You created this run" not in page
 
 
 def test_overlapping_period_is_a_form_error(client, program, finance, run):
@@ -107,7 +119,8 @@ def test_second_finance_user_approves_and_the_run_is_sent(client, program, finan
 
 def test_progress_fragment_polls_while_the_run_sends(client, program, finance, run):
     PayoutRun.objects.filter(pk=run.pk).update(status=PayoutRun.Status.SENDING)
-    Payout.objects.filter(pk=run.payouts.first().pk).update(status=Payout.Status.PAID)
+    Payout.objects.filter(pk=run.payouts.first().pk).update(status=Payout.Status.PAID, stripe_transfer_id="tr_one",
+                                                            paid_at=timezone.now())
     client.force_login(finance)
     fragment = client.get(reverse("payments:payout_run_progress", args=[program.slug, run.pk])).content.decode()
     assert 'hx-trigger="every 2s"' in fragment
@@ -177,7 +190,8 @@ def test_artist_payout_account_page_uses_a_bounded_number_of_queries(client, pro
     ])
     Payout.objects.bulk_create([
         Payout(run=run, membership=membership, stripe_account=account, amount_minor=100, currency="USD",
-               status=Payout.Status.PAID) for run in runs
+               status=Payout.Status.PAID, stripe_transfer_id=f"tr_page_{run.pk}", paid_at=timezone.now())
+        for run in runs
     ])
     client.force_login(membership.artist.user)
     _count_queries(client, reverse("payments:payout_account"), django_assert_max_num_queries, 15)

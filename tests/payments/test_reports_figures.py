@@ -216,10 +216,14 @@ def test_review_figures_per_month_of_first_submission(lumen):
     ana, reviewer = lumen["ana"], factories.staff_user(lumen["program"], "reviewer")
 
     def request(title, submitted, status, *, missed=False, decided_after_hours=None, outcome="approve"):
+        decided = (submitted + timedelta(hours=decided_after_hours or 0)
+                   if status in ("changes_requested", "approved", "refused", "appealed") else None)
         sr = ShareRequest.objects.create(membership=ana, title=title, status=status, first_submitted_at=submitted,
-                                         submitted_at=submitted, deadline_missed=missed)
+                                         submitted_at=submitted, deadline_at=submitted + timedelta(hours=48),
+                                         deadline_missed=missed, decided_at=decided, first_decided_at=decided)
         if decided_after_hours is not None:
             ReviewDecision.objects.create(share_request=sr, outcome=outcome, decided_by=reviewer,
+                                          reason="" if outcome == "approve" else "Shows the unreleased UI.",
                                           submitted_at=submitted,
                                           created_at=submitted + timedelta(hours=decided_after_hours))
         return sr

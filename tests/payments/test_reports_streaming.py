@@ -8,7 +8,7 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 
 from payments.models import LedgerEntry
-from testers.models import StaffRole
+from testers.models import StaffRole, TimeLog
 from tests import factories
 from tests.payments import report_factories as rf
 
@@ -21,12 +21,16 @@ def insert_ledger(program, members, rows):
     start = date(2025, 1, 1)
     per_member = rows // len(members)
     batch = []
+    time_logs = {t.membership_id: t for t in TimeLog.objects.bulk_create(
+        [TimeLog(membership=m, date=start, minutes=60, description="tested", status=TimeLog.Status.APPROVED)
+         for m in members])}
     for m in members:
         for i in range(per_member):
             batch.append(LedgerEntry(
                 program=program, membership=m, kind=LedgerEntry.Kind.TIME, amount_minor=1234 + (i % 7),
                 currency=program.currency, source_key=f"big:{m.pk}:{i}", work_date=start + timedelta(days=i % 365),
                 quantity=Decimal("1.00"), unit_rate_minor=1234 + (i % 7), description="1 h of testing",
+                time_log=time_logs[m.pk],
             ))
             if len(batch) == 10_000:
                 LedgerEntry.objects.bulk_create(batch)

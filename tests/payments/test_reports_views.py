@@ -171,9 +171,9 @@ def test_fair_pay_page_highlights_artists_under_the_floor(client, lumen):
 def test_dashboard_lists_share_requests_near_their_deadline(client, lumen):
     now = timezone.now()
     ShareRequest.objects.create(membership=lumen["ana"], title="Poster for the fair", status="submitted",
-                                submitted_at=now, deadline_at=now + timedelta(hours=20))
+                                submitted_at=now, first_submitted_at=now, deadline_at=now + timedelta(hours=20))
     ShareRequest.objects.create(membership=lumen["ana"], title="Far away", status="submitted",
-                                submitted_at=now, deadline_at=now + timedelta(days=5))
+                                submitted_at=now, first_submitted_at=now, deadline_at=now + timedelta(days=5))
     client.force_login(lumen["manager"])
     html = client.get(reverse("payments:reports_dashboard", args=["lumen"])).content.decode()
     assert "Poster for the fair" in html and "Far away" not in html

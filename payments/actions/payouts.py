@@ -1,0 +1,435 @@
+"""Payout run and payout actions.
+
+People: finance creates a run, a second finance user approves it (RULES "payout_run.approve" holds the
+four-eyes condition, once), finance cancels a waiting run, retries, re-sends or cancels a payout.
+The system (the sending task, reconciliation, webhooks) records what Stripe answered: a payout started,
+paid, failed, unknown or reversed, a run started sending and completed.
+
+The sending pipeline's locking is unchanged (payments/services/payouts.py): the sender holds the payout's row
+lock and runs these actions inside its own transaction, so the action's lock is the one it already holds.
+"""
+from __future__ import annotations
+
+from django.db.models import Count
+from django.utils import timezone
+
+from atelier.actions import SYSTEM
+from atelier.errors import ActionRefused, DomainError, Refusal
+from atelier.money import format_money
+from payments import stripe_gateway as gateway
+from payments.models import LedgerEntry, Payout, PayoutRun, PayoutRunSkip
+from payments.selectors import balances_for_program
+from payments.services.ledger import record_entry, record_payout_failed, record_reversal
+from payments.services.rates import rate_card_for
+from testers.models import Membership
+
+from .base import PaymentsAction
+
+__all__ = [
+    "CreatePayoutRun", "ApprovePayoutRun", "CancelPayoutRun", "StartSendingPayoutRun", "CompletePayoutRun",
+    "CompletePayoutRunWithFailures", "SendPayout", "ResendPayout", "PayoutPaid", "PayoutFailed", "PayoutUnknown",
+    "RetryPayout", "CancelPayout", "ReversePayout",
+]
+
+
+def _send_run_later(run_id: int) -> None:
+    from payments.tasks.payouts import send_payout_run
+
+    send_payout_run.delay(run_id)  # transaction-aware: sent once this action commits
+
+
+def _send_payout_later(payout_id: int) -> None:
+    from payments.tasks.payouts import send_payout
+
+    send_payout.delay(payout_id)
+
+
+# --- runs: people ------------------------------------------------------------------------------------------
+
+class CreatePayoutRun(PaymentsAction):
+    """Compute every artist's payable balance up to `period_end`, create one payout per payable artist, list the
+    skipped ones with the reason, and debit the ledger, in one transaction (target: the program, locked, which
+    serialises run creation per program: two runs can never debit the same balance)."""
+
+    name = "payments.payout_run.created"
+    label = "created payout run"
+    permission = "payout_run.create"
+
+    def refusal(self, program):
+        start, end = self.params.get("period_start"), self.params.get("period_end")
+        if start is None or end is None:
+            return "Give the period's first and last day."
+        if start > end:
+            return "The period must start on or before its end."
+        if end > timezone.localdate():
+            return "The period cannot end in the future."
+        overlapping = PayoutRun.objects.filter(
+            program=program, period_start__lte=end, period_end__gte=start,
+        ).exclude(status=PayoutRun.Status.CANCELLED).first()
+        if overlapping is not None:
+            return (f"A payout run already covers part of this period ({overlapping.period_start} – "
+                    f"{overlapping.period_end}).")
+        return None
+
+    def apply(self, program):
+        period_start, period_end = self.params["period_start"], self.params["period_end"]
+        by = self.actor
+        card = rate_card_for(program, period_end)
+        minimum = card.minimum_payout_minor if card else 0
+        currency = program.currency
+        balances = balances_for_program(program, up_to=period_end)
+        memberships = (
+            Membership.objects.filter(pk__in=[mid for mid, bal in balances.items() if bal != 0])
+            .select_related("artist__stripe_account").order_by("pk")
+        )
+        run = PayoutRun.objects.create(program=program, period_start=period_start, period_end=period_end,
+                                       currency=currency, created_by=by)
+        payouts, skips = [], []
+        for membership in memberships:
+            balance = balances[membership.pk]
+            account = getattr(membership.artist, "stripe_account", None)
+            reason = None
+            if balance < 0:
+                reason = "Balance is negative"
+            elif account is None:
+                reason = "No payout account connected"
+            elif not account.is_payable:
+                reason = f"Payout account not ready ({account.get_state_display().lower()})"
+            elif balance < minimum:
+                reason = f"Under the minimum payout of {format_money(minimum, currency)}"
+            if reason:
+                skips.append(PayoutRunSkip(run=run, membership=membership, balance_minor=balance, reason=reason))
+            else:
+                payouts.append(Payout(run=run, membership=membership, stripe_account=account,
+                                      amount_minor=balance, currency=currency))
+        Payout.objects.bulk_create(payouts, batch_size=1000)
+        PayoutRunSkip.objects.bulk_create(skips, batch_size=1000)
+        today = timezone.localdate()
+        # The debit of each payout, "payout:<id>" (the key payments.services.ledger.record_payout uses);
+        # bulk-inserted because the payouts are new, so no key can exist yet.
+        LedgerEntry.objects.bulk_create([
+            LedgerEntry(program=program, membership_id=p.membership_id, kind=LedgerEntry.Kind.PAYOUT,
+                        amount_minor=-p.amount_minor, currency=currency, source_key=f"payout:{p.pk}",
+                        work_date=today, payout=p, description=f"Payout of run {run.pk}", created_by=by)
+            for p in payouts
+        ], batch_size=1000)
+        run.total_minor = sum(p.amount_minor for p in payouts)
+        run.save(update_fields=["total_minor"])
+        self.after = {"period": f"{period_start}..{period_end}", "payouts": len(payouts), "skipped": len(skips),
+                      "total_minor": run.total_minor, "currency": currency}
+        return run
+
+    def audit_program(self, program, run):
+        return program
+
+
+class ApprovePayoutRun(PaymentsAction):
+    """A second finance user approves (RULES "payout_run.approve": finance, not the run's creator); sending
+    starts once the approval commits. Before the row is locked, the Stripe balance is checked once: a transfer
+    fails when the platform balance cannot cover it."""
+
+    name = "payments.payout_run.approved"
+    label = "approved payout run"
+    model = PayoutRun
+    permission = "payout_run.approve"
+    transition = "approve"
+
+    def state_refusal(self, run, status):
+        return "This run is not waiting for approval."
+
+    def run(self):
+        if self.check() is None and self.target.total_minor and "available_minor" not in self.params:
+            try:
+                self.params["available_minor"] = gateway.available_balance(self.target.currency)
+            except gateway.StripeGatewayError as error:
+                raise ActionRefused(Refusal(f"Could not check the Stripe balance: {error.message}", "rule"))
+        return super().run()
+
+    def refusal(self, run):
+        available = self.params.get("available_minor")
+        if available is not None and run.total_minor and available < run.total_minor:
+            return (f"The Stripe balance ({format_money(available, run.currency)}) does not cover this run "
+                    f"({format_money(run.total_minor, run.currency)}). Add funds, then approve again.")
+        return None
+
+    def apply(self, run):
+        self.change(run, approved_by_id=self.actor.pk, approved_at=timezone.now())
+        _send_run_later(run.pk)
+        return run
+
+
+class CancelPayoutRun(PaymentsAction):
+    """Cancel a run still waiting for approval: each payout is cancelled and its debit credited back."""
+
+    name = "payments.payout_run.cancelled"
+    label = "cancelled payout run"
+    model = PayoutRun
+    permission = "payout_run.create"
+    transition = "cancel"
+
+    def state_refusal(self, run, status):
+        return "Only a run waiting for approval can be cancelled."
+
+    def apply(self, run):
+        cancelled = 0
+        for payout in run.payouts.select_related("membership__program").select_for_update(of=("self",)):
+            record_payout_failed(payout)
+            payout.status = Payout.Status.CANCELLED
+            payout.save(update_fields=["status"])
+            cancelled += 1
+        self.audit_data["payouts_cancelled"] = cancelled
+        return run
+
+
+# --- runs: the system -----------------------------------------------------------------------------------------
+
+class StartSendingPayoutRun(PaymentsAction):
+    name = "payments.payout_run.sending"
+    label = "started sending payout run"
+    model = PayoutRun
+    transition = "start_sending"
+    system = True
+    people = False
+
+    def apply(self, run):
+        return run
+
+
+class _CompleteRun(PaymentsAction):
+    model = PayoutRun
+    system = True
+    people = False
+
+    def apply(self, run):
+        counts = dict(run.payouts.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n"))
+        if any(counts.get(s) for s in (Payout.Status.PENDING, Payout.Status.SENDING)):
+            raise ActionRefused(Refusal("Some payouts of this run are still being sent.", "rule"))
+        self.change(run, completed_at=run.completed_at or timezone.now())
+        self.audit_data["payouts"] = counts
+        return run
+
+
+class CompletePayoutRun(_CompleteRun):
+    """Every payout of the run is paid (also after its failed payouts were retried and paid)."""
+
+    name = "payments.payout_run.completed"
+    label = "completed payout run"
+    transition = "complete"
+
+
+class CompletePayoutRunWithFailures(_CompleteRun):
+    """No payout is being sent any more, and some failed, are unknown or were cancelled."""
+
+    name = "payments.payout_run.completed_with_failures"
+    label = "completed payout run with failures"
+    transition = "complete_with_failures"
+
+
+# --- payouts: what the sender records ----------------------------------------------------------------------------
+
+def _attempt_fields(action, payout):
+    """The sender counts attempts on its (locked) copy; carry them onto the row the action re-read."""
+    for field in ("attempts", "last_attempt_at"):
+        if field in action.params:
+            action.change(payout, **{field: action.params[field]})
+
+
+class SendPayout(PaymentsAction):
+    """The sender claims a pending payout (pending → sending) and notes when the first attempt with its key was
+    made. Run inside the sender's transaction that already holds the row lock."""
+
+    name = "payments.payout.sending"
+    label = "started sending payout"
+    model = Payout
+    transition = "send"
+    system = True
+    people = False
+
+    def apply(self, payout):
+        self.change(payout, first_sent_at=payout.first_sent_at or timezone.now())
+        return payout
+
+
+class PayoutPaid(PaymentsAction):
+    """Stripe made the transfer: by the sender, or settled from "unknown" by reconciliation or by finance's
+    retry once the transfer is found at Stripe. Params: transfer_id, and `source` for the audit entry."""
+
+    name = "payments.payout.paid"
+    label = "paid payout"
+    model = Payout
+    permission = "payout.manage"
+    transition = "pay"
+    system = True
+
+    def refusal(self, payout):
+        if not self.params.get("transfer_id"):
+            return "A paid payout needs its Stripe transfer."
+        return None
+
+    def apply(self, payout):
+        self.change(payout, stripe_transfer_id=self.params["transfer_id"], paid_at=timezone.now(), failure_message="")
+        _attempt_fields(self, payout)
+        self.audit_data.update(transfer=self.params["transfer_id"], amount_minor=payout.amount_minor)
+        if self.params.get("source"):
+            self.audit_data["by"] = self.params["source"]
+        if self.actor is not SYSTEM:
+            from payments.services.payouts import finish_run_if_done
+
+            self.on_commit(lambda run_id=payout.run_id: finish_run_if_done(run_id))
+        return payout
+
+
+class PayoutFailed(PaymentsAction):
+    """Stripe finally refused the transfer: the payout is failed with Stripe's reason and its debit is
+    credited back once (params: message, generation)."""
+
+    name = "payments.payout.failed"
+    label = "payout failed"
+    model = Payout
+    transition = "fail"
+    system = True
+    people = False
+    select_related = ("membership__program",)
+
+    def apply(self, payout):
+        from payments.services.payouts import _generation, credit_back
+
+        message = (self.params.get("message") or "Stripe refused the transfer.")[:2000]
+        self.change(payout, failure_message=message)
+        _attempt_fields(self, payout)
+        credit_back(payout, self.params.get("generation") or _generation(payout))
+        self.audit_data["message"] = message[:500]
+        return payout
+
+
+class PayoutUnknown(PaymentsAction):
+    """No answer Atelier can trust (past the idempotency window, or an idempotency error): not sent again;
+    reconciliation searches Stripe for the transfer (params: message)."""
+
+    name = "payments.payout.unknown"
+    label = "payout outcome unknown"
+    model = Payout
+    transition = "mark_unknown"
+    system = True
+    people = False
+
+    def apply(self, payout):
+        message = (self.params.get("message") or "")[:2000]
+        self.change(payout, failure_message=message)
+        _attempt_fields(self, payout)
+        self.audit_data["message"] = message[:500]
+        return payout
+
+
+class ReversePayout(PaymentsAction):
+    """Stripe reversed (part of) the transfer: each reversal is credited back once ("reversal:<trr id>");
+    params: reversals [(id, amount_minor)], amount_reversed (the transfer's total as Stripe has it now)."""
+
+    name = "payments.payout.reversed"
+    label = "reversed payout transfer"
+    model = Payout
+    transition = "reverse"
+    system = True
+    people = False
+    select_related = ("membership__program",)
+
+    def apply(self, payout):
+        credited = []
+        for reversal_id, amount in self.params.get("reversals") or []:
+            _, created = record_reversal(payout, reversal_id, int(amount))
+            if created:
+                credited.append({"reversal": reversal_id, "amount_minor": int(amount)})
+        self.change(payout, reversed_amount_minor=int(self.params.get("amount_reversed") or 0))
+        self.audit_data["reversals"] = credited
+        if len(credited) == 1:
+            self.audit_data.update(credited[0])
+        return payout
+
+
+# --- payouts: finance ----------------------------------------------------------------------------------------------
+
+class ResendPayout(PaymentsAction):
+    """Stripe did not answer earlier: try again now with the same key (safe, and locked per payout)."""
+
+    name = "payments.payout.resent"
+    label = "re-sent payout"
+    model = Payout
+    permission = "payout.manage"
+    transition = "resend"
+
+    def apply(self, payout):
+        _send_payout_later(payout.pk)
+        return payout
+
+
+class RetryPayout(PaymentsAction):
+    """Send a failed payout again (debited again, with a new idempotency key since Stripe stored the final
+    answer under the old one), or send an unknown one again with its key once Stripe was searched for its
+    transfer and none was found. When the transfer is found, the payout is recorded paid instead."""
+
+    name = "payments.payout.retried"
+    label = "retried payout"
+    model = Payout
+    permission = "payout.manage"
+    transition = "retry"
+    select_related = ("stripe_account", "membership__program", "run")
+
+    def run(self):
+        if "searched" not in self.params:
+            # Before anything is sent again, look (outside the row lock) for the transfer Stripe may have made.
+            current = Payout.objects.select_related("run", "stripe_account", "membership").get(pk=self.target.pk)
+            self.params["searched"] = False
+            if current.status == Payout.Status.UNKNOWN and type(self)(self.actor, current, searched=True).check() is None:
+                from payments.services.payouts import find_transfer
+
+                try:
+                    found = find_transfer(current)
+                except gateway.StripeGatewayError as error:
+                    raise DomainError(f"Could not search Stripe for this payout's transfer: {error.message}")
+                if found is not None:
+                    return PayoutPaid(self.actor, current, transfer_id=found["id"], source="retry").run()
+                self.params["searched"] = True
+        return super().run()
+
+    def refusal(self, payout):
+        if payout.status == Payout.Status.UNKNOWN and self.params.get("searched") is False:
+            return "This payout changed meanwhile: reload the page and try again."
+        if payout.status == Payout.Status.FAILED and not payout.stripe_account.is_payable:
+            return "The artist's payout account cannot receive transfers yet."
+        return None
+
+    def apply(self, payout):
+        from payments.services.payouts import _generation
+
+        if payout.status == Payout.Status.FAILED:
+            generation = _generation(payout) + 1
+            record_entry(
+                membership=payout.membership, kind=LedgerEntry.Kind.PAYOUT, amount_minor=-payout.amount_minor,
+                currency=payout.currency, source_key=f"payout:{payout.pk}:{generation}",
+                work_date=timezone.localdate(), payout=payout, created_by=self.actor,
+                description=f"Payout of run {payout.run_id} (retry {generation - 1})",
+            )
+        # An unknown payout keeps its key: if Stripe still knows it, the first answer comes back.
+        self.change(payout, first_sent_at=None, failure_message="")
+        _send_payout_later(payout.pk)
+        return payout
+
+
+class CancelPayout(PaymentsAction):
+    """Give up on a failed payout. Its amount was credited back when it failed, so the artist's balance already
+    holds it and the next run pays it."""
+
+    name = "payments.payout.cancelled"
+    label = "cancelled payout"
+    model = Payout
+    permission = "payout.manage"
+    transition = "cancel"
+
+    def state_refusal(self, payout, status):
+        return "Only a failed payout can be cancelled."
+
+    def apply(self, payout):
+        from payments.services.payouts import finish_run_if_done
+
+        self.on_commit(lambda run_id=payout.run_id: finish_run_if_done(run_id))
+        return payout
