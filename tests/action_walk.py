@@ -75,3 +75,65 @@ def walk(cases: dict[str, ActionCase]):
             assert AuditLogEntry.objects.filter(action=name).count() == audit_before
 
     return test_check_and_run_agree
+
+
+ROLES = ("manager", "reviewer", "finance", "owner", "member", "other_program_manager", "site_admin")
+
+
+def _person(role, target):
+    from atelier.audit import program_of
+    from atelier.models import User
+    from atelier.permissions import owner_user_id_of
+    from tests import factories
+
+    program = program_of(target) or factories.ProgramFactory()  # a Stripe account belongs to no program
+    if role in ("manager", "reviewer", "finance"):
+        return factories.staff_user(program, role)
+    if role == "owner":
+        owner_id = owner_user_id_of(target)
+        return User.objects.get(pk=owner_id) if owner_id else factories.UserFactory()
+    if role == "member":
+        return factories.MembershipFactory(program=program).artist.user
+    if role == "other_program_manager":
+        return factories.staff_user(factories.ProgramFactory(), "manager")
+    return factories.UserFactory(is_superuser=True, is_staff=True, totp=True)
+
+
+def walk_roles(cases: dict[str, ActionCase]):
+    """For every action a person may run, in the first status its table allows, for every role of the target's
+    program (and a manager of another program, and a site admin): `check()` and `run()` agree — both let the
+    role through, or `run()` refuses with exactly the reason `check()` gave and changes nothing."""
+    pairs = []
+    for name, case in cases.items():
+        action = actions.get(name)
+        if not action.people:
+            continue
+        table = action.transitions()
+        allowed = [s for s in (case.statuses or table.statuses()) if table.allows(action.transition, s)]
+        if allowed:
+            pairs += [pytest.param(name, allowed[0], role, id=f"{name}[{allowed[0]}]-{role}") for role in ROLES]
+
+    @pytest.mark.django_db
+    @pytest.mark.parametrize("name,status,role", pairs)
+    def test_check_and_run_agree_for_every_role(name, status, role, django_capture_on_commit_callbacks):
+        case = cases[name]
+        action_cls = actions.get(name)
+        table = action_cls.transitions()
+        target = case.make(status)
+        person = _person(role, target)
+        params = case.params(target)
+        refusal = action_cls(person, target, **params).check()
+        audit_before = AuditLogEntry.objects.filter(action=name).count()
+        if refusal is None:
+            with django_capture_on_commit_callbacks(execute=True):
+                action_cls(person, target, **params).run()
+            assert AuditLogEntry.objects.filter(action=name).count() == audit_before + 1
+        else:
+            with pytest.raises(ActionRefused) as refused:
+                action_cls(person, target, **params).run()
+            assert str(refused.value) == str(refusal)
+            target.refresh_from_db()
+            assert getattr(target, table.field) == status
+            assert AuditLogEntry.objects.filter(action=name).count() == audit_before
+
+    return test_check_and_run_agree_for_every_role

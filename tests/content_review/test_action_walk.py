@@ -14,7 +14,7 @@ from atelier.models import AuditLogEntry
 from content_review.models import Appeal, ReviewDecision, ShareRequest, Work
 from testers.models import Clause
 from tests import factories
-from tests.action_walk import ActionCase, walk
+from tests.action_walk import ActionCase, walk, walk_roles
 from tests.content_review.factories import member_with_terms
 
 S = ShareRequest.Status
@@ -196,3 +196,4 @@ def test_credited_copy_check_and_run_agree(name, status, django_capture_on_commi
         work.refresh_from_db()
         assert work.published_status == status
         assert AuditLogEntry.objects.filter(action=name).count() == audit_before
+test_check_and_run_agree_for_every_role = walk_roles(CASES)

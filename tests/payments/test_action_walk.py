@@ -13,7 +13,7 @@ from atelier.models import AuditLogEntry
 from payments.actions import ApprovePayoutRun
 from payments.models import LedgerEntry, Payout, PayoutRun, StripeAccount, StripeEvent
 from tests import factories
-from tests.action_walk import ActionCase, walk
+from tests.action_walk import ActionCase, walk, walk_roles
 from tests.payments.factories import StripeAccountFactory, ledger_entry
 
 DAY = datetime.date.today() - datetime.timedelta(days=1)
@@ -124,3 +124,4 @@ def test_approving_a_created_run_is_allowed_and_queues_its_sending_after_commit(
     assert run.status == PayoutRun.Status.APPROVED and run.approved_by == approver and run.approved_at
     assert AuditLogEntry.objects.filter(action="payments.payout_run.approved", target_id=str(run.pk)).count() == 1
     assert callbacks, "sending is queued for after commit"
+test_check_and_run_agree_for_every_role = walk_roles(CASES)

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from testers.models import Membership
 from tests import factories
-from tests.action_walk import ActionCase, walk
+from tests.action_walk import ActionCase, walk, walk_roles
 
 
 def manager_of(target):
@@ -94,3 +94,4 @@ def test_every_testers_action_with_a_transition_is_walked():
 
 
 test_check_and_run_agree = walk(CASES)
+test_check_and_run_agree_for_every_role = walk_roles(CASES)
