@@ -74,11 +74,38 @@ def make_artists(program, count: int, *, prefix: str = "artist"):
     return list(Membership.objects.filter(program=program).order_by("id")[:count])
 
 
+def approved_time_logs(memberships, *, day: date | None = None, decided_by=None,
+                       description: str = "Bench testing time") -> dict:
+    """One approved TimeLog per membership, for time ledger lines to point at (a "time" entry needs a time log;
+    the link is not unique, so every line of an artist can share one). Bulk-created, reused on a second call
+    (matched by `description`). Returns {membership id: time log id}."""
+    from django.utils import timezone
+
+    from testers.models import TimeLog
+
+    ids = [m.pk for m in memberships]
+    found = {}
+    for start in range(0, len(ids), 10_000):
+        found.update(TimeLog.objects.filter(membership_id__in=ids[start:start + 10_000], status=TimeLog.Status.APPROVED,
+                                            description=description).values_list("membership_id", "id"))
+    missing = [pk for pk in dict.fromkeys(ids) if pk not in found]
+    if missing:
+        day = day or date.today() - timedelta(days=1)
+        now = timezone.now()
+        created = TimeLog.objects.bulk_create(
+            [TimeLog(membership_id=pk, date=day, minutes=60, description=description, status=TimeLog.Status.APPROVED,
+                     decided_by=decided_by, decided_at=now) for pk in missing], batch_size=5000)
+        found.update((t.membership_id, t.pk) for t in created)
+    return found
+
+
 def make_ledger_entries(program, memberships, total: int, *, start: date | None = None):
-    """Spread `total` positive time entries over the memberships (bulk insert; the ledger allows inserts)."""
+    """Spread `total` positive time entries over the memberships (bulk insert; the ledger allows inserts), each
+    pointing at its artist's approved bench time log (one per membership, see approved_time_logs)."""
     from payments.models import LedgerEntry
 
     start = start or date.today() - timedelta(days=365)
+    time_logs = approved_time_logs(memberships, day=start)
     already = LedgerEntry.objects.filter(program=program).count()
     batch = []
     for n in range(already, total):
@@ -86,7 +113,8 @@ def make_ledger_entries(program, memberships, total: int, *, start: date | None 
         batch.append(LedgerEntry(
             program=program, membership=membership, kind=LedgerEntry.Kind.TIME, amount_minor=1500 + n % 700,
             currency=program.currency, source_key=f"bench:{program.slug}:{n}", work_date=start + timedelta(days=n % 365),
-            unit_rate_minor=3000, quantity="0.50", description="Bench testing time"))
+            unit_rate_minor=3000, quantity="0.50", description="Bench testing time",
+            time_log_id=time_logs[membership.pk]))
         if len(batch) == 10000:
             LedgerEntry.objects.bulk_create(batch)
             batch = []

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atelier.settings")
 
 import django  # noqa: E402
@@ -26,7 +27,9 @@ django.setup()
 from django.db import transaction  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 
+from atelier.accounts import ensure_totp  # noqa: E402
 from atelier.models import User  # noqa: E402
+from common import approved_time_logs  # noqa: E402
 from payments.models import LedgerEntry  # noqa: E402
 from payments.reports import selectors  # noqa: E402
 from payments.reports.selectors import Filters, Period  # noqa: E402
@@ -45,13 +48,15 @@ def insert(program, rows, tag):
     artists = ArtistProfile.objects.bulk_create(
         [ArtistProfile(user=u, display_name=f"Bench artist {i}", legal_name=f"Bench Legal {i}") for i, u in enumerate(users)])
     members = Membership.objects.bulk_create([Membership(program=program, artist=a) for a in artists])
+    # A time entry needs its time log: one approved log per artist, shared by that artist's lines.
+    time_logs = approved_time_logs(members, day=date(2025, 1, 1), description="1 h of testing")
     batch, made = [], 0
     while made < rows:
         m = members[made % ARTISTS]
         batch.append(LedgerEntry(
             program=program, membership=m, kind=LedgerEntry.Kind.TIME, amount_minor=2000, currency="USD",
             source_key=f"bench:{tag}:{made}", work_date=date(2025, 1, 1) + timedelta(days=made % 365),
-            quantity=Decimal("1.00"), unit_rate_minor=2000, description="1 h of testing",
+            quantity=Decimal("1.00"), unit_rate_minor=2000, description="1 h of testing", time_log_id=time_logs[m.pk],
         ))
         made += 1
         if len(batch) == 10_000:
@@ -94,6 +99,7 @@ def main(sizes):
             with transaction.atomic():
                 program = Program.objects.create(name=f"Bench {n}", slug=f"bench-export-{n}", currency="USD")
                 admin = User.objects.create(email=f"bench-admin-{n}@example.test", is_superuser=True)
+                ensure_totp(admin)  # staff pages need two-factor authentication set up
                 insert(program, n, n)
                 peak, elapsed, lines, size = measure_streamed(program, admin)
                 assert lines == n, (lines, n)

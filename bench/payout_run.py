@@ -6,7 +6,8 @@
 
 Builds its own database, atelier_bench_payouts, afresh each time (a run debits the append-only ledger).
 1. Planning: program "payout-plan" with 10,000 artists, each with a payable StripeAccount, and
-   BENCH_PLAN_ENTRIES (1,000,000) time entries spread over them (COPY); times
+   BENCH_PLAN_ENTRIES (1,000,000) time entries spread over them (COPY; each points at its artist's one
+   approved time log); times
    payments.services.payouts.create_payout_run (balances, payouts, skips, the ledger debits, the audit
    entry: one transaction).
 2. Sending: program "payout-send" with BENCH_PAYOUTS (500) artists whose accounts exist, enabled, in the
@@ -27,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ["CELERY_BROKER_URL"] = ""  # tasks in process (eager), right after the approval commits
 os.environ.setdefault("LOG_LEVEL", "WARNING")  # no per-request Stripe log lines
-from common import BENCH_DATABASE_URL, make_artists, make_program, setup_django  # noqa: E402
+from common import BENCH_DATABASE_URL, approved_time_logs, make_artists, make_program, setup_django  # noqa: E402
 
 DATABASE_URL = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/atelier_bench_payouts"
 PLAN_ARTISTS = int(os.environ.get("BENCH_PLAN_ARTISTS", "10000"))
@@ -110,10 +111,11 @@ def send():
             fake.create_account(account_id=account.stripe_account_id, enabled=True)
         fake.set_balance(program.currency.lower(), 10**12)
         today = timezone.localdate()
+        time_logs = approved_time_logs(memberships, day=today - timedelta(days=3), description="Testing time")
         LedgerEntry.objects.bulk_create([
             LedgerEntry(program=program, membership=m, kind=LedgerEntry.Kind.TIME, amount_minor=2500 + i,
                         currency=program.currency, source_key=f"bench-send:{m.pk}", work_date=today - timedelta(days=3),
-                        unit_rate_minor=3000, quantity="1.00", description="Testing time")
+                        unit_rate_minor=3000, quantity="1.00", description="Testing time", time_log_id=time_logs[m.pk])
             for i, m in enumerate(memberships)])
         run = create_payout_run(program=program, period_start=today - timedelta(days=30), period_end=today,
                                 by=creator)

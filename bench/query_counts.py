@@ -7,7 +7,9 @@ Two programs are filled with bulk inserts, "qc-10" with 10 rows of everything an
 artists (memberships, each with a payable Stripe account), and for one artist of each program 10 / 10,000
 feedback items, time logs, share requests in review, approved and showcased works, ledger entries; per
 program 10 / 10,000 invitations, rate cards, payout runs (and one run with 10 / 10,000 payouts), review
-decisions and reconciliation reports. Each page is requested twice with django.test.Client (the first
+decisions and reconciliation reports. Every row satisfies the database's constraints: each artist has one
+approved time log that their time ledger lines point at, paid payouts carry a transfer id and date, runs are
+approved by a second user. Each page is requested twice with django.test.Client (the first
 warms per-process caches) and the second one is counted with CaptureQueriesContext. A page whose URL name
 does not exist (yet) is listed as "not present"; a page that does not answer 200 is a failure.
 Exit status 1 if any page's count grows with the data.
@@ -18,7 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BENCH_DATABASE_URL, make_artists, make_program, setup_django  # noqa: E402
+from common import BENCH_DATABASE_URL, approved_time_logs, make_artists, make_program, setup_django  # noqa: E402
 
 DATABASE_URL = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/atelier_bench_queries"
 SIZES = (10, 10_000)
@@ -63,6 +65,7 @@ def build(n: int, staff):
     from payments.models import (
         LedgerEntry, Payout, PayoutRun, RateCard, ReconciliationReport, StripeAccount,
     )
+    from atelier.models import User
     from testers.models import Feedback, Invitation, StaffRole, TimeLog
 
     program = make_program(f"qc-{n}")
@@ -78,6 +81,9 @@ def build(n: int, staff):
 
     today = timezone.localdate()
     now = timezone.now()
+    # Four eyes: the database refuses a payout run approved by its creator.
+    approver, _ = User.objects.get_or_create(email="qc-approver@bench.test",
+                                             defaults={"first_name": "Bench", "last_name": "Approver"})
     accounts = StripeAccount.objects.bulk_create([
         StripeAccount(artist_id=m.artist_id, stripe_account_id=f"acct_qc{n}_{m.pk}", country="US",
                       state=StripeAccount.State.ENABLED, details_submitted=True, payouts_enabled=True,
@@ -103,7 +109,8 @@ def build(n: int, staff):
     approved = ShareRequest.objects.bulk_create([
         ShareRequest(membership=first, title=f"Approved {i}", caption="Shared", platforms=["website"],
                      status=ShareRequest.Status.APPROVED, submitted_at=now - timedelta(days=2),
-                     first_submitted_at=now - timedelta(days=2), decided_at=now - timedelta(minutes=i),
+                     first_submitted_at=now - timedelta(days=2), deadline_at=now + timedelta(days=3),
+                     decided_at=now - timedelta(minutes=i),
                      first_decided_at=now - timedelta(minutes=i)) for i in range(n)], batch_size=2000)
     Work.objects.bulk_create([
         Work(share_request=r, kind=Work.Kind.IMAGE, original_name="drawing.png", mime_type="image/png",
@@ -120,30 +127,36 @@ def build(n: int, staff):
     ReviewDecision.objects.bulk_create([
         ReviewDecision(share_request=r, outcome=ReviewDecision.Outcome.APPROVE, decided_by=staff,
                        submitted_at=r.submitted_at, created_at=r.decided_at) for r in approved], batch_size=2000)
-    # Ledger: n entries for the first artist (their earnings) and one per artist (balances, reports).
+    # Ledger: n entries for the first artist (their earnings) and one per artist (balances, reports). A time
+    # entry needs its time log: one approved log per artist, shared by that artist's lines.
+    time_logs = approved_time_logs(memberships, day=today - timedelta(days=1), decided_by=staff)
     entries = [LedgerEntry(program=program, membership=first, kind=LedgerEntry.Kind.TIME, amount_minor=1500 + i,
                            currency=program.currency, source_key=f"qc{n}:first:{i}",
                            work_date=today - timedelta(days=i % 300), unit_rate_minor=3000, quantity="0.50",
-                           description="Testing time") for i in range(n)]
+                           description="Testing time", time_log_id=time_logs[first.pk]) for i in range(n)]
     entries += [LedgerEntry(program=program, membership=m, kind=LedgerEntry.Kind.TIME, amount_minor=3000,
                             currency=program.currency, source_key=f"qc{n}:each:{m.pk}",
                             work_date=today - timedelta(days=m.pk % 300), unit_rate_minor=3000, quantity="1.00",
-                            description="Testing time") for m in memberships]
+                            description="Testing time", time_log_id=time_logs[m.pk]) for m in memberships]
     LedgerEntry.objects.bulk_create(entries, batch_size=5000)
     # Payout runs: n completed one-day runs, plus one run (sending) with a payout to each of the n artists.
     PayoutRun.objects.bulk_create([
         PayoutRun(program=program, period_start=date(1990, 1, 1) + timedelta(days=i),
                   period_end=date(1990, 1, 1) + timedelta(days=i), currency=program.currency,
-                  status=PayoutRun.Status.COMPLETED, total_minor=1000, created_by=staff, approved_by=staff,
+                  status=PayoutRun.Status.COMPLETED, total_minor=1000, created_by=staff, approved_by=approver,
                   approved_at=now, completed_at=now) for i in range(n)], batch_size=2000)
     big_run = PayoutRun.objects.create(program=program, period_start=today - timedelta(days=1),
                                        period_end=today - timedelta(days=1), currency=program.currency,
                                        status=PayoutRun.Status.SENDING, total_minor=3000 * n, created_by=staff,
-                                       approved_by=staff, approved_at=now)
+                                       approved_by=approver, approved_at=now)
     by_artist = {a.artist_id: a for a in accounts}
+    # Every other payout paid (a paid payout carries its transfer id and date), the rest pending.
     Payout.objects.bulk_create([
         Payout(run=big_run, membership=m, stripe_account=by_artist[m.artist_id], amount_minor=3000,
-               currency=program.currency, status=Payout.Status.PAID if i % 2 else Payout.Status.PENDING)
+               currency=program.currency, status=Payout.Status.PAID if i % 2 else Payout.Status.PENDING,
+               stripe_transfer_id=f"tr_qc{n}_{m.pk}" if i % 2 else "", paid_at=now if i % 2 else None,
+               attempts=1 if i % 2 else 0, first_sent_at=now if i % 2 else None,
+               last_attempt_at=now if i % 2 else None)
         for i, m in enumerate(memberships)], batch_size=2000)
     ReconciliationReport.objects.bulk_create([
         ReconciliationReport(program=program, period_start=today - timedelta(days=30), period_end=today,

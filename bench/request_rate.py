@@ -6,8 +6,8 @@ ledger entries loaded. Target: every key page sustains at least half the bare vi
     BENCH_LOADER=python .venv/bin/python bench/request_rate.py   # the Python client even if wrk is there
 
 Data (database atelier_bench, created once and reused): program "rate" with 10,000 artists, 1,000,000 time
-ledger entries (COPY, ~100 per artist, over the last 365 days), 20,000 feedback items, 10,000 time logs,
-one rate card. Served by gunicorn (2 sync workers, DJANGO_DEBUG=false, DJANGO_SETTINGS_MODULE=bench.settings,
+ledger entries (COPY, ~100 per artist, over the last 365 days, each pointing at its artist's one approved
+time log), 20,000 feedback items, 10,000 pending time logs, one rate card. Served by gunicorn (2 sync workers, DJANGO_DEBUG=false, DJANGO_SETTINGS_MODULE=bench.settings,
 which adds /bench/bare/ returning "ok" in front of the product's URLs), loaded with wrk (or, without wrk, a
 small threaded Python client) sending a signed-in session cookie (the same cookie to the bare view).
 Exit status 1 if a page is under half the bare rate or answers anything but 200.
@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BENCH_DATABASE_URL, ROOT, make_artists, make_program, setup_django  # noqa: E402
+from common import BENCH_DATABASE_URL, ROOT, approved_time_logs, make_artists, make_program, setup_django  # noqa: E402
 
 ARTISTS = 10_000
 LEDGER_ENTRIES = 1_000_000
@@ -37,7 +37,8 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
 
 
 def load_ledger(program, memberships, total):
-    """COPY the missing time entries (much faster than bulk_create for a million rows)."""
+    """COPY the missing time entries (much faster than bulk_create for a million rows). Each points at its
+    artist's approved bench time log (one per membership, bulk-created first: a time entry needs one)."""
     from django.db import connection
 
     from payments.models import LedgerEntry
@@ -47,15 +48,17 @@ def load_ledger(program, memberships, total):
         return 0
     start = date.today() - timedelta(days=365)
     ids = [m.pk for m in memberships]
+    time_logs = approved_time_logs(memberships, day=start)
     columns = ("program_id", "membership_id", "kind", "amount_minor", "currency", "source_key", "work_date",
-               "unit_rate_minor", "quantity", "description", "reason", "created_at")
+               "unit_rate_minor", "quantity", "time_log_id", "description", "reason", "created_at")
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg 3 cursor
         with raw.copy(f"COPY payments_ledgerentry ({', '.join(columns)}) FROM STDIN") as copy:
             for n in range(already, total):
-                copy.write_row((program.pk, ids[n % len(ids)], "time", 1500 + n % 700, program.currency,
+                membership_id = ids[n % len(ids)]
+                copy.write_row((program.pk, membership_id, "time", 1500 + n % 700, program.currency,
                                 f"bench:{program.slug}:{n}", start + timedelta(days=n % 365), 3000, "0.50",
-                                "Bench testing time", "", "2026-01-01T00:00:00Z"))
+                                time_logs[membership_id], "Bench testing time", "", "2026-01-01T00:00:00Z"))
         cursor.execute("ANALYZE payments_ledgerentry")
     return total - already
 
