@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, ClassVar
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from . import audit, events
 from .errors import ActionRefused, DomainError, Refusal
@@ -70,6 +70,26 @@ def register_retired_name(name: str, label: str) -> str:
     _validate_name(name)
     RETIRED_NAMES[name] = label
     return name
+
+
+#: The database's rules (constraint names) in words, registered by each app: what a person is told when the
+#: database refuses an action's write. The actions check the same rules first; these show only when something
+#: slipped past them (a race, a bug), and still never as a 500.
+CONSTRAINT_MESSAGES: dict[str, str] = {}
+UNKNOWN_CONSTRAINT_MESSAGE = "This change breaks one of Atelier's rules, so nothing was saved."
+
+
+def register_constraint_messages(messages: dict[str, str]) -> None:
+    CONSTRAINT_MESSAGES.update(messages)
+
+
+def constraint_message(error: IntegrityError) -> str | None:
+    """The sentence for the rule the database gave as the reason for `error`, or None if none is known."""
+    text = str(error)
+    for name in sorted(CONSTRAINT_MESSAGES, key=len, reverse=True):
+        if name in text:
+            return CONSTRAINT_MESSAGES[name]
+    return None
 
 
 def label_for(name: str) -> str:
@@ -136,6 +156,7 @@ class Action:
         self.dirty: set[str] = set()
         self._after_commit: list[Callable] = []
         self._events: list[dict] = []
+        self._event_data: dict = {}
 
     # --- what subclasses write -----------------------------------------------------------------------------
 
@@ -175,8 +196,12 @@ class Action:
         self._after_commit.append(fn)
 
     def emit(self, name: str | None = None, **data) -> None:
-        """An event for subscribers (notifications, caches), sent only after commit. Defaults to the action's name."""
-        self._events.append({"name": name or self.name, **data})
+        """Add data to the event every action publishes after commit under its name, or (with `name`) publish
+        another event too. Subscribers (notifications, caches) get them only if the transaction commits."""
+        if name is None or name == self.name:
+            self._event_data.update(data)
+        else:
+            self._events.append({"name": name, **data})
 
     # --- the protocol --------------------------------------------------------------------------------------
 
@@ -222,11 +247,17 @@ class Action:
     def run(self):
         """Run the action: lock, check again, apply, transition, audit, queue after-commit work."""
         connection = transaction.get_connection()
-        if connection.in_atomic_block:
-            with transaction.atomic():
+        try:
+            if connection.in_atomic_block:
+                with transaction.atomic():
+                    return self._run()
+            with transaction.atomic(durable=True):
                 return self._run()
-        with transaction.atomic(durable=True):
-            return self._run()
+        except IntegrityError as error:
+            message = constraint_message(error)
+            if message is None:
+                logger.warning("%s: the database refused a write for a rule with no message: %s", self.name, error)
+            raise ActionRefused(Refusal(message or UNKNOWN_CONSTRAINT_MESSAGE, "rule")) from error
 
     def lock(self, obj):
         manager = type(obj)._default_manager
@@ -253,12 +284,11 @@ class Action:
         )
         for fn in self._after_commit:
             transaction.on_commit(fn)
-        if self._events:
-            actor_id = getattr(self.actor, "pk", None)
-            program_id = audit_program_id(target)
-            for event in self._events:
-                payload = {"actor_id": actor_id, "program_id": program_id, **_target_ref(target), **event}
-                transaction.on_commit(lambda payload=payload: events.publish(payload))
+        actor_id = getattr(self.actor, "pk", None)
+        program_id = audit_program_id(target)
+        for event in [{"name": self.name, **self._event_data}, *self._events]:
+            payload = {"actor_id": actor_id, "program_id": program_id, **_target_ref(target), **event}
+            transaction.on_commit(lambda payload=payload: events.publish(payload))
         return result if result is not None else obj
 
 
@@ -285,6 +315,6 @@ def run(name: str, actor, target=None, **params):
 
 
 __all__ = [
-    "Action", "ActionRefused", "AUDIT_NAMES", "DomainError", "REGISTRY", "Refusal", "SYSTEM", "check", "get",
-    "label_for", "register_audit_name", "run",
+    "Action", "ActionRefused", "AUDIT_NAMES", "DomainError", "REGISTRY", "Refusal", "SYSTEM", "check",
+    "constraint_message", "get", "label_for", "register_audit_name", "register_constraint_messages", "run",
 ]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django.db import IntegrityError
 
-from atelier.actions import SYSTEM, Action
-from atelier.errors import DomainError, Refusal
+from atelier.actions import SYSTEM, Action, register_constraint_messages
+from atelier.errors import Refusal
 from atelier.permissions import RULES
 
 # The CheckConstraints of content_review/models.py, in words. A constraint is the last guard: the actions check
@@ -32,12 +31,7 @@ CONSTRAINT_MESSAGES = {
 }
 
 
-def constraint_message(error: IntegrityError) -> str:
-    text = str(error)
-    for name, message in CONSTRAINT_MESSAGES.items():
-        if name in text:
-            return message
-    return "This change breaks a rule of content review, so nothing was saved."
+register_constraint_messages(CONSTRAINT_MESSAGES)
 
 
 class ReviewAction(Action):
@@ -67,8 +61,3 @@ class ReviewAction(Action):
             self.dirty.add(field)
         self.audit_data.setdefault("files", {}).update(names)
 
-    def run(self):
-        try:
-            return super().run()
-        except IntegrityError as error:
-            raise DomainError(constraint_message(error)) from error

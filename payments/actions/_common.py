@@ -1,7 +1,7 @@
-"""What the payments actions share: turning a database rule's IntegrityError into a sentence."""
+"""The payments tables' database rules in words, for the action layer (`atelier.actions.constraint_message`)."""
 from __future__ import annotations
 
-from django.db import IntegrityError
+from atelier.actions import register_constraint_messages
 
 #: The database rules of the payments tables, in words a person understands (constraint name → sentence).
 CONSTRAINT_MESSAGES = {
@@ -19,16 +19,8 @@ CONSTRAINT_MESSAGES = {
     "ratecard_version_unique": "Another version was saved at the same time. Reload and try again.",
     "ratecard_one_per_effective_date": "A version already takes effect on that date. Choose another date.",
     "stripeaccount_enabled_iff_payable": "A payout account is enabled exactly when Stripe enables its payouts.",
+    # every currency column's check (program, rate card, ledger, run, payout) ends with this name
+    "currency_iso4217": "A currency is a three-letter ISO 4217 code, such as USD or EUR.",
 }
-CURRENCY_MESSAGE = "A currency is a three-letter ISO 4217 code, such as USD or EUR."
 
-
-def constraint_message(error: IntegrityError) -> str | None:
-    text = str(error)
-    for name, message in CONSTRAINT_MESSAGES.items():
-        if name in text:
-            return message
-    if "currency_iso4217" in text:
-        return CURRENCY_MESSAGE
-    return None
-
+register_constraint_messages(CONSTRAINT_MESSAGES)

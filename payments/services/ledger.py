@@ -45,7 +45,7 @@ def record_entry(**fields) -> tuple[LedgerEntry, bool]:
     except IntegrityError as error:
         existing = LedgerEntry.objects.filter(source_key=fields["source_key"]).first()
         if existing is None:
-            from payments.actions._common import constraint_message
+            from atelier.actions import constraint_message
 
             message = constraint_message(error)
             if message is None:

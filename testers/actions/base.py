@@ -1,10 +1,7 @@
 """What every testers action shares: a database rule that refuses a write becomes a sentence, never a 500."""
 from __future__ import annotations
 
-from django.db import IntegrityError
-
-from atelier.actions import Action
-from atelier.errors import ActionRefused, Refusal
+from atelier.actions import Action, register_constraint_messages
 
 # Constraint name -> what the person is told when the database refuses a write by that rule.
 CONSTRAINT_MESSAGES = {
@@ -25,26 +22,11 @@ CONSTRAINT_MESSAGES = {
 }
 
 
-def integrity_message(error: IntegrityError) -> str | None:
-    text = str(error)
-    for constraint, message in CONSTRAINT_MESSAGES.items():
-        if constraint in text:
-            return message
-    return None
+register_constraint_messages(CONSTRAINT_MESSAGES)
 
 
 class TestersAction(Action):
-    """An action of the testers app: a rule the database holds (a CheckConstraint or UniqueConstraint) that
-    refuses the write is turned into an ActionRefused with a clear sentence."""
-
-    def run(self):
-        try:
-            return super().run()
-        except IntegrityError as error:
-            message = integrity_message(error)
-            if message is None:
-                raise
-            raise ActionRefused(Refusal(message, "rule")) from error
+    """An action of the testers app."""
 
 
 def clean_text(value) -> str:

@@ -72,3 +72,86 @@ def test_retired_names_keep_their_label_but_cannot_be_written(program):
     assert actions.label_for(name) == label
     with pytest.raises(ValueError):
         audit.log(None, name, program)
+
+
+# --- the kernel, through a real action ----------------------------------------------------------------------
+
+@pytest.fixture
+def received_events():
+    from atelier import events
+
+    received = []
+    events._subscribers.append(("testers.membership.*", received.append))
+    yield received
+    events._subscribers.remove(("testers.membership.*", received.append))
+
+
+@pytest.mark.django_db
+def test_an_action_locks_checks_moves_audits_and_publishes_after_commit(
+        manager, artist_membership, received_events, django_capture_on_commit_callbacks):
+    from testers.actions import PauseMembership
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        PauseMembership(manager, artist_membership).run()
+        assert received_events == [], "an event is published only after commit"
+    assert callbacks
+    artist_membership.refresh_from_db()
+    assert artist_membership.status == "paused"
+    entry = AuditLogEntry.objects.get(action="testers.membership.paused")
+    assert entry.actor == manager and entry.data["before"]["status"] == "active"
+    assert entry.data["after"]["status"] == "paused"
+    assert [e["name"] for e in received_events] == ["testers.membership.paused"]
+    assert received_events[0]["target_id"] == artist_membership.pk
+    assert received_events[0]["program_id"] == artist_membership.program_id
+
+
+@pytest.mark.django_db
+def test_a_refused_action_changes_nothing_and_publishes_nothing(
+        reviewer, artist_membership, received_events, django_capture_on_commit_callbacks):
+    from atelier.errors import ActionRefused
+    from testers.actions import PauseMembership
+
+    action = PauseMembership(reviewer, artist_membership)
+    refusal = action.check()
+    assert refusal is not None and refusal.kind == "permission"
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(ActionRefused) as refused:
+            PauseMembership(reviewer, artist_membership).run()
+    assert str(refused.value) == str(refusal)
+    artist_membership.refresh_from_db()
+    assert artist_membership.status == "active"
+    assert not AuditLogEntry.objects.exists() and received_events == []
+
+
+@pytest.mark.django_db
+def test_a_failing_subscriber_never_fails_the_action(manager, artist_membership, django_capture_on_commit_callbacks):
+    from atelier import events
+    from testers.actions import PauseMembership
+
+    def broken(event):
+        raise RuntimeError("the mail server is down")
+
+    events._subscribers.append(("testers.membership.paused", broken))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            PauseMembership(manager, artist_membership).run()
+    finally:
+        events._subscribers.remove(("testers.membership.paused", broken))
+    artist_membership.refresh_from_db()
+    assert artist_membership.status == "paused"
+
+
+@pytest.mark.django_db
+def test_the_system_runs_only_actions_marked_for_it(artist_membership):
+    from testers.actions import PauseMembership
+
+    refusal = PauseMembership(actions.SYSTEM, artist_membership).check()
+    assert refusal is not None and refusal.kind == "permission"
+
+
+def test_a_database_rule_is_told_in_words_the_longest_name_first():
+    from django.db import IntegrityError
+
+    error = IntegrityError('new row violates check constraint "program_currency_iso4217"')
+    assert actions.constraint_message(error) == actions.CONSTRAINT_MESSAGES["program_currency_iso4217"]
+    assert actions.constraint_message(IntegrityError("something else entirely")) is None
