@@ -1,4 +1,7 @@
 """Shared fixtures. The suite runs on PostgreSQL when DATABASE_URL points there (CI and `make test` do)."""
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 import pyotp
 import pytest
 from allauth.mfa.models import Authenticator
@@ -90,3 +93,63 @@ def wait_until(predicate, timeout=10.0, interval=0.05):
         if value or time.monotonic() > deadline:
             return value
         pause.wait(interval)
+
+
+def run_together(*targets, timeout=60.0):
+    """Run each callable in its own thread (so its own database connection), all released at the same moment;
+    return their results in order, an exception standing in for the result of a callable that raised."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(targets))
+    results = [None] * len(targets)
+
+    def runner(index, target):
+        try:
+            barrier.wait(10)
+            results[index] = target()
+        except Exception as error:  # the outcome is what the test checks
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i, t)) for i, t in enumerate(targets)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    assert not any(thread.is_alive() for thread in threads), "a racer is still running"
+    return results
+
+
+@pytest.fixture
+def race():
+    """The race harness: `race(f, g, ...)` runs the callables at once, each on its own connection (use with
+    `@pytest.mark.django_db(transaction=True)` so each sees the others' commits)."""
+    return run_together
+
+
+#: The tests' own Redis database: tests that queue tasks for a real worker use it and empty only it.
+TEST_REDIS_DB = int(os.environ.get("ATELIER_TEST_REDIS_DB", "15"))
+
+
+@pytest.fixture
+def test_broker(settings):
+    """Tasks go to a Redis broker (not run in process) on the tests' own database number of the configured
+    broker's server (ATELIER_TEST_REDIS_DB, default 15), emptied before and after; no other database is touched.
+    Yields the broker URL, to hand to a worker process."""
+    import redis
+
+    configured = settings.CELERY_BROKER_URL
+    assert configured.startswith("redis://"), "run with CELERY_BROKER_URL pointing at Redis"
+    url = urlunsplit(urlsplit(configured)._replace(path=f"/{TEST_REDIS_DB}"))
+    previous = celery_app.conf.broker_url, celery_app.conf.task_always_eager
+    settings.CELERY_BROKER_URL = url
+    celery_app.conf.broker_url = url
+    celery_app.conf.task_always_eager = False
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous

@@ -4,12 +4,9 @@ import datetime
 import threading
 
 import pytest
-import redis
-from django.conf import settings as django_settings
 from django.db import connection
 from playwright.sync_api import expect
 
-from atelier.celery import app as celery_app
 from payments.fake_stripe import FakeStripe
 from payments.models import LedgerEntry, PayoutRun
 from payments.services import payouts as services
@@ -29,16 +26,10 @@ def sign_in_with_totp(page, user):
 
 
 @pytest.fixture
-def queued_tasks(settings):
-    """Tasks go to the broker instead of running inside the approving request; the test sends the run itself,
-    the way a worker would, so the browser can watch the progress while it happens."""
-    assert django_settings.CELERY_BROKER_URL.startswith("redis://"), "run with CELERY_BROKER_URL pointing at Redis"
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = previous
-    # The queued send_payout_run is done already (the test sent the run); no worker should meet it later.
-    redis.Redis.from_url(django_settings.CELERY_BROKER_URL).flushdb()
+def queued_tasks(test_broker):
+    """Tasks go to the tests' own broker database instead of running inside the approving request; the test
+    sends the run itself, the way a worker would, so the browser can watch the progress while it happens."""
+    return test_broker
 
 
 def test_finance_creates_a_second_finance_approves_and_the_run_completes_live(page, settings, queued_tasks):

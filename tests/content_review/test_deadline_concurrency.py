@@ -1,6 +1,4 @@
 """Two deadline runs at once (two beat ticks, two workers) apply the policy once: the row lock decides."""
-import threading
-
 import pytest
 from django.db import connection
 
@@ -11,26 +9,12 @@ from tests.content_review.factories import overdue, submitted
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_concurrent_deadline_runs_deem_a_request_approved_once(member, tmp_path):
+def test_concurrent_deadline_runs_deem_a_request_approved_once(member, tmp_path, race):
     assert connection.vendor == "postgresql"
     member.program.deadline_policy = "deemed_approved"
     member.program.save()
     share_request = overdue(submitted(member, tmp_path))
-    barrier = threading.Barrier(4)
-    results = []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(services.enforce_deadline(share_request.pk))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(*[lambda: services.enforce_deadline(share_request.pk)] * 4)
     assert sorted(results, key=str) == [None, None, None, "deemed_approved"]
     assert ReviewDecision.objects.filter(share_request=share_request).count() == 1
     assert ShareRequest.objects.get().status == ShareRequest.Status.APPROVED

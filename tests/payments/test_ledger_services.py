@@ -188,29 +188,17 @@ def test_the_database_refuses_a_second_row_with_the_same_source_key(artist_membe
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_racing_to_record_the_same_source_make_exactly_one_row():
+def test_two_workers_racing_to_record_the_same_source_make_exactly_one_row(race):
     membership = factories.MembershipFactory()
     RateCardFactory(program=membership.program)
     log = approved_log(membership, D(2026, 4, 1))
-    barrier = threading.Barrier(4)
-    results, errors = [], []
 
     def worker():
-        try:
-            barrier.wait(timeout=10)
-            with transaction.atomic():
-                results.append(ledger.record_time(TimeLog.objects.get(pk=log.pk)).pk)
-        except Exception as error:  # noqa: BLE001 — reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            return ledger.record_time(TimeLog.objects.get(pk=log.pk)).pk
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
+    results = race(*[worker] * 4)
+    errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
     assert LedgerEntry.objects.filter(source_key=f"timelog:{log.pk}").count() == 1
     assert len(set(results)) == 1

@@ -1,10 +1,8 @@
 """Races on PostgreSQL, with threads holding their own database connections: two approvals, two senders."""
 import datetime
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from atelier.errors import DomainError
 from payments.models import Payout, PayoutRun
@@ -17,34 +15,11 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 DAY = datetime.date.today() - datetime.timedelta(days=1)
 
 
-def race(*targets):
-    """Run each target in its own thread (own DB connection), released together; return results/errors."""
-    barrier = threading.Barrier(len(targets))
-    results = [None] * len(targets)
-
-    def runner(index, target):
-        try:
-            barrier.wait(5)
-            results[index] = target()
-        except Exception as error:  # noqa: BLE001 (the outcome is what the test checks)
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, t)) for i, t in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
-
-
 def transfers_per_payout(fake):
     return Counter(t["metadata"]["payout_id"] for t in fake.transfers())
 
 
-def test_two_approvals_racing_approve_once_and_send_once(program, finance, fake_stripe):
+def test_two_approvals_racing_approve_once_and_send_once(program, finance, fake_stripe, race):
     for _ in range(5):
         payable_artist(program, 3000, fake=fake_stripe)
     run = services.create_payout_run(program=program, period_start=DAY, period_end=DAY, by=finance)
@@ -63,7 +38,7 @@ def test_two_approvals_racing_approve_once_and_send_once(program, finance, fake_
     assert len(fake_stripe.transfers()) == 5
 
 
-def test_two_workers_never_send_the_same_payout(program, finance, fake_stripe):
+def test_two_workers_never_send_the_same_payout(program, finance, fake_stripe, race):
     for _ in range(8):
         payable_artist(program, 2000, fake=fake_stripe)
     run = services.create_payout_run(program=program, period_start=DAY, period_end=DAY, by=finance)
@@ -85,7 +60,7 @@ def test_two_workers_never_send_the_same_payout(program, finance, fake_stripe):
     assert set(Payout.objects.values_list("status", flat=True)) == {Payout.Status.PAID}
 
 
-def test_two_run_tasks_at_once_send_each_payout_once(program, finance, fake_stripe):
+def test_two_run_tasks_at_once_send_each_payout_once(program, finance, fake_stripe, race):
     for _ in range(6):
         payable_artist(program, 2000, fake=fake_stripe)
     run = services.create_payout_run(program=program, period_start=DAY, period_end=DAY, by=finance)
@@ -100,7 +75,7 @@ def test_two_run_tasks_at_once_send_each_payout_once(program, finance, fake_stri
     assert set(transfers_per_payout(fake_stripe).values()) == {1}
 
 
-def test_the_same_webhook_delivered_twice_at_once_is_applied_once(program, finance, fake_stripe, settings):
+def test_the_same_webhook_delivered_twice_at_once_is_applied_once(program, finance, fake_stripe, settings, race):
     import json
 
     from django.test import Client

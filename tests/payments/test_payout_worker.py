@@ -11,12 +11,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-import redis
-from django.conf import settings
 from django.db import connection
 from django.db.models import Sum
 
-from atelier.celery import app as celery_app
 from payments import selectors
 from payments.fake_stripe import FakeStripe, Fault
 from payments.models import LedgerEntry, Payout, PayoutRun
@@ -65,10 +62,6 @@ def wait_for(condition, timeout, what):
     assert wait_until(condition, timeout=timeout, interval=0.2), f"timed out waiting for {what}"
 
 
-def broker():
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
-
-
 class Worker:
     def __init__(self, env, log_path):
         self.env, self.log_path, self.process = env, log_path, None
@@ -76,7 +69,7 @@ class Worker:
     def start(self):
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/celery"), "-A", "atelier", "worker", "-c", "2", "--pool=prefork", "-l", "info",
+            [sys.executable, "-m", "celery", "-A", "atelier", "worker", "-c", "2", "--pool=prefork", "-l", "info",
              "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"payouts-test-{time.time()}@%h"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -97,15 +90,9 @@ class Worker:
 
 
 @pytest.fixture
-def real_worker_setup(tmp_path):
+def real_worker_setup(test_broker):
     assert connection.vendor == "postgresql", "run with DATABASE_URL pointing at PostgreSQL"
-    assert settings.CELERY_BROKER_URL.startswith("redis://"), "run with CELERY_BROKER_URL pointing at Redis"
-    broker().flushdb()
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = previous
-    broker().flushdb()  # no stale message (e.g. the killed worker's) outlives the test database
+    return test_broker
 
 
 def test_run_of_200_with_faults_and_a_killed_worker_pays_everyone_exactly_once(
