@@ -38,6 +38,7 @@ def insert_ledger(program, members, rows):
     LedgerEntry.objects.bulk_create(batch)
 
 
+@pytest.mark.slow
 def test_100k_line_ledger_export_is_streamed_complete_and_flat_in_memory(client):
     program = factories.ProgramFactory(slug="big", currency="USD")
     user = factories.staff_user(program, StaffRole.Role.FINANCE)

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -12,6 +14,7 @@ def manage(args, env, stdin=None):
                           capture_output=True, text=True, timeout=900)
 
 
+@pytest.mark.slow
 def test_demo_on_sqlite_serves_every_linked_page_to_every_role(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CELERY_", "DJANGO_"))}
     env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}", "MEDIA_ROOT": str(tmp_path / "media"),
