@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from .errors import DomainError
 from .models import AuditLogEntry, User
 
 
@@ -25,10 +26,6 @@ class AppendOnlyAdmin(ReadOnlyAdmin):
 def run_action_on(modeladmin, request, queryset, action_class, *, success: str, **params) -> int:
     """Run `action_class` as the signed-in site admin on each selected object; report refusals as messages
     (never a 500). Returns how many ran."""
-    from django.contrib import messages
-
-    from .errors import DomainError
-
     done = 0
     for obj in queryset:
         try:

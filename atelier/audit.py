@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from .models import AuditLogEntry
+from .permissions import PROGRAM_MODEL, is_model
 from .requestcontext import current_ip
 
 SECRET_KEYS = ("password", "token", "secret", "key", "iban", "account_number")
@@ -21,11 +22,9 @@ def _mask(data: Any) -> Any:
 
 def program_of(obj):
     """The program an object belongs to, following the usual paths (program, membership.program)."""
-    from testers.models import Program
-
     if obj is None:
         return None
-    if isinstance(obj, Program):
+    if is_model(obj, PROGRAM_MODEL):
         return obj
     for path in ("program", "membership", "share_request", "feedback", "run", "payout"):
         related = getattr(obj, path, None)
@@ -40,7 +39,7 @@ def log(actor, action: str, target=None, *, program=None, before: dict | None = 
         after: dict | None = None, ip: str | None = None, **data) -> AuditLogEntry:
     """Write one audit entry. `actor` is a User or None (a system task). `action` must be a registered name:
     an action's, or one registered with `atelier.actions.register_audit_name`."""
-    from atelier.actions import AUDIT_NAMES
+    from atelier.actions import AUDIT_NAMES  # atelier.actions imports this module: read the registry at call time
 
     if action not in AUDIT_NAMES:
         raise ValueError(f"{action!r} is not a registered action or audit name")

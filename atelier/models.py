@@ -99,6 +99,6 @@ class AuditLogEntry(AppendOnlyModel):
 
     @property
     def label(self) -> str:
-        from atelier.actions import label_for
+        from atelier.actions import label_for  # actions import the audit log, which imports this module
 
         return label_for(self.action)

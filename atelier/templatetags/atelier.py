@@ -1,7 +1,7 @@
 """Template helpers available in every template (registered as builtins)."""
 from django import template
 
-from atelier import permissions
+from atelier import actions, permissions
 from atelier.money import format_money
 
 register = template.Library()
@@ -30,6 +30,4 @@ def why_not(context, action_name, obj=None):
     """{% why_not "payments.payout_run.approve" run as refusal %}: None when the signed-in person may run the
     action now, else the reason in words (show a disabled button with it, or hide the button when
     `refusal.kind == "permission"`)."""
-    from atelier import actions
-
     return actions.check(action_name, context["request"].user, obj)
