@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "testers",
     "content_review",
     "payments",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -67,7 +68,7 @@ MIDDLEWARE = [
     "atelier.middleware.StaffTwoFactorMiddleware",
 ]
 
-ROOT_URLCONF = "atelier.urls"
+ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "atelier.wsgi.application"
 
 TEMPLATES = [
@@ -113,8 +114,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 # django-allauth: e-mail sign-in, mandatory verification, sign-up only through an invitation
-# (atelier.adapters.AccountAdapter.is_open_for_signup), rate limits on.
-ACCOUNT_ADAPTER = "atelier.adapters.AccountAdapter"
+# (testers.adapters.AccountAdapter.is_open_for_signup), rate limits on.
+ACCOUNT_ADAPTER = "testers.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

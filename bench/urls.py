@@ -22,5 +22,5 @@ def template(request):
 urlpatterns = [
     path("bench/bare/", bare, name="bench_bare"),
     path("bench/template/", template, name="bench_template"),
-    path("", include("atelier.urls")),
+    path("", include("portal.urls")),
 ]

@@ -3,7 +3,7 @@ from allauth.account.signals import user_logged_in, user_signed_up
 from django.contrib import messages
 from django.dispatch import receiver
 
-from atelier.adapters import INVITATION_SESSION_KEY
+from testers.adapters import INVITATION_SESSION_KEY
 
 from .services import DomainError
 from .services.invitations import accept_invitation

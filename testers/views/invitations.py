@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
-from atelier.adapters import INVITATION_SESSION_KEY
+from testers.adapters import INVITATION_SESSION_KEY
 from atelier.http import perform
 from testers.actions import AcceptInvitation
 from testers.services.invitations import InvitationUnusable, check_usable

@@ -1,4 +1,4 @@
-"""The artist portal: home (a panel per program), feedback, testing time, terms, "What can I share?", profile."""
+"""The artist portal (its home is composed in portal.views): feedback, testing time, terms, "What can I share?", profile."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -7,8 +7,7 @@ from django.views.decorators.http import require_POST
 
 from atelier.errors import TwoFactorRequired
 from atelier.http import perform
-from atelier.permissions import get_object_for, is_staff_member, scope, why_not
-from testers import portal as testers_portal
+from atelier.permissions import get_object_for, scope, why_not
 from testers import selectors
 from testers.actions import (
     AcceptTerms, LogTime, ReplyToFeedback, SubmitFeedback, UpdateProfile, WithdrawTimeLog,
@@ -19,23 +18,6 @@ from testers.services import terms as terms_services
 from testers.views import paginate
 
 FEEDBACK_PATHS = {"program_path": "membership__program", "owner_path": "membership__artist__user"}
-
-
-def portal_home(request):
-    memberships = list(selectors.artist_memberships(request.user))
-    from content_review import portal as review_portal
-    from payments import portal as payments_portal
-
-    ours = testers_portal.home_panels(request.user, memberships)
-    review = review_portal.home_panels(request.user, memberships)
-    payments = payments_portal.home_panels(request.user, memberships)
-    rows = [
-        {"membership": m, "panel": ours.get(m.pk, {}), "review_panel": review.get(m.pk),
-         "payments_panel": payments.get(m.pk)}
-        for m in memberships
-    ]
-    return render(request, "testers/portal_home.html",
-                  {"rows": rows, "memberships": memberships, "is_staff_member": is_staff_member(request.user)})
 
 
 def _may(user, action_class):

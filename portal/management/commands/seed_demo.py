@@ -2,17 +2,20 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from content_review import demo as review_demo
+from payments import demo as payments_demo
+from testers import demo as testers_demo
+
 
 class Command(BaseCommand):
     help = "Create demo data (one program, one user per staff role, a dozen artists) and print sign-in details."
 
     def handle(self, *args, **options):
-        from testers import demo as testers_demo
-
         with transaction.atomic():
             context = testers_demo.seed()
-            for module in self._app_demos():
-                module.seed(context)
+            # in dependency order: payments prices what testers and review made
+            review_demo.seed(context)
+            payments_demo.seed(context)
 
         self.stdout.write(self.style.SUCCESS(f"Demo program: {context['program'].name}"))
         self.stdout.write(f"Every demo account's password: {context['password']}")
@@ -24,10 +27,3 @@ class Command(BaseCommand):
             if secret:
                 line += f"  (TOTP secret {secret})"
             self.stdout.write(line)
-
-    def _app_demos(self):
-        """Each app's `demo` module, in dependency order: payments prices what testers and review made."""
-        from importlib import import_module
-        from importlib.util import find_spec
-
-        return [import_module(f"{app}.demo") for app in ("content_review", "payments") if find_spec(f"{app}.demo")]

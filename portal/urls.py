@@ -1,9 +1,11 @@
+"""The site's URL map: every app's URLs, the admin and accounts. The top layer: it may import any app."""
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from atelier import audit_views, views
+from atelier import audit_views
+from portal import views
 
 admin.site.site_header = settings.ADMIN_SITE_HEADER
 admin.site.site_title = "Atelier admin"
