@@ -285,8 +285,10 @@ class Action:
         for fn in self._after_commit:
             transaction.on_commit(fn)
         actor_id = getattr(self.actor, "pk", None)
-        program_id = audit_program_id(target)
+        program_id = audit_program_id(target) if target is not None else None
         for event in [{"name": self.name, **self._event_data}, *self._events]:
+            if not events.has_subscribers(event["name"]):
+                continue
             payload = {"actor_id": actor_id, "program_id": program_id, **_target_ref(target), **event}
             transaction.on_commit(lambda payload=payload: events.publish(payload))
         return result if result is not None else obj

@@ -26,6 +26,10 @@ def subscribe(pattern: str):
     return register
 
 
+def has_subscribers(name: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern, _ in _subscribers)
+
+
 def publish(event: dict) -> None:
     for pattern, fn in list(_subscribers):
         if fnmatch.fnmatchcase(event["name"], pattern):
