@@ -8,9 +8,9 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from atelier import media
 from atelier.actions import SYSTEM
 from atelier.errors import ActionRefused, DomainError
-from content_review import media
 from content_review.models import Appeal, ReviewDecision, ShareRequest, Work
 from content_review.services.notices import notify_appeal_assigned, notify_decision, notify_escalated  # noqa: F401
 from content_review.services.uploads import (  # noqa: F401
