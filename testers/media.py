@@ -1,4 +1,4 @@
-"""Checks feedback image attachments and makes their thumbnails (on Pillow, through content_review.media)."""
+"""Checks feedback image attachments and makes their thumbnails (on Pillow, through atelier.media)."""
 from __future__ import annotations
 
 import os
@@ -7,7 +7,7 @@ import tempfile
 from django.core.files import File
 
 from atelier.errors import DomainError
-from content_review.media import MB, MediaLimits, MediaRejected, inspect_upload, make_image_thumbnail
+from atelier.media import MB, MediaLimits, MediaRejected, inspect_upload, make_image_thumbnail
 
 MAX_ATTACHMENTS = 5
 FEEDBACK_IMAGE_LIMITS = MediaLimits(max_bytes_image=10 * MB, max_pixels=40_000_000, max_gif_frames=200)

@@ -8,7 +8,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(autoretry_for=(OSError,), max_retries=3, retry_backoff=True)
 def make_feedback_thumbnail(attachment_id: int) -> None:
-    from content_review.media import MediaRejected
+    from atelier.media import MediaRejected
     from testers import media
     from testers.models import FeedbackAttachment
 

@@ -1,17 +1,46 @@
-"""The parts of a decision that the deciding actions share: checking what the reviewer wrote, and recording
-the (append-only) decision with its effects on the request and its works."""
+"""Decisions and appeals. The entry points (a reviewer's decision, an artist's appeal, the final decision on an
+appeal) each build and run one action of content_review/actions; below them, the parts the deciding actions
+share: checking what the reviewer wrote, and recording the (append-only) decision with its effects on the
+request and its works."""
 from __future__ import annotations
 
 from django.utils import timezone
 
 from atelier.errors import DomainError
 from content_review import tasks
-from content_review.models import ReviewDecision, Work
+from content_review.models import Appeal, ReviewDecision, ShareRequest, Work
 from testers.models import Clause
 
 Outcome = ReviewDecision.Outcome
 FileStatus = Work.FileStatus
 
+
+def _actions():
+    from content_review import actions  # the actions import these helpers: import them late
+
+    return actions
+
+
+def decide_share_request(share_request: ShareRequest, *, by, outcome: str, **decision) -> ReviewDecision:
+    """A reviewer's (or manager's) decision: runs the outcome's action (reason, clause_ids, embargo_until,
+    required_caption, required_credit as keyword arguments)."""
+    action = _actions().DECIDE.get(outcome)
+    if action is None:
+        raise DomainError("Choose a decision.")
+    return action(by, share_request, **decision).run()
+
+
+def appeal_refusal(share_request: ShareRequest, *, by, message: str) -> Appeal:
+    return _actions().AppealRefusal(by, share_request, message=message).run()
+
+
+def decide_appeal(appeal: Appeal, *, by, outcome: str, **decision) -> ReviewDecision:
+    """The final decision on an appeal: an approval overturns the refusal, a refusal upholds it."""
+    action = _actions().appeal_action_for(outcome)
+    return action(by, appeal.share_request, outcome=outcome, **decision).run()
+
+
+# --- what the deciding actions share ----------------------------------------------------------------
 
 def validate_decision(share_request, outcome, *, reason="", clause_ids=(), embargo_until=None,
                       required_caption="", required_credit=""):

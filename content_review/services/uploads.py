@@ -9,8 +9,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 
+from atelier import media
 from atelier.errors import DomainError
-from content_review import media
 from content_review.models import ShareRequest, Work
 from content_review.storage import private_storage
 from testers.models import Clause

@@ -1,0 +1,49 @@
+"""Deadlines (the system): a request still undecided past its deadline is deemed approved or escalated to the
+program's managers, by the program's policy. Run on a schedule by content_review.tasks.enforce_deadlines."""
+from __future__ import annotations
+
+from django.utils import timezone
+
+from atelier.actions import SYSTEM
+from atelier.errors import ActionRefused
+from content_review.models import ShareRequest
+
+Status = ShareRequest.Status
+
+
+def _actions():
+    from content_review import actions  # the actions import these helpers: import them late
+
+    return actions
+
+
+def enforce_deadline(share_request_id: int, *, now=None) -> str | None:
+    """Apply the program's deadline policy to one request if it is still undecided past its deadline.
+
+    Returns "deemed_approved", "escalated" or None (nothing to do: safe to run any number of times)."""
+    share_request = ShareRequest.objects.select_related("membership__program").filter(pk=share_request_id).first()
+    if share_request is None:
+        return None
+    policy = share_request.membership.program.deadline_policy
+    action = _actions().DEADLINE_POLICIES[policy](SYSTEM, share_request, now=now or timezone.now())
+    try:
+        action.run()
+    except ActionRefused:
+        return None  # decided, withdrawn or handled meanwhile (the action re-checks on the locked row)
+    return "deemed_approved" if policy == "deemed_approved" else "escalated"
+
+
+def overdue_request_ids(now=None) -> list[int]:
+    now = now or timezone.now()
+    return list(ShareRequest.objects.filter(status=Status.SUBMITTED, deadline_at__lte=now)
+                .order_by("deadline_at").values_list("pk", flat=True))
+
+
+def enforce_deadlines(*, now=None) -> dict:
+    """Every overdue request, one transaction (and row lock) each. Returns counts of what was done."""
+    done = {"deemed_approved": 0, "escalated": 0}
+    for pk in overdue_request_ids(now):
+        result = enforce_deadline(pk, now=now)
+        if result:
+            done[result] += 1
+    return done
