@@ -15,7 +15,6 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
-from storages.backends.s3 import S3Storage
 
 
 def private_root() -> Path:
@@ -46,12 +45,26 @@ class PrivateMediaStorage(FileSystemStorage):
         return ("content_review.storage.PrivateMediaStorage", (), {})
 
 
-class PrivateS3Storage(S3Storage):
-    """The S3 backend of STORAGES["private"] (PRIVATE_STORAGE_BACKEND=s3): `url()` refuses too, so no signed link
-    to a private file is ever handed out; views stream it after the permission check."""
+def _private_s3_storage():
+    from storages.backends.s3 import S3Storage  # boto3 takes most of a second to import: only when configured
 
-    def url(self, name, *args, **kwargs):
-        raise ValueError("Private media has no public URL; serve it through a view that checks permissions.")
+    class PrivateS3Storage(S3Storage):
+        """The S3 backend of STORAGES["private"] (PRIVATE_STORAGE_BACKEND=s3): `url()` refuses too, so no signed
+        link to a private file is ever handed out; views stream it after the permission check."""
+
+        def url(self, name, *args, **kwargs):
+            raise ValueError("Private media has no public URL; serve it through a view that checks permissions.")
+
+    PrivateS3Storage.__module__, PrivateS3Storage.__qualname__ = __name__, "PrivateS3Storage"
+    return PrivateS3Storage
+
+
+def __getattr__(name):
+    # `content_review.storage.PrivateS3Storage`, as STORAGES names it, is built on first lookup.
+    if name == "PrivateS3Storage":
+        globals()[name] = _private_s3_storage()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _PrivateStorage(LazyObject):
