@@ -167,8 +167,42 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded files (works and their derived files in "private", feedback attachments in "default") go through
+# Django's storage API only. Local disk is the embedded default; PRIVATE_STORAGE_BACKEND=s3 puts both in one
+# S3-compatible bucket (django-storages), under the prefixes media/ and private/, so several web and worker
+# machines share them. Neither has a public URL: views stream files after the permission check.
+PRIVATE_STORAGE_BACKEND = env.str("PRIVATE_STORAGE_BACKEND", default="local")
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="") or None
+AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="") or None
+if PRIVATE_STORAGE_BACKEND not in ("local", "s3"):
+    raise ImproperlyConfigured("PRIVATE_STORAGE_BACKEND must be local or s3.")
+if PRIVATE_STORAGE_BACKEND == "s3" and not AWS_STORAGE_BUCKET_NAME:
+    raise ImproperlyConfigured("PRIVATE_STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+
+
+def s3_storage(backend: str, location: str, **options) -> dict:
+    """One prefix of the bucket: objects stay private (no ACL is set, so the bucket's own applies); a name in
+    use is never overwritten silently; a file read for processing or streaming spools to disk past 10 MB instead
+    of filling memory; a signed URL, if one is ever made, lives 60 seconds."""
+    return {"BACKEND": backend, "OPTIONS": {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME, "endpoint_url": AWS_S3_ENDPOINT_URL,
+        "region_name": AWS_S3_REGION_NAME, "access_key": AWS_ACCESS_KEY_ID, "secret_key": AWS_SECRET_ACCESS_KEY,
+        "location": location, "default_acl": None, "file_overwrite": False, "querystring_auth": True,
+        "querystring_expire": 60, "max_memory_size": 10 * 1024 * 1024, **options,
+    }}
+
+
+if PRIVATE_STORAGE_BACKEND == "s3":
+    FILE_STORAGES = {"default": s3_storage("storages.backends.s3.S3Storage", "media"),
+                     "private": s3_storage("content_review.storage.PrivateS3Storage", "private")}
+else:
+    FILE_STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                     "private": {"BACKEND": "content_review.storage.PrivateMediaStorage"}}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **FILE_STORAGES,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION

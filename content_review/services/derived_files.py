@@ -5,14 +5,15 @@ are system actions."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+import os
+import tempfile
 
 from atelier import media
 from atelier.actions import SYSTEM
 from atelier.errors import ActionRefused
 from content_review.models import ShareRequest, Work
 from content_review.services.uploads import media_limits
-from content_review.storage import private_storage
+from content_review.storage import private_storage, replace
 
 logger = logging.getLogger(__name__)
 
@@ -25,12 +26,6 @@ def _actions():
     from content_review import actions  # the actions import these helpers: import them late
 
     return actions
-
-
-def _prepare_path(name: str) -> Path:
-    path = Path(private_storage().path(name))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _system(action_cls, work, **params) -> str | None:
@@ -55,20 +50,27 @@ def process_work(work_id: int) -> str:
     poster_name = f"{folder}/poster.jpg" if work.kind == Work.Kind.VIDEO else ""
     limits = media_limits()
     try:
-        with storage.open(work.original.name, "rb") as original:
-            info = media.inspect_upload(original, work.original_name, limits)
-            media.strip_metadata(original, _prepare_path(clean_name), info, limits=limits)
-        clean_path = _prepare_path(clean_name)
-        if work.kind == Work.Kind.VIDEO:
-            media.make_video_poster(clean_path, _prepare_path(poster_name), _prepare_path(thumb_name))
-        else:
-            media.make_image_thumbnail(clean_path, _prepare_path(thumb_name), limits=limits)
+        # The media library writes its outputs to real files (PyAV and Pillow pick the format from the name):
+        # they are made in a temporary folder, from the original read through storage.open(), then saved to
+        # the storage, which may be a bucket on another machine.
+        with tempfile.TemporaryDirectory() as tmp:
+            local = {name: os.path.join(tmp, name.rsplit("/", 1)[1]) for name in (clean_name, thumb_name,
+                                                                                   poster_name) if name}
+            with storage.open(work.original.name, "rb") as original:
+                info = media.inspect_upload(original, work.original_name, limits)
+                media.strip_metadata(original, local[clean_name], info, limits=limits)
+            if work.kind == Work.Kind.VIDEO:
+                media.make_video_poster(local[clean_name], local[poster_name], local[thumb_name])
+            else:
+                media.make_image_thumbnail(local[clean_name], local[thumb_name], limits=limits)
+            stored = {name: replace(storage, name, path) for name, path in local.items()}
     except media.MediaRejected as exc:
         return "failed" if _system(actions.WorkProcessingFailed, work, error=str(exc)) else "skipped"
     except Exception:  # a broken file or codec: record it so the artist sees it and can retry
         logger.exception("Processing work %s failed", work_id)
         return "failed" if _system(actions.WorkProcessingFailed, work, error=FAILED_MESSAGE) else "skipped"
-    done = _system(actions.WorkProcessed, work, clean=clean_name, thumbnail=thumb_name, poster=poster_name)
+    done = _system(actions.WorkProcessed, work, clean=stored[clean_name], thumbnail=stored[thumb_name],
+                   poster=stored.get(poster_name, ""))
     return "ready" if done else "skipped"
 
 
@@ -94,12 +96,16 @@ def make_published_copy(work_id: int) -> str:
     mark = program.watermark_text or program.name
     extension = "mp4" if work.kind == Work.Kind.VIDEO else work.extension
     name = f"works/{share_request.pk}/{work.token}/published.{extension}"
-    source = private_storage().path(work.clean.name)
+    storage = private_storage()
     try:
-        if work.kind == Work.Kind.VIDEO:
-            media.watermark_video(source, _prepare_path(name), credit, mark, media_limits())
-        else:
-            media.watermark_image(source, _prepare_path(name), credit, mark, limits=media_limits())
+        # Read through storage.open(), written to a temporary file, then saved to the storage (see process_work).
+        with tempfile.TemporaryDirectory() as tmp, storage.open(work.clean.name, "rb") as source:
+            local = os.path.join(tmp, name.rsplit("/", 1)[1])
+            if work.kind == Work.Kind.VIDEO:
+                media.watermark_video(source, local, credit, mark, media_limits())
+            else:
+                media.watermark_image(source, local, credit, mark, limits=media_limits())
+            name = replace(storage, name, local)
     except media.MediaRejected as exc:
         return "failed" if _system(actions.WorkPublishingFailed, work, error=str(exc)) else "skipped"
     except Exception:

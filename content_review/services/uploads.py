@@ -85,7 +85,7 @@ def delete_files(names):
     for name in names:
         try:
             storage.delete(name)
-        except OSError:
+        except Exception:  # OSError on disk, a botocore error from a bucket: the request's change stands
             logger.warning("Could not delete %s", name)
 
 
