@@ -10,7 +10,7 @@ from django.db import connection
 from playwright.sync_api import expect
 
 from atelier.celery import app as celery_app
-from payments.fake_stripe import FakeStripe
+from devtools.fake_stripe import FakeStripe
 from payments.models import LedgerEntry, PayoutRun
 from payments.services import payouts as services
 from tests import factories
