@@ -20,7 +20,6 @@ class _Ctx:
     idempotency_key: str | None
 
 
-
 class Api:
     """Mixed into ``FakeStripe``: answers one /v1 request under ``self.lock``."""
 

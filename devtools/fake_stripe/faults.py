@@ -64,7 +64,6 @@ class TokenBucket:
         return False
 
 
-
 class Faults:
     """Mixed into ``FakeStripe``: the queue of injected faults (``self._faults``, under ``self.lock``)."""
 

@@ -74,7 +74,6 @@ def deliver_event(event: dict, url: str, secret: str, timeout: float = 10.0) -> 
         return exc.code
 
 
-
 class Webhooks:
     """Mixed into ``FakeStripe``: records events in ``self.events`` and queues them for delivery."""
 

@@ -211,6 +211,8 @@ class Accounts:
             "url": f"{self.base_url}/connect/onboarding/{link_id}",
         }
 
+    # ---- onboarding pages (what an account link opens) ---------------------
+
     def handle_onboarding(self, method: str, link_id: str) -> Response:
         with self.lock:
             self._request_log.append(
