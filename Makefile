@@ -9,10 +9,12 @@ DEBIAN_PACKAGES := chromium fonts-dejavu-core postgresql redis-server wrk
 
 .PHONY: run test install system-packages services migrate demo fake-stripe bench clean
 
-$(VENV)/.installed: requirements.txt constraints.txt
+# Developer commands install everything: the runtime requirements and the test/development ones
+# (requirements-dev.txt includes requirements.txt). A production install is requirements.txt alone (README).
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r requirements.txt -c constraints.txt
+	$(PIP) install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -41,7 +43,7 @@ demo: migrate
 
 # The embedded default: SQLite, tasks in process, e-mail on the console, the fake Stripe server on :12111.
 run: demo
-	@$(PY) -m payments.fake_stripe --port 12111 --webhook-url http://127.0.0.1:8000/stripe/webhook/ --webhook-secret whsec_atelier_fake & \
+	@$(PY) -m devtools.fake_stripe --port 12111 --webhook-url http://127.0.0.1:8000/stripe/webhook/ --webhook-secret whsec_atelier_fake & \
 	 fake=$$!; trap "kill $$fake 2>/dev/null" EXIT INT TERM; \
 	 $(PY) manage.py sync_fake_stripe || echo "Demo payout accounts not sent to the fake Stripe server."; \
 	 $(PY) manage.py runserver 127.0.0.1:8000

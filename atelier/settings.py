@@ -229,12 +229,14 @@ CELERY_BEAT_SCHEDULE = {
     "reconciliation": {"task": "payments.tasks.reconcile_recent", "schedule": 3600.0},
 }
 
-# Stripe: the embedded default talks to the fake Stripe server (payments/fake_stripe).
+# Stripe: the embedded default talks to the fake Stripe server (devtools/fake_stripe).
 STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="sk_test_atelier_fake")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:12111")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_atelier_fake")
 STRIPE_LIVEMODE = env.bool("STRIPE_LIVEMODE", default=False)
 STRIPE_TRANSFERS_PER_SECOND = env.float("STRIPE_TRANSFERS_PER_SECOND", default=20.0)
+# `seed_demo` sends its past payout run to a throwaway server of this class (development tools only).
+DEMO_STRIPE_SERVER = "devtools.fake_stripe.FakeStripe"
 
 # Content security policy (django-csp): everything from our own origin, nothing inline.
 CONTENT_SECURITY_POLICY = {

@@ -11,7 +11,7 @@ Builds its own database, atelier_bench_payouts, afresh each time (a run debits t
    payments.services.payouts.create_payout_run (balances, payouts, skips, the ledger debits, the audit
    entry: one transaction).
 2. Sending: program "payout-send" with BENCH_PAYOUTS (500) artists whose accounts exist, enabled, in the
-   fake Stripe server (payments.fake_stripe.FakeStripe, started in process with
+   fake Stripe server (devtools.fake_stripe.FakeStripe, started in process with
    rate_limit_per_second=BENCH_RATE (20), so a faster client would get 429s); STRIPE_API_BASE points at it,
    STRIPE_TRANSFERS_PER_SECOND=BENCH_RATE. A run is created, then approved by a second finance user:
    approve_payout_run checks the Stripe balance and, on commit, queues payments.tasks.send_payout_run,
@@ -95,7 +95,7 @@ def send():
     from django.conf import settings
     from django.utils import timezone
 
-    from payments.fake_stripe import FakeStripe
+    from devtools.fake_stripe import FakeStripe
     from payments.models import LedgerEntry, Payout, PayoutRun
     from payments.services.payouts import approve_payout_run, create_payout_run
 

@@ -6,6 +6,9 @@ keeps its state in memory, so `make run` tells it about them each time it starts
 real, through the services and the gateway, to a throwaway in-process fake started here (the `make run`
 fake may not be running while seeding); its transfers therefore live only in that history, and the run
 is dated in the past so the hourly reconciliation (recent runs only) leaves it alone.
+
+That throwaway fake is the class named by `settings.DEMO_STRIPE_SERVER` (the fake Stripe server of
+`devtools/`): the app's code never imports the development tools, the settings say where they are.
 """
 import datetime
 import logging
@@ -13,8 +16,8 @@ import logging
 from django.conf import settings
 from django.test.utils import override_settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from payments.fake_stripe import FakeStripe
 from payments.models import PayoutRun, StripeAccount
 from payments.services import payouts
 from testers.models import Membership, StaffRole
@@ -50,7 +53,8 @@ def seed(context):
 def _past_run(program, *, creator, approver):
     today = timezone.localdate()
     start, end = today - datetime.timedelta(days=120), today - datetime.timedelta(days=35)
-    with FakeStripe() as fake, override_settings(STRIPE_API_BASE=fake.url, STRIPE_TRANSFERS_PER_SECOND=100.0):
+    fake_stripe = import_string(settings.DEMO_STRIPE_SERVER)
+    with fake_stripe() as fake, override_settings(STRIPE_API_BASE=fake.url, STRIPE_TRANSFERS_PER_SECOND=100.0):
         for account in StripeAccount.objects.filter(stripe_account_id__startswith=DEMO_ACCOUNT_PREFIX):
             fake.create_account(account_id=account.stripe_account_id, country=account.country, enabled=True)
         run = payouts.create_payout_run(program=program, period_start=start, period_end=end, by=creator)

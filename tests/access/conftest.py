@@ -21,7 +21,7 @@ def _isolated_media_and_eager_tasks():
 
 @pytest.fixture(scope="module")
 def access_world(django_db_setup, django_db_blocker, tmp_path_factory):
-    from payments.fake_stripe import FakeStripe
+    from devtools.fake_stripe import FakeStripe
 
     root = tmp_path_factory.mktemp("access")
     fake = FakeStripe(webhook_secret="whsec_test_secret").start()

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from playwright.sync_api import expect
 
-from payments.fake_stripe import FakeStripe
+from devtools.fake_stripe import FakeStripe
 from payments.models import LedgerEntry, PayoutRun
 from payments.services import payouts as services
 from tests import factories

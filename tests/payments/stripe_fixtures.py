@@ -1,7 +1,7 @@
 """The fake Stripe server as a pytest fixture (import the fixture into a test module to use it)."""
 import pytest
 
-from payments.fake_stripe import FakeStripe
+from devtools.fake_stripe import FakeStripe
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 import stripe
 
-from payments.fake_stripe import FakeStripe, make_event, parse_form, sign_webhook_payload
+from devtools.fake_stripe import FakeStripe, make_event, parse_form, sign_webhook_payload
 
 API_KEY = "sk_test_fake"
 

@@ -80,7 +80,7 @@ def test_the_same_webhook_delivered_twice_at_once_is_applied_once(program, finan
 
     from django.test import Client
 
-    from payments.fake_stripe import make_event, sign_webhook_payload
+    from devtools.fake_stripe import make_event, sign_webhook_payload
     from payments.models import LedgerEntry, StripeEvent
 
     payable_artist(program, 5000, fake=fake_stripe)
@@ -106,7 +106,7 @@ def test_the_same_webhook_delivered_twice_at_once_is_applied_once(program, finan
 
 
 def test_concurrent_senders_of_a_run_stay_under_the_configured_rate(program, finance, settings):
-    from payments.fake_stripe import FakeStripe
+    from devtools.fake_stripe import FakeStripe
 
     with FakeStripe(rate_limit_per_second=5) as fake:
         settings.STRIPE_API_BASE = fake.url

@@ -260,7 +260,7 @@ def test_cancelling_a_run_waiting_for_approval_credits_everyone_back(program, fi
 
 def test_sending_is_paced_under_the_configured_rate(program, finance, approver, settings,
                                                      django_capture_on_commit_callbacks):
-    from payments.fake_stripe import FakeStripe
+    from devtools.fake_stripe import FakeStripe
 
     with FakeStripe(rate_limit_per_second=5) as fake:
         settings.STRIPE_API_BASE = fake.url

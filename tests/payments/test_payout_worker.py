@@ -14,8 +14,8 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
+from devtools.fake_stripe import FakeStripe, Fault
 from payments import selectors
-from payments.fake_stripe import FakeStripe, Fault
 from payments.models import LedgerEntry, Payout, PayoutRun
 from payments.services import payouts as services
 from payments.services.reconciliation import reconcile

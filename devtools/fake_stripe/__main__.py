@@ -1,4 +1,4 @@
-"""Run the fake Stripe server in the foreground: ``python -m payments.fake_stripe``."""
+"""Run the fake Stripe server in the foreground: ``python -m devtools.fake_stripe``."""
 
 import argparse
 
@@ -6,7 +6,7 @@ from .server import FakeStripe
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m payments.fake_stripe", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devtools.fake_stripe", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=12111)
     parser.add_argument("--public-url", help="base address put in account links, if not host:port")
