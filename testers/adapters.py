@@ -2,13 +2,12 @@
 address the invitation was sent to."""
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
+from testers.services.invitations import find_usable_invitation
 
 INVITATION_SESSION_KEY = "atelier_invitation_token"
 
 
 def invitation_in_session(request):
-    from testers.services.invitations import find_usable_invitation
-
     token = request.session.get(INVITATION_SESSION_KEY) if hasattr(request, "session") else None
     return find_usable_invitation(token) if token else None
 

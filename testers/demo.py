@@ -4,7 +4,11 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from atelier.accounts import ensure_totp, ensure_user
-from testers.models import ArtistProfile, Clause, Invitation, Membership, Program, StaffRole, TermsAcceptance, TermsVersion
+from testers import media
+from testers.models import (
+    ArtistProfile, Clause, Feedback, FeedbackAttachment, FeedbackEvent, Invitation, Membership, Program, StaffRole,
+    TermsAcceptance, TermsVersion, TimeLog,
+)
 
 DEMO_PASSWORD = "atelier-demo-2026"
 # Fixed TOTP secrets so the demo staff can add them to an authenticator app once.
@@ -178,9 +182,6 @@ DUPLICATE_OF = "Export crashes on 4K video"  # the original of the demo's duplic
 def seed_feedback_and_time(context):
     """Feedback in every status and time logs in every status. Idempotent: keyed by artist and title/date."""
     from django.core.files.base import ContentFile
-
-    from testers import media
-    from testers.models import Feedback, FeedbackAttachment, FeedbackEvent, TimeLog
 
     manager = context["staff"][StaffRole.Role.MANAGER][0]
     by_email = {m.artist.user.email: m for m in context["memberships"]}

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from atelier.errors import DomainError
-from testers.models import Membership, TermsAcceptance, TermsVersion
+from testers.models import Clause, Feedback, FeedbackAttachment, Membership, TermsAcceptance, TermsVersion, TimeLog
 
 
 def current_terms(program) -> TermsVersion | None:
@@ -56,8 +56,6 @@ def require_participation(membership: Membership) -> None:
 # --- lists, shaped for their pages (a bounded number of queries whatever their length) ------------
 
 def feedback_for_artist(user):
-    from testers.models import Feedback
-
     return (
         Feedback.objects.filter(membership__artist__user=user)
         .select_related("membership__program")
@@ -68,8 +66,6 @@ def feedback_for_artist(user):
 def feedback_queue(program):
     from django.db.models import Count, OuterRef, Subquery
     from django.db.models.functions import Coalesce
-
-    from testers.models import Feedback, FeedbackAttachment
 
     # A correlated subquery, not JOIN + GROUP BY: only the page's rows are counted (bench/request_rate.py).
     attachments = (FeedbackAttachment.objects.filter(feedback=OuterRef("pk")).order_by().values("feedback")
@@ -87,16 +83,12 @@ def feedback_events(feedback):
 
 
 def time_logs_for_artist(user):
-    from testers.models import TimeLog
-
     return TimeLog.objects.filter(membership__artist__user=user).select_related("membership__program").order_by(
         "-date", "-id"
     )
 
 
 def time_queue(program):
-    from testers.models import TimeLog
-
     return (
         TimeLog.objects.filter(membership__program=program)
         .select_related("membership__artist", "decided_by")
@@ -106,8 +98,6 @@ def time_queue(program):
 
 def memberships_of_program(program):
     from django.db.models import Count, OuterRef, Subquery
-
-    from testers.models import Feedback, TimeLog
 
     newest_acceptance = (
         TermsAcceptance.objects.filter(membership=OuterRef("pk")).order_by("-terms_version__number")
@@ -141,8 +131,6 @@ def artist_memberships(user, *, include_removed=False):
 def accepted_versions(memberships) -> dict:
     """{membership_id: newest accepted TermsVersion (with its clauses prefetched)} in two queries."""
     from django.db.models import Prefetch
-
-    from testers.models import Clause
 
     acceptances = (
         TermsAcceptance.objects.filter(membership__in=list(memberships))

@@ -15,6 +15,7 @@ from content_review import tasks
 from content_review.actions.base import ReviewAction
 from content_review.models import Appeal, ReviewDecision, ShareRequest
 from content_review.services.decisions import record_decision, validate_decision
+from testers.models import StaffRole
 
 Outcome = ReviewDecision.Outcome
 Status = ShareRequest.Status
@@ -121,8 +122,6 @@ class Escalate(DeadlineAction):
     policy = "escalate"
 
     def apply(self, obj):
-        from testers.models import StaffRole
-
         manager = (StaffRole.objects.filter(program=obj.membership.program, role=StaffRole.Role.MANAGER,
                                             user__is_active=True).order_by("user_id").select_related("user").first())
         self.change(obj, deadline_missed=True, escalated_at=self.params.get("now") or timezone.now(),

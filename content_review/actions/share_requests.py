@@ -10,7 +10,7 @@ from content_review import tasks
 from content_review.actions.base import ReviewAction
 from content_review.models import Appeal, ReviewDecision, ShareRequest
 from content_review.services import uploads
-from testers.models import Clause
+from testers.models import Clause, StaffRole
 from testers.selectors import accepted_version, has_accepted_current
 
 Status = ShareRequest.Status
@@ -167,8 +167,6 @@ class WithdrawShareRequest(ReviewAction):
 def appeal_assignee(program, refused_by):
     """A reviewer other than the one who refused (the least loaded); with none, a manager other than them."""
     from django.db.models import Count
-
-    from testers.models import StaffRole
 
     pending = dict(
         Appeal.objects.filter(status=Appeal.Status.PENDING, share_request__membership__program=program)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from atelier.actions import Action, register_constraint_messages
+from testers.selectors import has_accepted_current
 
 # Constraint name -> what the person is told when the database refuses a write by that rule.
 CONSTRAINT_MESSAGES = {
@@ -50,8 +51,6 @@ class TransitionAction(TestersAction):
 
 def terms_refusal(membership) -> str | None:
     """Artists act in a program only once they accepted its current terms."""
-    from testers.selectors import has_accepted_current
-
     if not has_accepted_current(membership):
         return "Please accept the program's current terms first."
     return None

@@ -13,7 +13,7 @@ from testers.actions import (
     AcceptTerms, LogTime, ReplyToFeedback, SubmitFeedback, UpdateProfile, WithdrawTimeLog,
 )
 from testers.forms import FeedbackForm, ProfileForm, ReplyForm, TimeLogForm
-from testers.models import ArtistProfile, Feedback, FeedbackAttachment, Membership, TimeLog
+from testers.models import ArtistProfile, Clause, Feedback, FeedbackAttachment, Membership, TimeLog
 from testers.services import terms as terms_services
 from testers.views import paginate
 
@@ -185,8 +185,6 @@ def terms_detail(request, slug):
 @login_required
 def what_can_i_share(request):
     """For each program, the version the artist accepted, its clauses in three classes side by side."""
-    from testers.models import Clause
-
     memberships = list(selectors.artist_memberships(request.user))
     accepted = selectors.accepted_versions(memberships)
     current = selectors.current_terms_by_program({m.program_id for m in memberships})
