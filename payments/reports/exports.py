@@ -1,6 +1,6 @@
 """What each export holds: the reports, the payout-run CSV and an artist's statement, as rows.
 
-The rows go to the one writer, `atelier.exports` (CSV streamed, XLSX in write-only mode, every text cell
+The rows go to the one writer, `atelier.spreadsheets` (CSV streamed, XLSX in write-only mode, every text cell
 made safe from formula injection there). Rows come from `.iterator(chunk_size=...)` (a PostgreSQL server-side
 cursor) and leave as soon as they are written, so memory stays flat whatever the row count. Amounts are
 exported in major units with the currency beside them (JPY 1200 stays 1200, USD 1250 minor becomes 12.50).
