@@ -70,30 +70,6 @@ def ledger_entries(membership):
     )
 
 
-def statement(membership, start: datetime.date, end: datetime.date) -> dict:
-    """What a statement for [start, end] shows: opening balance, the period's entries oldest first with the
-    balance after each, totals by direction, closing balance. Dated by work_date."""
-    opening = (
-        LedgerEntry.objects.filter(membership=membership, work_date__lt=start)
-        .aggregate(total=Coalesce(Sum("amount_minor"), 0))["total"]
-    )
-    entries = list(
-        LedgerEntry.objects.filter(membership=membership, work_date__gte=start, work_date__lte=end)
-        .select_related("rate_card").order_by("work_date", "id")
-    )
-    balance = opening
-    earned = paid = 0
-    for entry in entries:
-        balance += entry.amount_minor
-        entry.running_balance = balance
-        if entry.kind in SETTLEMENT_KINDS:
-            paid -= entry.amount_minor
-        else:
-            earned += entry.amount_minor
-    return {"opening_minor": opening, "entries": entries, "earned_minor": earned, "paid_out_minor": paid,
-            "closing_minor": balance}
-
-
 def member_balances(program):
     """Memberships of a program with `balance` and `entry_count` annotated (one query), for staff lists.
 

@@ -24,8 +24,8 @@ def make_feedback_thumbnail(attachment_id: int) -> None:
 @shared_task(autoretry_for=(OSError,), max_retries=5, retry_backoff=True)
 def send_invitation_email(invitation_id: int) -> None:
     from testers.models import Invitation
-    from testers.services.invitations import send_invitation_email_now
+    from testers.services.invitations import queue_invitation_email
 
     invitation = Invitation.objects.select_related("program").filter(pk=invitation_id).first()
     if invitation is not None:
-        send_invitation_email_now(invitation)
+        queue_invitation_email(invitation)

@@ -3,6 +3,7 @@ tasks that the actions queue (after commit)."""
 from django.conf import settings
 from django.urls import reverse
 
+from atelier.notifications import notify
 from content_review.models import Appeal, ReviewDecision, ShareRequest
 
 Outcome = ReviewDecision.Outcome
@@ -13,12 +14,8 @@ def _link(name, **kwargs):
 
 
 def _mail(subject, body, to):
-    """Queue the mail; the task retries on SMTP trouble."""
-    from atelier.tasks import send_email
-
-    to = [address for address in to if address]
-    if to:
-        send_email.delay(f"[Atelier] {subject}", body, to)
+    """Queue the mail through the one mail path (sent after commit; the task retries on SMTP trouble)."""
+    notify(to, subject, body=body)
 
 
 def notify_decision(decision_id: int) -> None:

@@ -1,36 +1,27 @@
-"""Report exports: CSV streamed row by row from a server-side cursor, XLSX written in openpyxl's write-only mode.
+"""What each export holds: the reports, the payout-run CSV and an artist's statement, as rows.
 
-Memory stays flat whatever the row count: rows come from `.iterator(chunk_size=...)` (a PostgreSQL
-server-side cursor) and leave as soon as they are written. Amounts are exported in major units with the
-currency beside them (JPY 1200 stays 1200, USD 1250 minor becomes 12.50).
+The rows go to the one writer, `atelier.spreadsheets` (CSV streamed, XLSX in write-only mode, every text cell
+made safe from formula injection there). Rows come from `.iterator(chunk_size=...)` (a PostgreSQL server-side
+cursor) and leave as soon as they are written, so memory stays flat whatever the row count. Amounts are
+exported in major units with the currency beside them (JPY 1200 stays 1200, USD 1250 minor becomes 12.50).
 """
 from __future__ import annotations
 
-import csv
-import tempfile
 from datetime import datetime
 from decimal import Decimal
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
-from django.http import FileResponse, StreamingHttpResponse
+from django.db.models import Count, Sum
 from django.utils import timezone
-from openpyxl import Workbook
 
 from atelier.money import to_decimal
 from payments.models import LedgerEntry, Payout
 from payments.reports import selectors
-from payments.reports.selectors import Filters
+from payments.reports.selectors import Filters, Statement
 
 CHUNK = 2000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 KIND_LABELS = dict(LedgerEntry.Kind.choices)
 PAYOUT_STATUS_LABELS = dict(Payout.Status.choices)
-
-
-def safe_text(value) -> str:
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _local(value):
@@ -53,7 +44,7 @@ def earnings_rows(program, filters: Filters):
 
     def rows():
         for m in selectors.earnings_by_artist(program, filters).iterator(chunk_size=CHUNK):
-            yield [safe_text(m.artist.display_name), safe_text(m.artist.legal_name), safe_text(m.cohort),
+            yield [m.artist.display_name, m.artist.legal_name, m.cohort,
                    m.get_status_display(), m.hours, _money(m.time_minor, c), m.feedback_items,
                    _money(m.feedback_minor, c), _money(m.stipend_minor, c), _money(m.adjustment_minor, c),
                    _money(m.earned_minor, c), _money(m.paid_minor, c), _money(m.opening_minor, c),
@@ -79,9 +70,9 @@ def payouts_rows(program, filters: Filters):
     def rows():
         for (start, end, name, legal, account, amount, currency, status, transfer, paid_at, reversed_minor,
              failure) in selectors.payout_lines(program, filters).iterator(chunk_size=CHUNK):
-            yield [start, end, safe_text(name), safe_text(legal), account, _money(amount, currency), currency,
+            yield [start, end, name, legal, account, _money(amount, currency), currency,
                    PAYOUT_STATUS_LABELS.get(status, status), transfer, _local(paid_at),
-                   _money(reversed_minor, currency), safe_text(failure)]
+                   _money(reversed_minor, currency), failure]
     return headers, rows()
 
 
@@ -94,8 +85,8 @@ def runs_rows(program, filters: Filters):
         for run in selectors.runs(program, filters).iterator(chunk_size=CHUNK):
             yield [run.period_start, run.period_end, run.get_status_display(), run.payout_count, run.paid_count,
                    run.failed_count, run.open_count, _money(run.amount_minor, c), _money(run.paid_minor, c),
-                   _money(run.failed_minor, c), c, safe_text(run.created_by.email),
-                   safe_text(run.approved_by.email if run.approved_by else "")]
+                   _money(run.failed_minor, c), c, run.created_by.email,
+                   run.approved_by.email if run.approved_by else ""]
     return headers, rows()
 
 
@@ -106,8 +97,8 @@ def ledger_rows(program, filters: Filters):
     def rows():
         for (work_date, name, legal, cohort, kind, source, description, quantity, unit_rate, version, amount,
              currency, transfer) in selectors.ledger_lines(program, filters).iterator(chunk_size=CHUNK):
-            yield [work_date, safe_text(name), safe_text(legal), safe_text(cohort), KIND_LABELS.get(kind, kind),
-                   safe_text(source), safe_text(description), quantity,
+            yield [work_date, name, legal, cohort, KIND_LABELS.get(kind, kind),
+                   source, description, quantity,
                    _money(unit_rate, currency) if unit_rate is not None else None, version,
                    _money(amount, currency), currency, transfer or ""]
     return headers, rows()
@@ -122,8 +113,8 @@ def year_end_rows(program, filters: Filters):
 
     def rows():
         for m in selectors.year_end_totals(program, year, filters).iterator(chunk_size=CHUNK):
-            yield [year, safe_text(m.artist.display_name), safe_text(m.artist.legal_name), m.artist.country,
-                   safe_text(m.cohort), _money(m.paid_minor, c), m.payout_count, _money(m.reversed_minor, c),
+            yield [year, m.artist.display_name, m.artist.legal_name, m.artist.country,
+                   m.cohort, _money(m.paid_minor, c), m.payout_count, _money(m.reversed_minor, c),
                    _money(m.earned_minor, c), c, _money(threshold, c) if threshold is not None else "",
                    ("yes" if m.paid_minor >= threshold else "no") if threshold is not None else ""]
     return headers, rows()
@@ -139,52 +130,48 @@ EXPORTS: dict[str, tuple[str, Callable]] = {
 }
 
 
-# --- writers ---------------------------------------------------------------------------------------
+# --- the payout-run CSV and the statement CSV --------------------------------------------------------
 
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer feeds a generator."""
-
-    def write(self, value):
-        return value
-
-
-def _csv_value(value):
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    return "" if value is None else value
-
-
-def csv_lines(headers: list[str], rows: Iterable[list]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(headers)  # the BOM makes spreadsheet programs read UTF-8
-    for row in rows:
-        yield writer.writerow([_csv_value(v) for v in row])
+def payout_run_rows(run) -> Iterator[list]:
+    """Finance's CSV of one run: every payout, then totals by status and the run's total."""
+    yield ["payout_id", "artist", "legal_name", "stripe_account", "amount", "currency", "status", "transfer_id",
+           "failure_reason"]
+    payouts = run.payouts.select_related("membership__artist", "stripe_account").order_by("pk")
+    for payout in payouts.iterator(chunk_size=500):
+        artist = payout.membership.artist
+        yield [payout.pk, artist.display_name, artist.legal_name, payout.stripe_account.stripe_account_id,
+               to_decimal(payout.amount_minor, payout.currency), payout.currency, payout.status,
+               payout.stripe_transfer_id, payout.failure_message]
+    totals = run.payouts.order_by().values("status").annotate(n=Count("pk"), total=Sum("amount_minor"))
+    for row in totals.order_by("status"):
+        yield ["total", f"{row['n']} payouts", "", "", to_decimal(row["total"], run.currency), run.currency,
+               row["status"], "", ""]
+    yield ["total", "all payouts", "", "", to_decimal(run.total_minor, run.currency), run.currency, "", "", ""]
 
 
-def csv_response(filename: str, headers: list[str], rows: Iterable[list]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_lines(headers, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+def statement_rows(statement: Statement) -> Iterator[list]:
+    """An artist's statement as a sheet: who and when, opening balance, every line with the balance after it,
+    the period's totals and the closing balance (the same figures as the PDF)."""
+    membership, period, currency = statement.membership, statement.period, statement.currency
+    artist, program = membership.artist, membership.program
 
+    def money(amount):
+        return None if amount is None else to_decimal(amount, currency)
 
-def xlsx_file(title: str, headers: list[str], rows: Iterable[list]):
-    """A temporary file holding the workbook; openpyxl's write-only mode keeps one row in memory at a time."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(["" if v is None else v for v in row])
-    handle = tempfile.TemporaryFile()
-    workbook.save(handle)
-    handle.seek(0)
-    return handle
-
-
-def xlsx_response(filename: str, title: str, headers: list[str], rows: Iterable[list]) -> FileResponse:
-    response = FileResponse(
-        xlsx_file(title, headers, rows), as_attachment=True, filename=f"{filename}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    yield ["Statement of earnings and payouts"]
+    yield ["Program", program.name]
+    yield ["Artist", artist.display_name]
+    yield ["Legal name", artist.legal_name]
+    yield ["Period", period.start.isoformat(), period.end.isoformat()]
+    yield ["Currency", currency]
+    yield ["Opening balance", money(statement.opening_minor)]
+    yield []
+    yield ["Date", "Kind", "Description", "Source", "Rate card version", "Rate", "Quantity", "Amount", "Balance"]
+    for entry in statement.entries:
+        yield [entry.work_date.isoformat(), entry.get_kind_display(), entry.description, entry.source_key,
+               entry.rate_card.version if entry.rate_card_id else None, money(entry.unit_rate_minor),
+               entry.quantity, money(entry.amount_minor), money(entry.running_balance)]
+    yield []
+    yield ["Earned in period (incl. adjustments)", money(statement.earned_minor)]
+    yield ["Paid out in period (net of failures and reversals)", money(statement.paid_minor)]
+    yield ["Closing balance", money(statement.closing_minor)]

@@ -1,20 +1,21 @@
 """Ledger pages: an artist's earnings, rate card and statement; staff rate cards, balances and adjustments."""
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from atelier import spreadsheets
 from atelier.http import perform
 from atelier.pagination import paginate
-from atelier.money import to_decimal
 from atelier.permissions import can, get_object_for, get_program_for
 from payments import actions, selectors
 from payments.ledger_forms import RATE_FIELDS, AdjustmentForm, RateCardForm, StatementForm
+from payments.reports import exports
+from payments.reports import selectors as report_selectors
+from payments.reports.selectors import Period
 from payments.services import rates
 from testers.models import Membership
 
@@ -70,47 +71,10 @@ def _statement_response(membership, request, back_url):
         messages.error(request, f"Statement not made: {errors}")
         return redirect(back_url)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    data = selectors.statement(membership, start, end)
-    currency = membership.program.currency
-    program = membership.program
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="statement-{program.slug}-{membership.pk}-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
-    )
-    writer = csv.writer(response)
-
-    def money(amount):
-        return "" if amount is None else str(to_decimal(amount, currency))
-
-    artist = membership.artist
-    writer.writerow(["Statement of earnings and payouts"])
-    writer.writerow(["Program", _cell(program.name)])
-    writer.writerow(["Artist", _cell(artist.display_name)])
-    writer.writerow(["Legal name", _cell(artist.legal_name)])
-    writer.writerow(["Period", start.isoformat(), end.isoformat()])
-    writer.writerow(["Currency", currency])
-    writer.writerow(["Opening balance", money(data["opening_minor"])])
-    writer.writerow([])
-    writer.writerow(["Date", "Kind", "Description", "Source", "Rate card version", "Rate", "Quantity", "Amount",
-                     "Balance"])
-    for entry in data["entries"]:
-        writer.writerow([
-            entry.work_date.isoformat(), entry.get_kind_display(), _cell(entry.description), entry.source_key,
-            entry.rate_card.version if entry.rate_card_id else "", money(entry.unit_rate_minor),
-            entry.quantity if entry.quantity is not None else "", money(entry.amount_minor),
-            money(entry.running_balance),
-        ])
-    writer.writerow([])
-    writer.writerow(["Earned in period (incl. adjustments)", money(data["earned_minor"])])
-    writer.writerow(["Paid out in period (net of failures and reversals)", money(data["paid_out_minor"])])
-    writer.writerow(["Closing balance", money(data["closing_minor"])])
-    return response
-
-
-def _cell(text):
-    """Neutralise spreadsheet formulas in free text (CSV injection)."""
-    text = str(text or "")
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    statement = report_selectors.statement(membership, Period(start, end))
+    return spreadsheets.csv_response(
+        f"statement-{membership.program.slug}-{membership.pk}-{start:%Y%m%d}-{end:%Y%m%d}.csv",
+        exports.statement_rows(statement), stream=False)
 
 
 @login_required

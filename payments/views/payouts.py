@@ -1,21 +1,20 @@
 """Staff payout pages: runs (create, approve, progress, report and CSV), failed payouts, reconciliation."""
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Sum
-from django.http import Http404, StreamingHttpResponse
+from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from atelier import spreadsheets
 from atelier.http import perform
 from atelier.pagination import paginate
-from atelier.money import to_decimal
 from atelier.permissions import can, get_object_for, get_program_for
 from payments import actions
 from payments import stripe_gateway as gateway
 from payments.models import Payout, PayoutRun, ReconciliationReport
 from payments.payout_forms import PeriodForm
+from payments.reports import exports
 from payments.services import payouts as services
 from payments.services import reconciliation
 
@@ -136,39 +135,11 @@ def payout_cancel(request, slug, run_id, payout_id):
     return redirect("payments:payout_run", program.slug, run.pk)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_rows(run):
-    writer = csv.writer(_Echo())
-    yield writer.writerow(["payout_id", "artist", "legal_name", "stripe_account", "amount", "currency", "status",
-                           "transfer_id", "failure_reason"])
-    payouts = run.payouts.select_related("membership__artist", "stripe_account").order_by("pk")
-    for payout in payouts.iterator(chunk_size=500):
-        artist = payout.membership.artist
-        yield writer.writerow([
-            payout.pk, artist.display_name, artist.legal_name, payout.stripe_account.stripe_account_id,
-            to_decimal(payout.amount_minor, payout.currency), payout.currency, payout.status,
-            payout.stripe_transfer_id, payout.failure_message,
-        ])
-    totals = run.payouts.order_by().values("status").annotate(n=Count("pk"), total=Sum("amount_minor"))
-    for row in totals.order_by("status"):
-        yield writer.writerow(["total", f"{row['n']} payouts", "", "", to_decimal(row["total"], run.currency),
-                               run.currency, row["status"], "", ""])
-    yield writer.writerow(["total", "all payouts", "", "", to_decimal(run.total_minor, run.currency), run.currency,
-                           "", "", ""])
-
-
 @login_required
 def run_csv(request, slug, run_id):
     program, run = _run(request, slug, run_id)
-    response = StreamingHttpResponse(_csv_rows(run), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="payouts-{program.slug}-{run.period_start}-{run.period_end}-run{run.pk}.csv"'
-    )
-    return response
+    return spreadsheets.csv_response(
+        f"payouts-{program.slug}-{run.period_start}-{run.period_end}-run{run.pk}.csv", exports.payout_run_rows(run))
 
 
 @login_required

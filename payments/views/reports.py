@@ -3,6 +3,8 @@
 Every staff page fetches its program through the permission helper (another program's staff get a 404)
 and asks payments.reports.selectors for figures aggregated in the database.
 """
+import itertools
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -11,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from atelier import audit
+from atelier import spreadsheets
 from atelier.money import format_money
 from atelier.permissions import (
     FINANCE, MANAGER, can, get_object_for, get_program_for, is_site_admin, programs_with_roles,
@@ -219,10 +222,11 @@ def export(request, slug, report, fmt):
     audit.log(request.user, "payments.report.exported", program, report=report, format=fmt,
               start=str(filters.period.start), end=str(filters.period.end), cohort=filters.cohort,
               status=filters.status)
-    filename = f"{program.slug}-{report}-{stamp}"
+    filename = f"{program.slug}-{report}-{stamp}.{fmt}"
+    table = itertools.chain([headers], rows)
     if fmt == "csv":
-        return exports.csv_response(filename, headers, rows)
-    return exports.xlsx_response(filename, title, headers, rows)
+        return spreadsheets.csv_response(filename, table, bom=True)
+    return spreadsheets.xlsx_response(filename, title, table)
 
 
 def _pdf_response(statement, filename):

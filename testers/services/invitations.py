@@ -3,6 +3,7 @@ actions of `testers.actions.invitations`, which hold every rule."""
 from __future__ import annotations
 
 from atelier.errors import ActionRefused
+from atelier.notifications import notify
 from testers.actions import invitations as actions
 from testers.actions.invitations import INVITATION_VALID_FOR, normalise_email, problem_with  # noqa: F401
 from testers.models import Invitation, Membership
@@ -144,15 +145,11 @@ def invitation_link(invitation: Invitation) -> str:
     return settings.SITE_URL + reverse("testers:invitation", args=[invitation.token])
 
 
-def send_invitation_email_now(invitation: Invitation) -> bool:
-    """Send the invitation e-mail if the invitation is still pending. Returns whether a mail went out."""
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-
+def queue_invitation_email(invitation: Invitation) -> bool:
+    """Queue the invitation e-mail (the one mail path) if the invitation is still pending. Returns whether a mail
+    was queued."""
     if invitation.status != Invitation.Status.PENDING:
         return False
     context = {"invitation": invitation, "link": invitation_link(invitation), "program": invitation.program}
-    subject = f"[Atelier] You're invited to {invitation.program.name}"
-    body = render_to_string("testers/email/invitation.txt", context)
-    send_mail(subject, body, None, [invitation.email])
-    return True
+    return notify(invitation.email, f"You're invited to {invitation.program.name}", "testers/email/invitation.txt",
+                  context)
