@@ -188,3 +188,16 @@ def review_report(program, start, end, *, by_reviewer: bool = False) -> dict:
             key=lambda r: str(r["reviewer"]),
         )
     return report
+
+
+def near_deadline(program, within: timedelta, *, limit: int = 10) -> tuple[list, int]:
+    """The first `limit` open share requests of the program due within `within`, closest first, and how many there
+    are in all (one query, two when the list is full). For the manager's dashboard."""
+    now = timezone.now()
+    due = (
+        ShareRequest.objects.filter(membership__program=program, status__in=ShareRequest.OPEN,
+                                    deadline_at__isnull=False, deadline_at__lte=now + within)
+        .select_related("membership__artist").order_by("deadline_at", "id")
+    )
+    first = list(due[:limit])
+    return first, (due.count() if len(first) == limit else len(first))

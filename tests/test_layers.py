@@ -30,8 +30,18 @@ def _imports_inside_functions():
                     else:
                         continue
                     if ours:
-                        line, above = lines[node.lineno - 1], lines[node.lineno - 2] if node.lineno > 1 else ""
-                        yield path.relative_to(ROOT), node.lineno, "#" in line or above.strip().startswith("#")
+                        yield path.relative_to(ROOT), node.lineno, _explained(lines, node.lineno)
+
+
+def _explained(lines, lineno) -> bool:
+    """A comment on the import's line, or on the line above the block of imports it stands in."""
+    if "#" in lines[lineno - 1]:
+        return True
+    above = lineno - 2
+    while above >= 0 and lines[above].strip().startswith(("from ", "import ")) and "#" not in lines[above]:
+        above -= 1
+    return above >= 0 and (lines[above].strip().startswith("#") or "#" in lines[above] and
+                           lines[above].strip().startswith(("from ", "import ")))
 
 
 def test_an_import_of_our_code_inside_a_function_says_why():

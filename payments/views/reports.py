@@ -18,7 +18,7 @@ from atelier.money import format_money
 from atelier.permissions import (
     FINANCE, MANAGER, can, get_object_for, get_program_for, is_site_admin, programs_with_roles,
 )
-from payments.reports import charts, exports, selectors
+from payments.reports import charts, exports, providers, selectors
 from payments.reports.forms import PayoutFilterForm, PeriodForm, ReportFilterForm, YearEndForm
 from payments.reports.statement_pdf import render_statement
 from testers.models import Membership, Program
@@ -90,7 +90,7 @@ def overview(request, slug):
     ledger = selectors.ledger_figures(program, filters)
     over_time = ledger["over_time"]
     by_status = selectors.payouts_by_status(program, filters)
-    review = selectors.review_figures_over_time(program, filters)
+    review = providers.review_figures(program, filters)
     earnings_chart = charts.stacked_bar_chart(
         "Earnings over time, by source",
         f"Stacked bars per month of {filters.period}: testing time, accepted feedback, stipends and adjustments.",

@@ -233,6 +233,8 @@ def test_review_figures_per_month_of_first_submission(lumen):
             outcome="refuse")
     request("Waiting", aware(date(2026, 1, 5)), "submitted")
     request("Before", aware(date(2025, 11, 30)), "approved", decided_after_hours=1)
-    data = selectors.review_figures_over_time(lumen["program"], Filters(WINTER))
+    from content_review.report_figures import review_figures_over_time
+
+    data = review_figures_over_time(lumen["program"], Filters(WINTER))
     assert data["series"] == {"Submitted": [2, 1], "Approved": [1, 0], "Refused": [1, 0], "Deadlines missed": [1, 0]}
     assert data["hours"] == {"Median hours to first decision": [18.0, 0]}

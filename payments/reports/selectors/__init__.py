@@ -6,7 +6,6 @@
 - `year_end`: year-end totals and the reporting threshold;
 - `fair_pay`: effective hourly rates against the floor, accepted feedback not paid out yet;
 - `statements`: an artist's statement (the CSV and the PDF);
-- `review`: content-review figures per month;
 - `dashboard`: the manager's headline figures.
 
 Every function runs a fixed number of queries whatever the number of artists, entries or payouts. Callers
@@ -25,7 +24,6 @@ from payments.reports.selectors.fair_pay import (  # noqa: F401
     FairPay, FairPayRow, _rate_per_hour_minor, accepted_unpaid_feedback, fair_pay,
 )
 from payments.reports.selectors.payouts import payout_lines, payout_rows, payouts_by_status, runs  # noqa: F401
-from payments.reports.selectors.review import Median, review_figures_over_time  # noqa: F401
 from payments.reports.selectors.statements import Statement, statement  # noqa: F401
 from payments.reports.selectors.year_end import (  # noqa: F401
     US_1099_NEC_THRESHOLDS_MINOR, attach_year_end, reporting_threshold_minor, us_1099_nec_threshold_minor,

@@ -8,9 +8,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from payments.models import PayoutRun
+from payments.reports import providers
 from payments.reports.selectors.common import Period, month_bounds
 from payments.reports.selectors.earnings import program_balance_minor
 from testers.models import Feedback, Membership, TimeLog
+from testers.selectors import current_terms
 
 
 NEAR_DEADLINE = timedelta(hours=48)
@@ -18,10 +20,6 @@ NEAR_DEADLINE = timedelta(hours=48)
 
 def dashboard(program) -> dict:
     """The manager's headline figures for one program. A fixed number of queries (about ten)."""
-    from content_review.models import ShareRequest
-    from testers.selectors import current_terms
-
-    now = timezone.now()
     members = Membership.objects.filter(program=program)
     counts = members.aggregate(
         active=Count("id", filter=Q(status=Membership.Status.ACTIVE)),
@@ -36,13 +34,7 @@ def dashboard(program) -> dict:
     feedback_new = Feedback.objects.filter(membership__program=program, status=Feedback.Status.NEW).count()
     time_pending = TimeLog.objects.filter(membership__program=program, status=TimeLog.Status.PENDING).aggregate(
         count=Count("id"), minutes=Coalesce(Sum("minutes"), Value(0)))
-    near = (
-        ShareRequest.objects.filter(membership__program=program, status__in=ShareRequest.OPEN,
-                                    deadline_at__isnull=False, deadline_at__lte=now + NEAR_DEADLINE)
-        .select_related("membership__artist").order_by("deadline_at", "id")
-    )
-    near_list = list(near[:10])
-    near_count = near.count() if len(near_list) == 10 else len(near_list)
+    near_list, near_count = providers.near_deadline(program, NEAR_DEADLINE)
     balance = program_balance_minor(program)
     next_run = (
         PayoutRun.objects.filter(program=program, status__in=[

@@ -1,4 +1,5 @@
-"""The content-review figures of a program per month, for the reports' charts."""
+"""The content-review figures of a program per month, for the finance and manager reports' charts (payments shows
+them through `payments.reports.providers`, which the portal plugs this into: payments never imports us)."""
 from __future__ import annotations
 
 import statistics
@@ -10,7 +11,8 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from payments.reports.selectors.common import Filters
+from content_review.models import ReviewDecision, ShareRequest
+
 
 
 class Median(Aggregate):
@@ -21,14 +23,13 @@ class Median(Aggregate):
     output_field = FloatField()
 
 
-def review_figures_over_time(program, filters: Filters) -> dict:
+def review_figures_over_time(program, filters) -> dict:
     """The content-review figures, per calendar month of first submission (one GROUP BY query).
 
     Same definitions as content_review.selectors.review_report, which gives them for one period: requests
     first submitted in the month; of those, approved, refused (refused or appealed), deadlines missed; and
-    the median hours from submission to the first decision.
+    the median hours from submission to the first decision. `filters.period` gives the months and bounds.
     """
-    from content_review.models import ReviewDecision, ShareRequest
 
     Status = ShareRequest.Status
     p = filters.period
