@@ -4,6 +4,7 @@ refresh a Stripe account from Stripe, cancel a payout run that waits for approva
 from django.contrib import admin
 
 from atelier.admin import AppendOnlyAdmin, ReadOnlyAdmin, run_action_on
+from payments import stripe_gateway as gateway
 
 from . import actions
 from .models import (
@@ -47,8 +48,6 @@ class StripeAccountAdmin(ReadOnlyAdmin):
     @admin.action(description="Refresh from Stripe")
     def refresh_from_stripe(self, request, queryset):
         from django.contrib import messages
-
-        from payments import stripe_gateway as gateway
 
         try:
             run_action_on(self, request, queryset, actions.RefreshStripeAccount,

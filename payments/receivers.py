@@ -9,6 +9,8 @@ from django.dispatch import receiver
 
 from payments.services import ledger
 from testers.signals import feedback_accepted, time_log_approved, time_log_corrected
+from atelier.actions import SYSTEM
+from payments.actions import CorrectTimeLogCredit
 
 
 @receiver(feedback_accepted, dispatch_uid="payments.price_accepted_feedback")
@@ -24,7 +26,4 @@ def price_approved_time(sender, time_log, by=None, **kwargs):
 @receiver(time_log_corrected, dispatch_uid="payments.mend_corrected_time")
 def mend_corrected_time(sender, time_log, by=None, reason="", **kwargs):
     """A site admin corrected an approved log: an adjusting ledger line for the difference (an action)."""
-    from atelier.actions import SYSTEM
-    from payments.actions import CorrectTimeLogCredit
-
     CorrectTimeLogCredit(SYSTEM, time_log.membership, time_log=time_log, by=by, reason=reason).run()

@@ -11,6 +11,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
 from payments.models import LedgerEntry, RateCard
+from testers.models import Feedback, Membership, TimeLog
 
 # Entries that settle money already earned (a payout debits it, a failure or reversal puts it back).
 # They count in every payable balance whatever their date; see `balances_for_program`.
@@ -78,8 +79,6 @@ def member_balances(program):
     """
     from django.db.models import Count, IntegerField, OuterRef, Subquery
 
-    from testers.models import Membership
-
     entries = LedgerEntry.objects.filter(membership=OuterRef("pk")).order_by().values("membership")
     return (
         Membership.objects.filter(program=program)
@@ -96,8 +95,6 @@ def member_balances(program):
 
 def unpriced_time_logs(program):
     """Approved time of the program that has no ledger entry (no rate card was in force, or a zero rate)."""
-    from testers.models import TimeLog
-
     priced = LedgerEntry.objects.filter(program=program, time_log__isnull=False).values("time_log_id")
     return (
         TimeLog.objects.filter(membership__program=program, status=TimeLog.Status.APPROVED)
@@ -107,8 +104,6 @@ def unpriced_time_logs(program):
 
 def unpriced_feedback(program):
     """Accepted feedback of the program that has no ledger entry."""
-    from testers.models import Feedback
-
     priced = LedgerEntry.objects.filter(program=program, feedback__isnull=False).values("feedback_id")
     return (
         Feedback.objects.filter(membership__program=program,

@@ -2,16 +2,16 @@
 import logging
 
 from celery import shared_task
+from atelier.media import MediaRejected
+from testers import media
+from testers.models import FeedbackAttachment, Invitation
+from testers.services.invitations import queue_invitation_email
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(autoretry_for=(OSError,), max_retries=3, retry_backoff=True)
 def make_feedback_thumbnail(attachment_id: int) -> None:
-    from atelier.media import MediaRejected
-    from testers import media
-    from testers.models import FeedbackAttachment
-
     attachment = FeedbackAttachment.objects.filter(pk=attachment_id).first()
     if attachment is None or attachment.thumbnail:
         return  # gone, or already done by an earlier run
@@ -23,9 +23,6 @@ def make_feedback_thumbnail(attachment_id: int) -> None:
 
 @shared_task(autoretry_for=(OSError,), max_retries=5, retry_backoff=True)
 def send_invitation_email(invitation_id: int) -> None:
-    from testers.models import Invitation
-    from testers.services.invitations import queue_invitation_email
-
     invitation = Invitation.objects.select_related("program").filter(pk=invitation_id).first()
     if invitation is not None:
         queue_invitation_email(invitation)

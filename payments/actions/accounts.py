@@ -10,8 +10,10 @@ from __future__ import annotations
 from django.utils import timezone
 
 from payments import stripe_gateway as gateway
-from payments.models import StripeAccount, StripeEvent
+from payments.models import ReconciliationDifference, ReconciliationReport, StripeAccount, StripeEvent
 from testers.models import ArtistProfile
+from atelier.errors import DomainError
+from payments.services.accounts import state_from_stripe
 
 from .base import PaymentsAction
 
@@ -38,9 +40,6 @@ class ConnectPayoutAccount(PaymentsAction):
         return existing if existing is not None else super().run()
 
     def apply(self, artist: ArtistProfile):
-        from atelier.errors import DomainError
-        from payments.services.accounts import state_from_stripe
-
         existing = StripeAccount.objects.filter(artist=artist).first()
         if existing is not None:
             return existing
@@ -83,8 +82,6 @@ class RefreshStripeAccount(PaymentsAction):
         return super().run()
 
     def apply(self, account):
-        from payments.services.accounts import state_from_stripe
-
         self.change(account, **state_from_stripe(self.params["data"]))
         asked_by = self.params.get("asked_by")
         if getattr(asked_by, "pk", None):
@@ -164,8 +161,6 @@ class RecordReconciliation(PaymentsAction):
     system = True
 
     def apply(self, program):
-        from payments.models import ReconciliationDifference, ReconciliationReport
-
         differences = list(self.params.get("differences") or [])
         report = ReconciliationReport.objects.create(
             program=program, period_start=self.params["period_start"], period_end=self.params["period_end"],

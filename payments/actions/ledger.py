@@ -15,6 +15,7 @@ from atelier.actions import SYSTEM
 from payments.models import LedgerEntry, RateCard
 from payments.services import ledger as ledger_services
 from payments.services.rates import AMOUNT_FIELDS
+from payments.selectors import unpriced_feedback, unpriced_time_logs
 
 from .base import PaymentsAction
 
@@ -122,8 +123,6 @@ class PriceWaitingWork(PaymentsAction):
     permission = "ledger.adjust"
 
     def apply(self, program):
-        from payments.selectors import unpriced_feedback, unpriced_time_logs
-
         by = self.actor if self.actor is not SYSTEM else None
         created = 0
         for time_log in unpriced_time_logs(program):

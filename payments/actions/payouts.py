@@ -22,6 +22,8 @@ from payments.selectors import balances_for_program
 from payments.services.ledger import record_entry, record_payout_failed, record_reversal
 from payments.services.rates import rate_card_for
 from testers.models import Membership
+from payments.tasks.payouts import send_payout, send_payout_run
+from payments.services.payouts import _generation, credit_back, find_transfer, finish_run_if_done
 
 from .base import PaymentsAction
 
@@ -33,14 +35,10 @@ __all__ = [
 
 
 def _send_run_later(run_id: int) -> None:
-    from payments.tasks.payouts import send_payout_run
-
     send_payout_run.delay(run_id)  # transaction-aware: sent once this action commits
 
 
 def _send_payout_later(payout_id: int) -> None:
-    from payments.tasks.payouts import send_payout
-
     send_payout.delay(payout_id)
 
 
@@ -273,8 +271,6 @@ class PayoutPaid(PaymentsAction):
         if self.params.get("source"):
             self.audit_data["by"] = self.params["source"]
         if self.actor is not SYSTEM:
-            from payments.services.payouts import finish_run_if_done
-
             self.on_commit(lambda run_id=payout.run_id: finish_run_if_done(run_id))
         return payout
 
@@ -292,8 +288,6 @@ class PayoutFailed(PaymentsAction):
     select_related = ("membership__program",)
 
     def apply(self, payout):
-        from payments.services.payouts import _generation, credit_back
-
         message = (self.params.get("message") or "Stripe refused the transfer.")[:2000]
         self.change(payout, failure_message=message)
         _attempt_fields(self, payout)
@@ -380,8 +374,6 @@ class RetryPayout(PaymentsAction):
             current = Payout.objects.select_related("run", "stripe_account", "membership").get(pk=self.target.pk)
             self.params["searched"] = False
             if current.status == Payout.Status.UNKNOWN and type(self)(self.actor, current, searched=True).check() is None:
-                from payments.services.payouts import find_transfer
-
                 try:
                     found = find_transfer(current)
                 except gateway.StripeGatewayError as error:
@@ -399,8 +391,6 @@ class RetryPayout(PaymentsAction):
         return None
 
     def apply(self, payout):
-        from payments.services.payouts import _generation
-
         if payout.status == Payout.Status.FAILED:
             generation = _generation(payout) + 1
             record_entry(
@@ -429,7 +419,5 @@ class CancelPayout(PaymentsAction):
         return "Only a failed payout can be cancelled."
 
     def apply(self, payout):
-        from payments.services.payouts import finish_run_if_done
-
         self.on_commit(lambda run_id=payout.run_id: finish_run_if_done(run_id))
         return payout

@@ -5,6 +5,7 @@ from atelier.errors import DomainError
 from payments import stripe_gateway as gateway
 from payments.models import StripeAccount
 from testers.models import ArtistProfile
+from atelier.actions import SYSTEM
 
 
 
@@ -38,8 +39,7 @@ def state_from_stripe(data: dict) -> dict:
 def apply_stripe_account(account: StripeAccount, data: dict, *, actor=None) -> StripeAccount:
     """Store what Stripe says about the account (always from a fresh retrieve, never from a webhook body):
     the system's `payments.stripe_account.refreshed` action; `actor` is the artist who asked, if any."""
-    from atelier.actions import SYSTEM
-    from payments.actions import RefreshStripeAccount
+    from payments.actions import RefreshStripeAccount  # the actions use this module
 
     if state_from_stripe(data) == {name: getattr(account, name) for name in state_from_stripe(data)}:
         return account  # nothing changed at Stripe: nothing to record
@@ -49,7 +49,7 @@ def apply_stripe_account(account: StripeAccount, data: dict, *, actor=None) -> S
 def connect_account(artist: ArtistProfile, *, by) -> StripeAccount:
     """The artist's connected account, created at Stripe the first time (the `payments.payout_account.created`
     action; once, whatever the clicks)."""
-    from payments.actions import ConnectPayoutAccount
+    from payments.actions import ConnectPayoutAccount  # the actions use this module
 
     return ConnectPayoutAccount(by, artist).run()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import logging
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal, ROUND_HALF_UP
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,6 +20,7 @@ from atelier.errors import DomainError
 from payments.models import LedgerEntry
 from payments.services.rates import rate_card_for
 from testers.models import Feedback, Membership, TimeLog
+from atelier.actions import constraint_message, SYSTEM
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +46,6 @@ def record_entry(**fields) -> tuple[LedgerEntry, bool]:
     except IntegrityError as error:
         existing = LedgerEntry.objects.filter(source_key=fields["source_key"]).first()
         if existing is None:
-            from atelier.actions import constraint_message
-
             message = constraint_message(error)
             if message is None:
                 raise
@@ -196,8 +195,7 @@ def accrue_stipends(today: datetime.date | None = None) -> int:
     was active on its last day and the rate card in force that day has a stipend. Idempotent per artist
     and month (source key "stipend:<membership>:<YYYY-MM>"); looks STIPEND_LOOKBACK_MONTHS back.
     """
-    from atelier.actions import SYSTEM
-    from payments.actions import CreditStipend
+    from payments.actions import CreditStipend  # the actions use this module
 
     today = today or timezone.localdate()
     months = completed_months(today)
@@ -227,7 +225,7 @@ def record_adjustment(membership: Membership, *, by, amount_minor: int, reason: 
                       ) -> LedgerEntry:
     """A signed manual correction by finance or a manager of the program (the `payments.ledger.adjusted`
     action): with a reason, dated today; the form's `token` makes a repeated submission add one entry."""
-    from payments.actions import AdjustLedger
+    from payments.actions import AdjustLedger  # the actions use this module
 
     return AdjustLedger(by, membership, amount_minor=amount_minor, reason=reason, token=token).run()
 
@@ -297,6 +295,6 @@ def record_reversal(payout, reversal_id: str, amount_minor: int) -> tuple[Ledger
 def price_unpriced(program, *, by) -> int:
     """Try again to price approved time and accepted feedback that have no ledger entry (after a first,
     backdated rate card): the `payments.ledger.priced_waiting_work` action. Returns how many were created."""
-    from payments.actions import PriceWaitingWork
+    from payments.actions import PriceWaitingWork  # the actions use this module
 
     return PriceWaitingWork(by, program).run()

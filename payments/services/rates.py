@@ -35,6 +35,6 @@ def upcoming_rate_card(program, after: datetime.date) -> RateCard | None:
 def create_rate_card(program: Program, *, by, effective_date: datetime.date, notes: str = "", **amounts) -> RateCard:
     """Add a new version of the program's rate card: the `payments.ratecard.created` action (program managers;
     no backdating except a program's first card)."""
-    from payments.actions import CreateRateCard
+    from payments.actions import CreateRateCard  # the actions use this module
 
     return CreateRateCard(by, program, effective_date=effective_date, notes=notes, amounts=amounts).run()

@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from atelier.actions import SYSTEM
 from atelier.errors import ActionRefused
-from payments import actions
-from payments import stripe_gateway as gateway
+from payments import actions, stripe_gateway as gateway
 from payments.models import Payout, PayoutRun, ReconciliationDifference, ReconciliationReport
 from testers.models import Program
+from payments.services.payouts import finish_run_if_done
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,6 @@ def _settle_unknown(payout: Payout, transfer: dict) -> None:
     except ActionRefused:
         return  # no longer unknown: settled meanwhile
     payout.status, payout.stripe_transfer_id = Payout.Status.PAID, transfer["id"]
-    from payments.services.payouts import finish_run_if_done
 
     finish_run_if_done(payout.run_id)
 

@@ -2,6 +2,7 @@
 import datetime
 
 from celery import shared_task
+from payments.services import ledger
 
 __all__ = ["accrue_stipends"]
 
@@ -9,6 +10,4 @@ __all__ = ["accrue_stipends"]
 @shared_task(name="payments.tasks.accrue_stipends")
 def accrue_stipends(today: str | None = None) -> int:
     """Hourly: credit the stipends of completed months (idempotent per artist and month)."""
-    from payments.services import ledger
-
     return ledger.accrue_stipends(datetime.date.fromisoformat(today) if today else None)

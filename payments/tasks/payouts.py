@@ -7,6 +7,8 @@ import logging
 from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
+from payments.services import payouts, reconciliation
+from payments.models import Payout, PayoutRun
 
 __all__ = ["send_payout_run", "send_payout", "resume_payout_runs", "reconcile_recent"]
 
@@ -16,8 +18,6 @@ logger = logging.getLogger(__name__)
 @shared_task(name="payments.tasks.send_payout_run", bind=True, acks_late=True)
 def send_payout_run(self, run_id: int) -> int:
     """Send every open payout of a run; if Stripe kept failing for some, come back later."""
-    from payments.services import payouts
-
     remaining = payouts.send_run(run_id)
     if remaining and not self.request.is_eager:
         self.apply_async((run_id,), countdown=settings.PAYOUT_RESUME_AFTER_SECONDS)
@@ -27,16 +27,12 @@ def send_payout_run(self, run_id: int) -> int:
 @shared_task(name="payments.tasks.send_payout", acks_late=True)
 def send_payout(payout_id: int) -> str:
     """Send one payout (a retry asked by finance)."""
-    from payments.services import payouts
-
     return payouts.send_payout(payout_id)
 
 
 @shared_task(name="payments.tasks.resume_payout_runs")
 def resume_payout_runs() -> int:
     """Every minute and when a worker starts: pick up runs a dead worker left half-sent."""
-    from payments.models import Payout, PayoutRun
-
     run_ids = set(PayoutRun.objects.filter(status__in=[PayoutRun.Status.APPROVED, PayoutRun.Status.SENDING])
                   .values_list("pk", flat=True))
     run_ids |= set(Payout.objects.filter(status__in=[Payout.Status.PENDING, Payout.Status.SENDING],
@@ -51,8 +47,6 @@ def resume_payout_runs() -> int:
 @shared_task(name="payments.tasks.reconcile_recent")
 def reconcile_recent() -> list:
     """Hourly: reconcile recent runs with Stripe (and settle payouts left unknown)."""
-    from payments.services import reconciliation
-
     return reconciliation.reconcile_recent()
 
 

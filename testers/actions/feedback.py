@@ -8,8 +8,9 @@ from atelier.errors import ActionRefused, Refusal
 from testers import media
 from testers.models import Feedback, FeedbackAttachment, FeedbackEvent, Membership
 from testers.signals import feedback_accepted
+from testers.tasks import make_feedback_thumbnail
 
-from .base import TestersAction, TransitionAction, clean_text, terms_refusal
+from .base import clean_text, terms_refusal, TestersAction, TransitionAction
 
 S = Feedback.Status
 
@@ -51,8 +52,6 @@ class SubmitFeedback(TestersAction):
                                      to_status=S.NEW, message="Sent.")
         self.audit_data.update(kind=kind, severity=severity, attachments=len(images))
         if attachment_ids:
-            from testers.tasks import make_feedback_thumbnail
-
             for pk in attachment_ids:
                 make_feedback_thumbnail.delay(pk)  # transaction-aware: runs once the item is committed
         return feedback

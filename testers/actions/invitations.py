@@ -8,7 +8,7 @@ from django.utils import timezone
 from atelier.permissions import forget_roles
 from testers.models import ArtistProfile, Invitation, Membership, new_invitation_token
 
-from .base import TestersAction, clean_text
+from .base import clean_text, TestersAction
 
 INVITATION_VALID_FOR = timedelta(days=14)
 
@@ -55,7 +55,7 @@ def address_mismatch(user, invitation: Invitation) -> str:
 
 
 def _send(invitation_id: int) -> None:
-    from testers.tasks import send_invitation_email
+    from testers.tasks import send_invitation_email  # the task runs this module's services: import it when called
 
     send_invitation_email.delay(invitation_id)  # transaction-aware: sent once the invitation is committed
 
