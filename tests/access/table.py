@@ -218,7 +218,7 @@ STAFF_INDEX = (ALL_STAFF - {R.A_NO_TOTP}) | {ADMIN}
 
 
 EXPECTED: dict[str, Row] = {
-    # --- atelier/urls.py ------------------------------------------------------------------------------
+    # --- portal/urls.py -------------------------------------------------------------------------------
     "home": Row(_none, get=EVERYONE, public=True, why="landing page for visitors, portal home for everyone else"),
     "staff_index": Row(_none, get=STAFF_INDEX, staff_data=True,
                        why="staff and site admins; artists 404 on every /staff/ URL (issue 9, point 8)"),
@@ -389,4 +389,4 @@ SKIPPED = (
     ("name_prefix", "socialaccount_", "allauth social accounts (not enabled today; skipped if it ever is)"),
     ("name_prefix", "headless_", "allauth headless API (not enabled today; skipped if it ever is)"),
 )
-OUR_MODULES = ("atelier.", "testers.", "content_review.", "payments.")
+OUR_MODULES = ("atelier.", "testers.", "content_review.", "payments.", "portal.")
