@@ -161,8 +161,11 @@ class Action:
     # --- what subclasses write -----------------------------------------------------------------------------
 
     def permission_target(self, obj):
-        """The object the permission rule is asked about (the target; for a create, its program or membership)."""
-        return obj
+        """The object the permission rule is asked about: the target; for a create (no target), the membership or
+        the program it is given as a parameter."""
+        if obj is not None:
+            return obj
+        return self.params.get("membership") or self.params.get("program")
 
     def refusal(self, obj) -> str | None:
         """Rules of this action beyond permission and status, on the (locked, when running) target."""

@@ -45,8 +45,6 @@ class CreateShareRequest(UploadAction):
     permission = "share_request.create"
     permission_reason = "Only the artist can ask to share their own works."
 
-    def permission_target(self, obj):
-        return self.params["membership"]
 
     def refusal(self, obj):
         return _terms_refusal(self.params["membership"])

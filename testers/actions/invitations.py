@@ -67,8 +67,6 @@ class CreateInvitation(TestersAction):
     label = "invited an artist"
     permission = "invitation.manage"
 
-    def permission_target(self, obj):
-        return self.params.get("program")
 
     def refusal(self, obj):
         email = normalise_email(self.params.get("email"))
@@ -98,8 +96,6 @@ class ImportInvitations(TestersAction):
     label = "imported invitations"
     permission = "invitation.manage"
 
-    def permission_target(self, obj):
-        return self.params.get("program")
 
     def refusal(self, obj):
         if not self.params.get("rows"):

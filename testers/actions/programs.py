@@ -51,8 +51,6 @@ class GrantStaffRole(TestersAction):
     label = "granted staff role"
     permission = "staff_role.manage"
 
-    def permission_target(self, obj):
-        return self.params.get("program")
 
     def refusal(self, obj):
         user, program, role = self.params.get("user"), self.params.get("program"), self.params.get("role")

@@ -36,8 +36,6 @@ class DraftTerms(TestersAction):
     label = "drafted new terms"
     permission = "terms.manage"
 
-    def permission_target(self, obj):
-        return self.params.get("program")
 
     def refusal(self, obj):
         if TermsVersion.objects.filter(program=self.params["program"], status=TermsVersion.Status.DRAFT).exists():
