@@ -1,6 +1,9 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
+from .audit import describe
 from .errors import DomainError
 from .models import AuditLogEntry, User
 
@@ -65,7 +68,18 @@ class AuditLogEntryAdmin(AppendOnlyAdmin):
     search_fields = ["actor_label", "action", "target_label", "target_id"]
     date_hierarchy = "created_at"
     list_select_related = ["program"]
+    fields = ["created_at", "actor_label", "label", "action", "program", "target_type", "target_id", "target_label",
+              "ip_address", "changes"]
+    readonly_fields = fields
 
     @admin.display(description="action", ordering="action")
     def label(self, entry):
         return entry.label
+
+    @admin.display(description="what changed")
+    def changes(self, entry):
+        """Before → after and the details, in words, amounts as money (never raw minor units)."""
+        row = describe(entry, entry.program.currency if entry.program else "")
+        lines = [(field, f"{old} → {new}" if old is not None else new) for field, old, new in row["changes"]]
+        lines += row["details"]
+        return format_html_join(mark_safe("<br>"), "{}: {}", lines) or "—"

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from .models import AuditLogEntry
+from .money import format_money
 from .permissions import PROGRAM_MODEL, is_model
 from .requestcontext import current_ip
 
@@ -61,3 +62,31 @@ def log(actor, action: str, target=None, *, program=None, before: dict | None = 
         ip_address=ip or current_ip(),
         data=_mask(payload),
     )
+
+
+# --- showing an entry in words -------------------------------------------------------------------------
+
+def describe_values(values, currency: str) -> list[tuple[str, str]]:
+    """[(field, shown value)] of an entry's before/after dict: amounts in minor units are shown as money."""
+    if not isinstance(values, dict):
+        return []
+    shown = []
+    for field, value in values.items():
+        if field.endswith("_minor") and isinstance(value, int) and not isinstance(value, bool):
+            shown.append((field.removesuffix("_minor").replace("_", " "), format_money(value, currency)))
+        elif isinstance(value, (dict, list)):
+            shown.append((field.replace("_", " "), ", ".join(str(v) for v in value) if isinstance(value, list)
+                          else "; ".join(f"{k}: {v}" for k, v in value.items())))
+        else:
+            shown.append((field.replace("_", " "), "—" if value in (None, "") else str(value)))
+    return shown
+
+
+def describe(entry: AuditLogEntry, currency: str) -> dict:
+    data = entry.data or {}
+    currency = data.get("currency") or currency
+    extra = {k: v for k, v in data.items() if k not in ("before", "after")}
+    before = dict(describe_values(data.get("before"), currency))
+    after = dict(describe_values(data.get("after"), currency))
+    changes = [(field, before.get(field), after.get(field)) for field in dict.fromkeys([*before, *after])]
+    return {"entry": entry, "label": entry.label, "changes": changes, "details": describe_values(extra, currency)}

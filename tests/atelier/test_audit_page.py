@@ -40,3 +40,13 @@ def test_audit_page_sends_a_manager_without_totp_to_set_it_up(client, program):
     response = client.get(reverse("program_audit_log", args=[program.slug]))
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_activate_totp")
+
+
+def test_admin_shows_an_entry_in_words_with_money_formatted(client, site_admin, manager, artist_membership):
+    entry = audit.log(manager, "payments.ledger.adjusted", artist_membership,
+                      before={"balance_minor": 1000}, after={"balance_minor": 123456}, reason="Missed hours")
+    client.force_login(site_admin)
+    page = client.get(reverse("admin:atelier_auditlogentry_change", args=[entry.pk])).content.decode()
+    assert "$10.00 → $1,234.56" in page
+    assert "123456" not in page
+    assert "Missed hours" in page
