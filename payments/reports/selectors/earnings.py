@@ -17,25 +17,9 @@ def earnings_by_artist(program, filters: Filters):
 
     One query (plus a count when paginated): a single join on the ledger with conditional sums.
     """
-    p = filters.period
-    in_period = Q(ledger_entries__work_date__gte=p.start, ledger_entries__work_date__lte=p.end)
-
-    def kind_sum(*kinds):
-        return _big(Sum("ledger_entries__amount_minor", filter=in_period & Q(ledger_entries__kind__in=kinds)))
-
     return (
         memberships(program, filters)
-        .annotate(
-            hours=_hours(Sum("ledger_entries__quantity", filter=in_period & Q(ledger_entries__kind=Kind.TIME))),
-            time_minor=kind_sum(Kind.TIME),
-            feedback_items=Count("ledger_entries", filter=in_period & Q(ledger_entries__kind=Kind.FEEDBACK)),
-            feedback_minor=kind_sum(Kind.FEEDBACK),
-            stipend_minor=kind_sum(Kind.STIPEND),
-            adjustment_minor=kind_sum(Kind.ADJUSTMENT),
-            movement_minor=kind_sum(*MONEY_MOVEMENT_KINDS),
-            opening_minor=_big(Sum("ledger_entries__amount_minor", filter=Q(ledger_entries__work_date__lt=p.start))),
-            balance_minor=_big(Sum("ledger_entries__amount_minor", filter=Q(ledger_entries__work_date__lte=p.end))),
-        )
+        .annotate(**_earning_sums(filters.period, path="ledger_entries__"))
         .annotate(
             earned_minor=F("time_minor") + F("feedback_minor") + F("stipend_minor") + F("adjustment_minor"),
             paid_minor=-F("movement_minor"),
@@ -44,23 +28,24 @@ def earnings_by_artist(program, filters: Filters):
     )
 
 
-def _earning_sums(p: Period) -> dict:
-    """The per-membership figures of earnings_by_artist as aggregates over LedgerEntry rows (no join)."""
-    in_period = Q(work_date__gte=p.start, work_date__lte=p.end)
+def _earning_sums(p: Period, path: str = "") -> dict:
+    """The per-membership earnings figures as conditional aggregates over ledger entries: directly on LedgerEntry
+    rows (`path=""`, grouped by membership) or across the join from Membership (`path="ledger_entries__"`)."""
+    in_period = Q(**{f"{path}work_date__gte": p.start, f"{path}work_date__lte": p.end})
 
     def kind_sum(*kinds):
-        return _big(Sum("amount_minor", filter=in_period & Q(kind__in=kinds)))
+        return _big(Sum(f"{path}amount_minor", filter=in_period & Q(**{f"{path}kind__in": kinds})))
 
     return dict(
-        hours=_hours(Sum("quantity", filter=in_period & Q(kind=Kind.TIME))),
+        hours=_hours(Sum(f"{path}quantity", filter=in_period & Q(**{f"{path}kind": Kind.TIME}))),
         time_minor=kind_sum(Kind.TIME),
-        feedback_items=Count("id", filter=in_period & Q(kind=Kind.FEEDBACK)),
+        feedback_items=Count(f"{path}id", filter=in_period & Q(**{f"{path}kind": Kind.FEEDBACK})),
         feedback_minor=kind_sum(Kind.FEEDBACK),
         stipend_minor=kind_sum(Kind.STIPEND),
         adjustment_minor=kind_sum(Kind.ADJUSTMENT),
         movement_minor=kind_sum(*MONEY_MOVEMENT_KINDS),
-        opening_minor=_big(Sum("amount_minor", filter=Q(work_date__lt=p.start))),
-        balance_minor=_big(Sum("amount_minor", filter=Q(work_date__lte=p.end))),
+        opening_minor=_big(Sum(f"{path}amount_minor", filter=Q(**{f"{path}work_date__lt": p.start}))),
+        balance_minor=_big(Sum(f"{path}amount_minor", filter=Q(**{f"{path}work_date__lte": p.end}))),
     )
 
 
