@@ -1,7 +1,10 @@
 """Creating people outside the sign-up flow (demo data, admin, tests): a verified e-mail and, for staff, TOTP."""
+import time
+
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from allauth.mfa.utils import decrypt
 from django.contrib.auth import get_user_model
 
@@ -31,3 +34,11 @@ def ensure_totp(user, secret: str | None = None) -> str:
     secret = secret or generate_totp_secret()
     TOTP.activate(user, secret)
     return secret
+
+
+def current_totp_code(user) -> str:
+    """The user's TOTP code right now, for code that acts as a person who has their device at hand (the demo
+    seed, benchmarks). Never shown to anyone."""
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(decrypt(authenticator.data["secret"]), counter))

@@ -152,6 +152,7 @@ RULES: dict[str, Rule] = {
     "payout_run.approve": Rule(staff=frozenset({FINANCE}), conditions=(NOT_CREATOR,)),
     "payout.manage": Rule(staff=frozenset({FINANCE})),
     "reconciliation.view": Rule(staff=frozenset({FINANCE, MANAGER})),
+    "reconciliation.resolve": Rule(staff=frozenset({FINANCE})),
     "reports.view": Rule(staff=frozenset({FINANCE, MANAGER})),
     "statement.view": Rule(staff=frozenset({FINANCE, MANAGER}), owner=True),
     "fair_pay.view": Rule(staff=frozenset({MANAGER, FINANCE})),

@@ -286,4 +286,7 @@ STRIPE_RETRY_BACKOFF_SECONDS = env.float("STRIPE_RETRY_BACKOFF_SECONDS", default
 STRIPE_RESEND_WINDOW_HOURS = env.float("STRIPE_RESEND_WINDOW_HOURS", default=20.0)
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
 PAYOUT_RESUME_AFTER_SECONDS = env.float("PAYOUT_RESUME_AFTER_SECONDS", default=30.0)
+# How long a worker owns a payout it is sending (renewed before each request): longer than one request can
+# take, so a live worker never loses it; a killed worker's payouts are taken over once it expires.
+PAYOUT_LEASE_SECONDS = env.float("PAYOUT_LEASE_SECONDS", default=STRIPE_TIMEOUT_SECONDS + 30.0)
 CELERY_BEAT_SCHEDULE["payout-runs-resume"] = {"task": "payments.tasks.resume_payout_runs", "schedule": 60.0}

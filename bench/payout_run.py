@@ -97,6 +97,7 @@ def send():
 
     from devtools.fake_stripe import FakeStripe
     from payments.models import LedgerEntry, Payout, PayoutRun
+    from atelier.accounts import current_totp_code
     from payments.services.payouts import approve_payout_run, create_payout_run
 
     fake = FakeStripe(rate_limit_per_second=RATE).start()
@@ -120,7 +121,7 @@ def send():
         run = create_payout_run(program=program, period_start=today - timedelta(days=30), period_end=today,
                                 by=creator)
         t = time.perf_counter()
-        approve_payout_run(run, by=approver)  # sends on commit (eager task)
+        approve_payout_run(run, by=approver, totp_code=current_totp_code(approver))  # sends on commit (eager)
         elapsed = time.perf_counter() - t
         run.refresh_from_db()
         paid = Payout.objects.filter(run=run, status=Payout.Status.PAID).count()

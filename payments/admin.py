@@ -113,9 +113,11 @@ class StripeEventAdmin(ReadOnlyAdmin):
 
 class DifferenceInline(admin.TabularInline):
     model = ReconciliationDifference
+    fk_name = "report"
     extra = 0
     can_delete = False
-    readonly_fields = ["kind", "payout", "stripe_transfer_id", "atelier_value", "stripe_value"]
+    fields = readonly_fields = ["kind", "payout", "stripe_transfer_id", "atelier_value", "stripe_value", "status",
+                                "note"]
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -13,6 +13,7 @@ That throwaway fake is the class named by `settings.DEMO_STRIPE_SERVER` (the fak
 import datetime
 import logging
 
+from atelier.accounts import current_totp_code
 from django.conf import settings
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -58,7 +59,7 @@ def _past_run(program, *, creator, approver):
         for account in StripeAccount.objects.filter(stripe_account_id__startswith=DEMO_ACCOUNT_PREFIX):
             fake.create_account(account_id=account.stripe_account_id, country=account.country, enabled=True)
         run = payouts.create_payout_run(program=program, period_start=start, period_end=end, by=creator)
-        payouts.approve_payout_run(run, by=approver)
+        payouts.approve_payout_run(run, by=approver, totp_code=current_totp_code(approver))
         payouts.send_run(run.pk)  # no-op if the approval already ran it in process
     approved_at = timezone.make_aware(datetime.datetime.combine(end + datetime.timedelta(days=3), datetime.time(10)))
     PayoutRun.objects.filter(pk=run.pk).update(created_at=approved_at - datetime.timedelta(days=1),

@@ -58,8 +58,11 @@ class LedgerEntry(AppendOnlyModel):
     """One line of an artist's earnings in one program. Positive credits the artist, negative debits.
 
     `source_key` names what produced the line ("timelog:12", "feedback:7", "stipend:<membership>:2026-11",
-    "payout:31", "payout-failed:31", "reversal:trr_…", "adjustment:<uuid>") and is UNIQUE in the database,
-    so the same source can never be paid twice.
+    "payout:31", "payout-failed:31", "reversal:trr_…", "hold:reversal:trr_…", "release:reversal:trr_…",
+    "adjustment:<uuid>") and is UNIQUE in the database, so the same source can never be paid twice.
+
+    A reversed transfer's credit-back is held: the reversal line is followed by a "hold" line of the opposite
+    amount, so the balance (and so every run) leaves it out until finance releases it ("hold_released").
 
     The database holds the rest of the shape: the sign of each kind (a payout debits, every other kind but an
     adjustment credits), what produced it (time ⇒ time log, feedback ⇒ feedback item, payout / failed payout /
@@ -76,6 +79,8 @@ class LedgerEntry(AppendOnlyModel):
         PAYOUT_FAILED = "payout_failed", "Failed payout credited back"
         REVERSAL = "reversal", "Reversed transfer credited back"
         ADJUSTMENT = "adjustment", "Adjustment"
+        HOLD = "hold", "Held for review"
+        HOLD_RELEASED = "hold_released", "Released by finance"
 
     program = models.ForeignKey("testers.Program", on_delete=models.PROTECT, related_name="ledger_entries")
     membership = models.ForeignKey("testers.Membership", on_delete=models.PROTECT, related_name="ledger_entries")
@@ -112,14 +117,16 @@ class LedgerEntry(AppendOnlyModel):
             models.CheckConstraint(condition=~Q(kind="adjustment") | ~Q(reason=""), name="ledger_adjustment_has_reason"),
             models.CheckConstraint(condition=~Q(amount_minor=0), name="ledger_amount_not_zero"),
             models.CheckConstraint(
-                condition=(Q(kind="payout", amount_minor__lt=0) | Q(kind="adjustment")
-                           | Q(kind__in=["time", "feedback", "stipend", "payout_failed", "reversal"], amount_minor__gt=0)),
+                condition=(Q(kind__in=["payout", "hold"], amount_minor__lt=0) | Q(kind="adjustment")
+                           | Q(kind__in=["time", "feedback", "stipend", "payout_failed", "reversal", "hold_released"],
+                               amount_minor__gt=0)),
                 name="ledger_kind_sign",
             ),
             models.CheckConstraint(condition=~Q(kind="time") | Q(time_log__isnull=False), name="ledger_time_has_time_log"),
             models.CheckConstraint(condition=~Q(kind="feedback") | Q(feedback__isnull=False),
                                    name="ledger_feedback_has_feedback"),
-            models.CheckConstraint(condition=~Q(kind__in=["payout", "payout_failed", "reversal"]) | Q(payout__isnull=False),
+            models.CheckConstraint(condition=~Q(kind__in=["payout", "payout_failed", "reversal", "hold", "hold_released"])
+                                   | Q(payout__isnull=False),
                                    name="ledger_payout_kinds_have_payout"),
             models.CheckConstraint(condition=CURRENCY_SHAPE, name="ledger_currency_iso4217"),
         ]
@@ -241,6 +248,7 @@ class Payout(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
         UNKNOWN = "unknown", "Unknown (check reconciliation)"
+        HELD = "held", "Held (payout account not ready)"
 
     run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="payouts")
     membership = models.ForeignKey("testers.Membership", on_delete=models.PROTECT, related_name="payouts")
@@ -255,6 +263,16 @@ class Payout(models.Model):
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     reversed_amount_minor = models.BigIntegerField(default=0)
+    held_reason = models.CharField(max_length=255, blank=True,
+                                   help_text="Why sending stopped before any request (the account was not payable).")
+    # What is sent under an idempotency key is fixed when the key is first used: every attempt, by any worker,
+    # sends exactly these parameters (Stripe refuses the same key with other parameters).
+    transfer_key = models.CharField(max_length=80, blank=True)
+    transfer_params = models.JSONField(default=dict, blank=True)
+    # The sending lease: a worker claims the payout (committed, by a conditional update) before calling Stripe
+    # and calls with no transaction open; a dead worker's lease expires and another worker takes over.
+    lease_owner = models.CharField(max_length=80, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -288,20 +306,33 @@ Payout.TRANSITIONS = TransitionTable(_PS, {
     "pay": ([_PS.SENDING, _PS.UNKNOWN], _PS.PAID),
     "fail": ([_PS.SENDING], _PS.FAILED),
     "mark_unknown": ([_PS.SENDING], _PS.UNKNOWN),
+    # The account was not payable when the sender came to it (before any request with its key).
+    "hold": ([_PS.PENDING, _PS.SENDING], _PS.HELD),
+    "release": ([_PS.HELD], _PS.PENDING),
     "retry": ([_PS.FAILED, _PS.UNKNOWN], _PS.PENDING),
-    "cancel": ([_PS.FAILED], _PS.CANCELLED),
+    "cancel": ([_PS.FAILED, _PS.HELD], _PS.CANCELLED),
     # Stripe reversed (part of) the transfer: the amount is credited back; the payout stays as it was.
     "reverse": ([_PS.PAID, _PS.UNKNOWN], None),
 })
 
 
 class PayoutRunSkip(models.Model):
-    """An artist left out of a run, and why (under the minimum, no payable Stripe account, nothing owed)."""
+    """An artist left out of a run, and why (under the minimum, no payable Stripe account, a payout or a
+    reconciliation difference still open). `reason` is the sentence; `reason_code` says which fix to offer."""
+
+    class Reason(models.TextChoices):
+        NEGATIVE_BALANCE = "negative_balance", "Balance is negative"
+        NO_ACCOUNT = "no_account", "No payout account connected"
+        ACCOUNT_NOT_READY = "account_not_ready", "Payout account not ready"
+        UNDER_MINIMUM = "under_minimum", "Under the minimum payout"
+        UNKNOWN_PAYOUT = "unknown_payout", "A payout is being checked with Stripe"
+        OPEN_DIFFERENCE = "open_difference", "A reconciliation difference is open"
 
     run = models.ForeignKey(PayoutRun, on_delete=models.CASCADE, related_name="skips")
     membership = models.ForeignKey("testers.Membership", on_delete=models.PROTECT, related_name="+")
     balance_minor = models.BigIntegerField()
     reason = models.CharField(max_length=255)
+    reason_code = models.CharField(max_length=30, choices=Reason.choices, blank=True)
 
     class Meta:
         ordering = ["run", "id"]
@@ -360,6 +391,11 @@ class ReconciliationReport(models.Model):
 
 
 class ReconciliationDifference(models.Model):
+    """A difference between Atelier and Stripe, kept across reconciliations by its fingerprint (kind, payout,
+    transfer): found again, it is the same difference (`last_seen_report`); no longer found where it was
+    checked, it is cleared. Finance explains (still open) or resolves (closed) it with a note. An open or
+    explained difference holds its artist back from new runs."""
+
     class Kind(models.TextChoices):
         MISSING_AT_STRIPE = "missing_at_stripe", "Paid in Atelier, no transfer at Stripe"
         MISSING_IN_ATELIER = "missing_in_atelier", "Transfer at Stripe, no paid payout in Atelier"
@@ -367,15 +403,51 @@ class ReconciliationDifference(models.Model):
         DESTINATION = "destination", "Destinations differ"
         CURRENCY = "currency", "Currencies differ"
 
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        EXPLAINED = "explained", "Explained, still open"
+        RESOLVED = "resolved", "Resolved"
+        CLEARED = "cleared", "No longer found"
+
+    OPEN_STATUSES = (Status.OPEN, Status.EXPLAINED)
+
     report = models.ForeignKey(ReconciliationReport, on_delete=models.CASCADE, related_name="differences")
+    last_seen_report = models.ForeignKey(ReconciliationReport, null=True, blank=True, on_delete=models.SET_NULL,
+                                         related_name="seen_differences")
+    program = models.ForeignKey("testers.Program", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    membership = models.ForeignKey("testers.Membership", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    fingerprint = models.CharField(max_length=200, blank=True, db_index=True)
     kind = models.CharField(max_length=30, choices=Kind.choices)
     payout = models.ForeignKey(Payout, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     stripe_transfer_id = models.CharField(max_length=64, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    atelier_amount_minor = models.BigIntegerField(null=True, blank=True)
+    stripe_amount_minor = models.BigIntegerField(null=True, blank=True)
     atelier_value = models.CharField(max_length=120, blank=True)
     stripe_value = models.CharField(max_length=120, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    note = models.TextField(blank=True)
+    noted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    noted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["report", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "fingerprint"], condition=~Q(fingerprint=""),
+                                    name="reconciliationdifference_one_per_fingerprint"),
+            models.CheckConstraint(condition=~Q(status="resolved") | ~Q(note=""),
+                                   name="reconciliationdifference_resolved_has_note"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.stripe_transfer_id or self.payout_id}"
+
+
+_DS = ReconciliationDifference.Status
+ReconciliationDifference.TRANSITIONS = TransitionTable(_DS, {
+    "explain": ([_DS.OPEN, _DS.EXPLAINED], _DS.EXPLAINED),
+    "resolve": ([_DS.OPEN, _DS.EXPLAINED], _DS.RESOLVED),
+})

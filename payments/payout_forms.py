@@ -40,3 +40,26 @@ class PeriodForm(forms.Form):
 
 def month_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
     return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+class SendMoneyForm(forms.Form):
+    """The last step before money leaves: the approver types the current code of their authenticator app."""
+
+    totp_code = forms.CharField(
+        label="Code from your authenticator app", max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"}),
+        help_text="Sending money needs a fresh code, even though you are signed in.",
+    )
+
+
+class DifferenceNoteForm(forms.Form):
+    OUTCOMES = [("explain", "Explain (keep it open)"), ("resolve", "Resolve (close it)")]
+
+    outcome = forms.ChoiceField(choices=OUTCOMES, widget=forms.RadioSelect, initial="explain")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                           help_text="What happened, and what was done about it. Kept in the audit log.")
+
+
+class ReleaseReversalForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                           help_text="Why this reversed amount may be paid again.")

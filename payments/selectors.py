@@ -15,7 +15,9 @@ from testers.models import Feedback, Membership, TimeLog
 
 # Entries that settle money already earned (a payout debits it, a failure or reversal puts it back).
 # They count in every payable balance whatever their date; see `balances_for_program`.
-SETTLEMENT_KINDS = (LedgerEntry.Kind.PAYOUT, LedgerEntry.Kind.PAYOUT_FAILED, LedgerEntry.Kind.REVERSAL)
+# A held reversal ("hold") and its release count the same way: they settle, they are not earnings.
+SETTLEMENT_KINDS = (LedgerEntry.Kind.PAYOUT, LedgerEntry.Kind.PAYOUT_FAILED, LedgerEntry.Kind.REVERSAL,
+                    LedgerEntry.Kind.HOLD, LedgerEntry.Kind.HOLD_RELEASED)
 
 
 def _payable_filter(up_to: datetime.date | None) -> Q:

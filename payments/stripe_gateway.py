@@ -1,7 +1,7 @@
 """The one module that talks to Stripe: a configured StripeClient, and Stripe's errors turned into ours.
 
 Everything else calls the functions below and catches RetryableStripeError (safe to retry with the
-same idempotency key: connection errors, 429, 5xx) or FinalStripeError (never retried automatically).
+same idempotency key: connection errors, 409, 429, 5xx) or FinalStripeError (never retried automatically).
 Results are plain dicts, so callers never depend on stripe's object types.
 """
 from __future__ import annotations
@@ -29,7 +29,13 @@ class StripeGatewayError(Exception):
 
 
 class RetryableStripeError(StripeGatewayError):
-    """Connection error, timeout, 429 or 5xx: retry later with the same idempotency key and parameters."""
+    """Connection error, timeout, 409, 429 or 5xx: retry with the same idempotency key and parameters."""
+
+    @property
+    def ambiguous(self) -> bool:
+        """Whether the request may have been carried out: a timeout or a dropped connection, a 5xx, or a 409
+        (another request with the same key was in progress). Only a 429 says for sure nothing happened."""
+        return self.kind != "rate_limit_error"
 
 
 class FinalStripeError(StripeGatewayError):
@@ -81,6 +87,10 @@ def _translate(error: stripe.StripeError) -> StripeGatewayError:
         return RetryableStripeError(message, code=code or "connection_error", http_status=status, kind="connection")
     if isinstance(error, stripe.RateLimitError) or status == 429:
         return RetryableStripeError(message, code=code or "rate_limit", http_status=status, kind="rate_limit_error")
+    if status == 409:
+        # Stripe's "another request with this key is in progress" (stripe-python retries it too): the first
+        # request may still make the transfer, so this is never a final answer.
+        return RetryableStripeError(message, code=code or "conflict", http_status=status, kind="conflict")
     if status is not None and status >= 500:
         return RetryableStripeError(message, code=code, http_status=status, kind=kind or "api_error")
     if isinstance(error, stripe.IdempotencyError):

@@ -13,6 +13,10 @@ urlpatterns = [
     path("staff/<slug:slug>/payouts/reconciliation/", payouts.reconciliation_list, name="reconciliations"),
     path("staff/<slug:slug>/payouts/reconciliation/<int:report_id>/", payouts.reconciliation_detail,
          name="reconciliation"),
+    path("staff/<slug:slug>/payouts/reconciliation/differences/<int:difference_id>/note/", payouts.difference_note,
+         name="reconciliation_difference_note"),
+    path("staff/<slug:slug>/payouts/reversals/<int:payout_id>/<str:reversal_id>/release/", payouts.reversal_release,
+         name="reversal_release"),
     path("staff/<slug:slug>/payouts/<int:run_id>/", payouts.run_detail, name="payout_run"),
     path("staff/<slug:slug>/payouts/<int:run_id>/progress/", payouts.run_progress, name="payout_run_progress"),
     path("staff/<slug:slug>/payouts/<int:run_id>/approve/", payouts.run_approve, name="payout_run_approve"),
@@ -22,5 +26,7 @@ urlpatterns = [
          name="payout_retry"),
     path("staff/<slug:slug>/payouts/<int:run_id>/payouts/<int:payout_id>/cancel/", payouts.payout_cancel,
          name="payout_cancel"),
+    path("staff/<slug:slug>/payouts/<int:run_id>/payouts/<int:payout_id>/release/", payouts.payout_release,
+         name="payout_release"),
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
 ]

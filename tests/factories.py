@@ -183,3 +183,11 @@ def image_upload(name="screenshot.png", **kwargs):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, png_bytes(**kwargs), content_type="image/png")
+
+
+def approve(run, *, by):
+    """Approve a payout run as `by`, typing the current code of their authenticator app (as the page asks)."""
+    from atelier.accounts import current_totp_code  # noqa: kept with the one helper that needs it
+    from payments.services.payouts import approve_payout_run  # noqa: payments is imported lazily by these factories
+
+    return approve_payout_run(run, by=by, totp_code=current_totp_code(by))

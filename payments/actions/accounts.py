@@ -7,6 +7,7 @@ system (webhooks).
 """
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils import timezone
 
 from payments import stripe_gateway as gateway
@@ -19,7 +20,7 @@ from .base import PaymentsAction
 
 __all__ = [
     "ConnectPayoutAccount", "RefreshStripeAccount", "RecordBankPayout", "ProcessStripeEvent", "IgnoreStripeEvent",
-    "FailStripeEvent", "RecordReconciliation",
+    "FailStripeEvent", "RecordReconciliation", "ExplainDifference", "ResolveDifference",
 ]
 
 DEFAULT_COUNTRY = "US"
@@ -151,8 +152,10 @@ class FailStripeEvent(_EventAction):
 
 
 class RecordReconciliation(PaymentsAction):
-    """Record a reconciliation report and its differences (target: the program). Params: period_start,
-    period_end, differences (unsaved ReconciliationDifference rows), checked_payouts, checked_transfers.
+    """Record a reconciliation report (target: the program). Params: period_start, period_end, differences
+    (unsaved ReconciliationDifference rows with fingerprints), checked_payout_ids, checked_transfer_ids,
+    checked_payouts, checked_transfers. A difference already known (same fingerprint) is the same row, seen
+    again (and reopened if it had been cleared); an open one not found again among what was checked is cleared.
     Finance runs it from the page; the hourly task runs it as the system."""
 
     name = "payments.reconciliation.recorded"
@@ -161,18 +164,69 @@ class RecordReconciliation(PaymentsAction):
     system = True
 
     def apply(self, program):
-        differences = list(self.params.get("differences") or [])
+        found = list(self.params.get("differences") or [])
         report = ReconciliationReport.objects.create(
             program=program, period_start=self.params["period_start"], period_end=self.params["period_end"],
             checked_payouts=self.params.get("checked_payouts", 0),
             checked_transfers=self.params.get("checked_transfers", 0),
         )
-        for difference in differences:
-            difference.report = report
-        ReconciliationDifference.objects.bulk_create(differences)
-        self.after = {"differences": len(differences), "payouts": report.checked_payouts,
-                      "transfers": report.checked_transfers}
+        Status = ReconciliationDifference.Status
+        known = {d.fingerprint: d for d in ReconciliationDifference.objects.filter(
+            program=program, fingerprint__in=[f.fingerprint for f in found])}
+        new, seen_ids = [], []
+        for difference in found:
+            existing = known.get(difference.fingerprint)
+            if existing is None:
+                difference.report, difference.last_seen_report, difference.program = report, report, program
+                new.append(difference)
+            else:
+                seen_ids.append(existing.pk)
+        ReconciliationDifference.objects.bulk_create(new)
+        seen = ReconciliationDifference.objects.filter(pk__in=seen_ids)
+        seen.update(last_seen_report=report)
+        reopened = seen.filter(status=Status.CLEARED).update(status=Status.OPEN)
+        checked = (Q(payout_id__in=self.params.get("checked_payout_ids") or [])
+                   | Q(payout__isnull=True, stripe_transfer_id__in=self.params.get("checked_transfer_ids") or []))
+        cleared = (ReconciliationDifference.objects.filter(program=program, status=Status.OPEN).filter(checked)
+                   .exclude(pk__in=seen_ids + [d.pk for d in new]).update(status=Status.CLEARED))
+        self.after = {"differences": len(found), "new": len(new), "cleared": cleared, "reopened": reopened,
+                      "payouts": report.checked_payouts, "transfers": report.checked_transfers}
+        self.emit(differences=len(found), new_differences=len(new))
         return report
 
     def audit_program(self, program, report):
         return program
+
+
+class _NoteDifference(PaymentsAction):
+    model = ReconciliationDifference
+    permission = "reconciliation.resolve"
+
+    def refusal(self, difference):
+        if not (self.params.get("note") or "").strip():
+            return "Write a note: what happened, and what was done about it."
+        if len(self.params["note"]) > 2000:
+            return "Keep the note under 2,000 characters."
+        return None
+
+    def apply(self, difference):
+        note = self.params["note"].strip()
+        self.change(difference, note=note, noted_by_id=self.actor.pk, noted_at=timezone.now())
+        self.audit_data["note"] = note[:500]
+        return difference
+
+
+class ExplainDifference(_NoteDifference):
+    """Finance explains a difference (it stays open, and keeps its artist out of runs)."""
+
+    name = "payments.reconciliation_difference.explained"
+    label = "explained reconciliation difference"
+    transition = "explain"
+
+
+class ResolveDifference(_NoteDifference):
+    """Finance resolves a difference with a note (closed: its artist is paid by runs again)."""
+
+    name = "payments.reconciliation_difference.resolved"
+    label = "resolved reconciliation difference"
+    transition = "resolve"

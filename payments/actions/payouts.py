@@ -17,20 +17,23 @@ from atelier.actions import SYSTEM
 from atelier.errors import ActionRefused, DomainError, Refusal
 from atelier.money import format_money
 from payments import stripe_gateway as gateway
-from payments.models import LedgerEntry, Payout, PayoutRun, PayoutRunSkip
-from payments.selectors import balances_for_program
-from payments.services.ledger import record_entry, record_payout_failed, record_reversal
+from payments.models import LedgerEntry, Payout, PayoutRun, PayoutRunSkip, ReconciliationDifference
+from payments.selectors import balance_minor, balances_for_program
+from payments.services.accounts import account_not_payable_reason
+from payments.services.ledger import record_entry, record_payout_failed, record_reversal, release_reversal
 from payments.services.rates import rate_card_for
 from testers.models import Membership
 from payments.tasks.payouts import send_payout, send_payout_run
-from payments.services.payouts import _generation, credit_back, find_transfer, finish_run_if_done
+from payments.services.payouts import (_generation, credit_back, find_transfer, finish_run_if_done,
+                                       idempotency_key_for, transfer_params)
+from atelier.mfa import verify_fresh_totp
 
 from .base import PaymentsAction
 
 __all__ = [
     "CreatePayoutRun", "ApprovePayoutRun", "CancelPayoutRun", "StartSendingPayoutRun", "CompletePayoutRun",
     "CompletePayoutRunWithFailures", "SendPayout", "ResendPayout", "PayoutPaid", "PayoutFailed", "PayoutUnknown",
-    "RetryPayout", "CancelPayout", "ReversePayout",
+    "HoldPayout", "ReleasePayout", "RetryPayout", "CancelPayout", "ReversePayout", "ReleaseReversal",
 ]
 
 
@@ -40,6 +43,19 @@ def _send_run_later(run_id: int) -> None:
 
 def _send_payout_later(payout_id: int) -> None:
     send_payout.delay(payout_id)
+
+
+def held_back_by_unknown_payouts(program) -> dict[int, int]:
+    """{membership_id: payout id} of the program's artists with a payout whose outcome is unknown: paying them
+    again before reconciliation says whether Stripe made the transfer could pay twice."""
+    rows = Payout.objects.filter(run__program=program, status=Payout.Status.UNKNOWN).values_list("membership_id", "pk")
+    return {membership_id: payout_id for membership_id, payout_id in rows}
+
+
+def held_back_by_open_differences(program) -> set[int]:
+    return set(ReconciliationDifference.objects.filter(
+        program=program, membership__isnull=False, status__in=ReconciliationDifference.OPEN_STATUSES,
+    ).values_list("membership_id", flat=True))
 
 
 # --- runs: people ------------------------------------------------------------------------------------------
@@ -82,21 +98,31 @@ class CreatePayoutRun(PaymentsAction):
         )
         run = PayoutRun.objects.create(program=program, period_start=period_start, period_end=period_end,
                                        currency=currency, created_by=by)
+        unknown = held_back_by_unknown_payouts(program)
+        differences = held_back_by_open_differences(program)
+        Reason = PayoutRunSkip.Reason
         payouts, skips = [], []
         for membership in memberships:
             balance = balances[membership.pk]
             account = getattr(membership.artist, "stripe_account", None)
-            reason = None
-            if balance < 0:
-                reason = "Balance is negative"
-            elif account is None:
-                reason = "No payout account connected"
-            elif not account.is_payable:
-                reason = f"Payout account not ready ({account.get_state_display().lower()})"
+            reason = code = None
+            if membership.pk in unknown:
+                code, reason = Reason.UNKNOWN_PAYOUT, (
+                    f"Held back: payout {unknown[membership.pk]} is being checked with Stripe; reconciliation "
+                    "settles it first")
+            elif membership.pk in differences:
+                code, reason = Reason.OPEN_DIFFERENCE, (
+                    "Held back: a reconciliation difference is open for this artist; finance resolves it first")
+            elif balance < 0:
+                code, reason = Reason.NEGATIVE_BALANCE, "Balance is negative"
+            elif account is None or not account.is_payable:
+                code = Reason.NO_ACCOUNT if account is None else Reason.ACCOUNT_NOT_READY
+                reason = account_not_payable_reason(account)
             elif balance < minimum:
-                reason = f"Under the minimum payout of {format_money(minimum, currency)}"
+                code, reason = Reason.UNDER_MINIMUM, f"Under the minimum payout of {format_money(minimum, currency)}"
             if reason:
-                skips.append(PayoutRunSkip(run=run, membership=membership, balance_minor=balance, reason=reason))
+                skips.append(PayoutRunSkip(run=run, membership=membership, balance_minor=balance, reason=reason[:255],
+                                           reason_code=code))
             else:
                 payouts.append(Payout(run=run, membership=membership, stripe_account=account,
                                       amount_minor=balance, currency=currency))
@@ -122,9 +148,10 @@ class CreatePayoutRun(PaymentsAction):
 
 
 class ApprovePayoutRun(PaymentsAction):
-    """A second finance user approves (RULES "payout_run.approve": finance, not the run's creator); sending
-    starts once the approval commits. Before the row is locked, the Stripe balance is checked once: a transfer
-    fails when the platform balance cannot cover it."""
+    """A second finance user approves (RULES "payout_run.approve": finance, not the run's creator) after seeing
+    the confirmation (count, total, skipped artists) and entering a fresh code from their authenticator app
+    (param `totp_code`); sending starts once the approval commits. Before the row is locked, the Stripe balance
+    is checked once: a transfer fails when the platform balance cannot cover it."""
 
     name = "payments.payout_run.approved"
     label = "approved payout run"
@@ -136,6 +163,9 @@ class ApprovePayoutRun(PaymentsAction):
         return "This run is not waiting for approval."
 
     def run(self):
+        if self.check() is None and "totp_verified" not in self.params:
+            # Checked once, before anything is locked: a code can be used only once (allauth marks it used).
+            self.params["totp_verified"] = verify_fresh_totp(self.actor, self.params.get("totp_code") or "")
         if self.check() is None and self.target.total_minor and "available_minor" not in self.params:
             try:
                 self.params["available_minor"] = gateway.available_balance(self.target.currency)
@@ -144,6 +174,9 @@ class ApprovePayoutRun(PaymentsAction):
         return super().run()
 
     def refusal(self, run):
+        if self.params.get("totp_verified") is False:
+            return ("Enter the current 6-digit code from your authenticator app to send this money "
+                    "(each code works once).")
         available = self.params.get("available_minor")
         if available is not None and run.total_minor and available < run.total_minor:
             return (f"The Stripe balance ({format_money(available, run.currency)}) does not cover this run "
@@ -151,6 +184,8 @@ class ApprovePayoutRun(PaymentsAction):
         return None
 
     def apply(self, run):
+        if self.params.get("totp_verified") is not True:
+            raise ActionRefused(Refusal("Sending money needs a fresh code from your authenticator app.", "mfa"))
         self.change(run, approved_by_id=self.actor.pk, approved_at=timezone.now())
         _send_run_later(run.pk)
         return run
@@ -226,10 +261,9 @@ class CompletePayoutRunWithFailures(_CompleteRun):
 # --- payouts: what the sender records ----------------------------------------------------------------------------
 
 def _attempt_fields(action, payout):
-    """The sender counts attempts on its (locked) copy; carry them onto the row the action re-read."""
-    for field in ("attempts", "last_attempt_at"):
-        if field in action.params:
-            action.change(payout, **{field: action.params[field]})
+    """The sender's answer ends its lease (attempts are counted on the row before each request)."""
+    if payout.lease_owner or payout.lease_expires_at:
+        action.change(payout, lease_owner="", lease_expires_at=None)
 
 
 class SendPayout(PaymentsAction):
@@ -244,7 +278,12 @@ class SendPayout(PaymentsAction):
     people = False
 
     def apply(self, payout):
+        key = idempotency_key_for(payout, _generation(payout))
+        if payout.transfer_key != key:
+            # A key's parameters are fixed the first time it is used, and never again.
+            self.change(payout, transfer_key=key, transfer_params=transfer_params(payout))
         self.change(payout, first_sent_at=payout.first_sent_at or timezone.now())
+        self.audit_data["idempotency_key"] = key
         return payout
 
 
@@ -267,6 +306,7 @@ class PayoutPaid(PaymentsAction):
     def apply(self, payout):
         self.change(payout, stripe_transfer_id=self.params["transfer_id"], paid_at=timezone.now(), failure_message="")
         _attempt_fields(self, payout)
+        self.emit(amount_minor=payout.amount_minor, currency=payout.currency, membership_id=payout.membership_id)
         self.audit_data.update(transfer=self.params["transfer_id"], amount_minor=payout.amount_minor)
         if self.params.get("source"):
             self.audit_data["by"] = self.params["source"]
@@ -315,8 +355,55 @@ class PayoutUnknown(PaymentsAction):
         return payout
 
 
+class HoldPayout(PaymentsAction):
+    """The sender found the artist's account unable to receive money before it made any request: the payout is
+    held with the reason (naming what Stripe needs) and its amount stays debited until finance releases it
+    (once the account is ready) or cancels it (credited back). Params: reason."""
+
+    name = "payments.payout.held"
+    label = "held payout"
+    model = Payout
+    transition = "hold"
+    system = True
+    people = False
+
+    def apply(self, payout):
+        reason = (self.params.get("reason") or "Payout account not ready")[:255]
+        self.change(payout, held_reason=reason, failure_message="")
+        _attempt_fields(self, payout)
+        self.audit_data["reason"] = reason
+        self.emit(reason=reason, amount_minor=payout.amount_minor, currency=payout.currency,
+                  membership_id=payout.membership_id)
+        return payout
+
+
+class ReleasePayout(PaymentsAction):
+    """Finance sends a held payout once the artist's account can receive money (same key: no request was made)."""
+
+    name = "payments.payout.released"
+    label = "released held payout"
+    model = Payout
+    permission = "payout.manage"
+    transition = "release"
+    select_related = ("stripe_account", "run")
+
+    def state_refusal(self, payout, status):
+        return "Only a held payout can be released."
+
+    def refusal(self, payout):
+        if not payout.stripe_account.is_payable:
+            return f"Still held: {account_not_payable_reason(payout.stripe_account).lower()}."
+        return None
+
+    def apply(self, payout):
+        self.change(payout, held_reason="")
+        _send_payout_later(payout.pk)
+        return payout
+
+
 class ReversePayout(PaymentsAction):
-    """Stripe reversed (part of) the transfer: each reversal is credited back once ("reversal:<trr id>");
+    """Stripe reversed (part of) the transfer: each reversal is credited back once ("reversal:<trr id>") and the
+    credit is held ("hold:reversal:<trr id>") until finance releases it, so no run pays it again unseen;
     params: reversals [(id, amount_minor)], amount_reversed (the transfer's total as Stripe has it now)."""
 
     name = "payments.payout.reversed"
@@ -335,6 +422,9 @@ class ReversePayout(PaymentsAction):
                 credited.append({"reversal": reversal_id, "amount_minor": int(amount)})
         self.change(payout, reversed_amount_minor=int(self.params.get("amount_reversed") or 0))
         self.audit_data["reversals"] = credited
+        if credited:
+            self.emit(held_minor=sum(c["amount_minor"] for c in credited), currency=payout.currency,
+                      membership_id=payout.membership_id)
         if len(credited) == 1:
             self.audit_data.update(credited[0])
         return payout
@@ -354,6 +444,23 @@ class ResendPayout(PaymentsAction):
     def apply(self, payout):
         _send_payout_later(payout.pk)
         return payout
+
+
+def still_owed_refusal(payout: Payout) -> str | None:
+    """A failed payout was credited back; retrying debits it again. Refused once the artist's balance no longer
+    holds the amount: a later run (or an adjustment) has paid or taken it since, and retrying would pay twice."""
+    balance = balance_minor(payout.membership)
+    if balance >= payout.amount_minor:
+        return None
+    later = (Payout.objects.filter(membership=payout.membership, pk__gt=payout.pk)
+             .exclude(status__in=[Payout.Status.CANCELLED, Payout.Status.FAILED]).select_related("run")
+             .order_by("-pk").first())
+    money = format_money(payout.amount_minor, payout.currency)
+    if later is not None:
+        return (f"Nothing to retry: the {money} credited back when this payout failed was paid since by run "
+                f"{later.run_id} ({later.run.period_start} – {later.run.period_end}). Cancel this payout instead.")
+    return (f"Nothing to retry: the artist's balance ({format_money(balance, payout.currency)}) no longer holds "
+            f"the {money} credited back when this payout failed. Cancel this payout instead.")
 
 
 class RetryPayout(PaymentsAction):
@@ -386,8 +493,10 @@ class RetryPayout(PaymentsAction):
     def refusal(self, payout):
         if payout.status == Payout.Status.UNKNOWN and self.params.get("searched") is False:
             return "This payout changed meanwhile: reload the page and try again."
-        if payout.status == Payout.Status.FAILED and not payout.stripe_account.is_payable:
-            return "The artist's payout account cannot receive transfers yet."
+        if payout.status == Payout.Status.FAILED:
+            if not payout.stripe_account.is_payable:
+                return "The artist's payout account cannot receive transfers yet."
+            return still_owed_refusal(payout)
         return None
 
     def apply(self, payout):
@@ -406,8 +515,8 @@ class RetryPayout(PaymentsAction):
 
 
 class CancelPayout(PaymentsAction):
-    """Give up on a failed payout. Its amount was credited back when it failed, so the artist's balance already
-    holds it and the next run pays it."""
+    """Give up on a failed or held payout. A failed one was credited back when it failed; a held one is credited
+    back now. Either way the artist's balance holds the amount and the next run pays it."""
 
     name = "payments.payout.cancelled"
     label = "cancelled payout"
@@ -415,9 +524,40 @@ class CancelPayout(PaymentsAction):
     permission = "payout.manage"
     transition = "cancel"
 
+    select_related = ("membership__program",)
+
     def state_refusal(self, payout, status):
-        return "Only a failed payout can be cancelled."
+        return "Only a failed or held payout can be cancelled."
 
     def apply(self, payout):
+        if payout.status == Payout.Status.HELD:
+            credit_back(payout, _generation(payout))
         self.on_commit(lambda run_id=payout.run_id: finish_run_if_done(run_id))
+        return payout
+
+
+class ReleaseReversal(PaymentsAction):
+    """Finance releases the held credit of a reversed transfer (params: reversal_id, note): the amount is back on
+    the artist's payable balance and the next run pays it."""
+
+    name = "payments.reversal.released"
+    label = "released reversed amount"
+    model = Payout
+    permission = "payout.manage"
+    select_related = ("membership__program",)
+
+    def refusal(self, payout):
+        if not (self.params.get("note") or "").strip():
+            return "Say why the reversed amount can be paid again."
+        hold = LedgerEntry.objects.filter(payout=payout, source_key=f"hold:reversal:{self.params.get('reversal_id')}")
+        if not hold.exists():
+            return "There is no held reversal of this payout by that id."
+        if LedgerEntry.objects.filter(source_key=f"release:reversal:{self.params.get('reversal_id')}").exists():
+            return "This reversed amount was already released."
+        return None
+
+    def apply(self, payout):
+        entry = release_reversal(payout, self.params["reversal_id"], note=self.params["note"].strip(), by=self.actor)
+        self.audit_data.update(reversal=self.params["reversal_id"], amount_minor=entry.amount_minor,
+                               note=self.params["note"].strip()[:500])
         return payout

@@ -13,6 +13,8 @@ import logging
 from decimal import Decimal, ROUND_HALF_UP
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from atelier import audit
@@ -282,12 +284,46 @@ def record_payout_failed(payout) -> tuple[LedgerEntry, bool]:
 
 
 def record_reversal(payout, reversal_id: str, amount_minor: int) -> tuple[LedgerEntry, bool]:
-    """Credit back (part of) a transfer Stripe reversed ("reversal:<trr_…>")."""
-    return record_entry(
+    """Credit back (part of) a transfer Stripe reversed ("reversal:<trr_…>"), and hold the credit
+    ("hold:reversal:<trr_…>", the opposite amount) until finance releases it: a reversal is something to look
+    into, never money a run pays again on its own."""
+    entry, created = record_entry(
         membership=payout.membership, kind=LedgerEntry.Kind.REVERSAL, amount_minor=amount_minor,
         currency=payout.currency, source_key=f"reversal:{reversal_id}", work_date=timezone.localdate(),
         payout=payout, description=f"Transfer of payout {payout.pk} reversed ({reversal_id})",
     )
+    record_entry(
+        membership=payout.membership, kind=LedgerEntry.Kind.HOLD, amount_minor=-amount_minor,
+        currency=payout.currency, source_key=f"hold:reversal:{reversal_id}", work_date=timezone.localdate(),
+        payout=payout, description=f"Reversed amount held until finance reviews it ({reversal_id})",
+    )
+    return entry, created
+
+
+def release_reversal(payout, reversal_id: str, *, note: str, by) -> LedgerEntry:
+    """The release of a held reversal ("release:reversal:<trr_…>"): the amount is payable again."""
+    hold = LedgerEntry.objects.get(source_key=f"hold:reversal:{reversal_id}")
+    entry, _ = record_entry(
+        membership=payout.membership, kind=LedgerEntry.Kind.HOLD_RELEASED, amount_minor=-hold.amount_minor,
+        currency=payout.currency, source_key=f"release:reversal:{reversal_id}", work_date=timezone.localdate(),
+        payout=payout, created_by=by, reason=note,
+        description=f"Reversed amount released by finance ({reversal_id})",
+    )
+    return entry
+
+
+def held_reversals(*, program=None, membership=None):
+    """Hold entries of reversed transfers not released yet, oldest first (`reversal_id` annotated)."""
+    released = LedgerEntry.objects.filter(
+        source_key=Concat(Value("release:reversal:"), Substr(OuterRef("source_key"), len("hold:reversal:") + 1)))
+    holds = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.HOLD).annotate(
+        reversal_id=Substr("source_key", len("hold:reversal:") + 1), held_minor=-F("amount_minor"),
+    ).exclude(Exists(released))
+    if program is not None:
+        holds = holds.filter(program=program)
+    if membership is not None:
+        holds = holds.filter(membership=membership)
+    return holds.select_related("membership__artist", "payout__run").order_by("created_at", "pk")
 
 
 # --- work waiting for a price ----------------------------------------------------------------------------

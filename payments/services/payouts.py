@@ -1,29 +1,35 @@
 """Payout runs: created in one transaction, approved by a second finance user, sent as one Stripe Transfer
 per payout (never twice), and failed payouts retried or cancelled one by one.
 
-How a payout can never be paid twice:
+How a payout can never be paid twice (docs/payments-payouts.md has the whole story):
 - each payout row is committed before any Stripe call, and every call for it carries the same
   idempotency key (`atelier-payout-<id>`, plus `-<n>` for the n-th explicit retry after a final failure,
-  since Stripe stores a final 400 under its key);
-- a worker sends a payout only while holding its row lock (`SELECT … FOR UPDATE SKIP LOCKED`), so two
-  workers never send the same payout at once, and a killed worker's lock goes with its connection;
-- only connection errors, 429 and 5xx are retried, always with the same key and parameters; past
-  STRIPE_RESEND_WINDOW_HOURS after the first attempt (Stripe keeps keys ~24 h) a payout is not re-sent
-  but marked "unknown" for reconciliation to settle.
+  since Stripe stores a final 400 under its key) and the same parameters, both stored on the payout when
+  the key is first used;
+- a worker sends a payout only while it holds the payout's lease (owner and expiry, taken by a conditional
+  update and committed): no transaction is open during the Stripe call, and a killed worker's lease expires;
+- connection errors, 409, 429 and 5xx are retried with the same key; when the last attempt still does not
+  say whether money moved (a timeout, a 409, a 5xx, an idempotency error) the payout is "unknown" and only
+  reconciliation settles it; past STRIPE_RESEND_WINDOW_HOURS after the first attempt (Stripe keeps keys
+  ~24 h) a payout is not re-sent but marked "unknown" too;
+- a payout whose account cannot be paid when the sender comes to it is held, before any request is made.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime
 import logging
+import os
 import queue
 import random
+import socket
 import threading
 import time
+import uuid
 
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from atelier.actions import SYSTEM
@@ -31,6 +37,8 @@ from atelier.errors import ActionRefused
 from payments import actions
 from payments import stripe_gateway as gateway
 from payments.models import LedgerEntry, Payout, PayoutRun
+from payments.services import pacing
+from payments.services.accounts import account_not_payable_reason
 from payments.services.ledger import record_entry, record_payout_failed
 from testers.models import Program
 
@@ -48,51 +56,15 @@ def create_payout_run(*, program: Program, period_start: datetime.date, period_e
     return actions.CreatePayoutRun(by, program, period_start=period_start, period_end=period_end).run()
 
 
-def approve_payout_run(run: PayoutRun, *, by) -> PayoutRun:
-    """The `payments.payout_run.approved` action: a second finance user approves; sending starts on commit."""
-    return actions.ApprovePayoutRun(by, run).run()
+def approve_payout_run(run: PayoutRun, *, by, totp_code: str) -> PayoutRun:
+    """The `payments.payout_run.approved` action: a second finance user approves with a fresh code from their
+    authenticator app; sending starts on commit."""
+    return actions.ApprovePayoutRun(by, run, totp_code=totp_code).run()
 
 
 def cancel_payout_run(run: PayoutRun, *, by) -> PayoutRun:
     """The `payments.payout_run.cancelled` action: every payout is cancelled and credited back."""
     return actions.CancelPayoutRun(by, run).run()
-
-
-# --- pacing -------------------------------------------------------------------------------------------------
-
-class TokenBucket:
-    """Blocking token bucket: `take()` returns when a request may go out (thread-safe, per process)."""
-
-    def __init__(self, rate: float):
-        self.rate = max(float(rate), 0.1)
-        self.capacity = max(1.0, self.rate)
-        self.tokens = self.capacity
-        self.updated = time.monotonic()
-        self.lock = threading.Lock()
-
-    def take(self) -> None:
-        while True:
-            with self.lock:
-                now = time.monotonic()
-                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-                self.updated = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                wait = (1 - self.tokens) / self.rate
-            time.sleep(wait)
-
-
-_buckets: dict[float, TokenBucket] = {}
-_buckets_lock = threading.Lock()
-
-
-def transfer_bucket() -> TokenBucket:
-    rate = float(settings.STRIPE_TRANSFERS_PER_SECOND)
-    with _buckets_lock:
-        if rate not in _buckets:
-            _buckets[rate] = TokenBucket(rate)
-        return _buckets[rate]
 
 
 # --- sending -----------------------------------------------------------------------------------------------
@@ -188,89 +160,146 @@ def transfer_metadata(payout: Payout) -> dict:
             "membership_id": payout.membership_id, "program_id": payout.run.program_id}
 
 
-def _locked_payout(payout_id: int, statuses):
-    return (
-        Payout.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("run", "stripe_account", "membership__program")
-        .filter(pk=payout_id, status__in=statuses).first()
-    )
+def transfer_params(payout: Payout) -> dict:
+    """What is sent for a payout under one idempotency key. Nothing a person can edit later (a program's name,
+    say) goes in: the same key must always carry the same parameters."""
+    return {
+        "amount": payout.amount_minor, "currency": payout.currency,
+        "destination": payout.stripe_account.stripe_account_id, "transfer_group": payout.run.transfer_group,
+        "metadata": {k: str(v) for k, v in transfer_metadata(payout).items()},
+        "description": f"Atelier payout {payout.pk}",
+    }
+
+
+def _lease_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
+
+
+def _lease_until():
+    return timezone.now() + datetime.timedelta(seconds=settings.PAYOUT_LEASE_SECONDS)
+
+
+def _lease_free(now) -> Q:
+    return Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
+
+
+def _claim(payout_id: int, owner: str) -> Payout | str:
+    """Take the payout's lease by a conditional update and commit it, moving a pending payout to "sending" (its
+    key and parameters fixed) or holding it when its account cannot be paid. One short transaction; returns
+    the claimed payout, or what happened instead ("skipped", "held", "unknown")."""
+    window = datetime.timedelta(hours=settings.STRIPE_RESEND_WINDOW_HOURS)
+    with transaction.atomic():
+        now = timezone.now()
+        taken = (Payout.objects.filter(pk=payout_id, status__in=OPEN_STATUSES, run__status__in=SENDABLE_RUN_STATUSES)
+                 .filter(_lease_free(now)).update(lease_owner=owner, lease_expires_at=_lease_until()))
+        if not taken:
+            return "skipped"  # settled, not sendable, or another worker holds a live lease
+        payout = (Payout.objects.select_for_update(of=("self",))
+                  .select_related("run", "stripe_account", "membership__program").get(pk=payout_id))
+        account = payout.stripe_account
+        if not account.is_payable and payout.attempts == 0:
+            # No request was ever made with this payout's key: holding it cannot leave a transfer behind.
+            actions.HoldPayout(SYSTEM, payout, reason=account_not_payable_reason(account)).run()
+            return "held"
+        if payout.status == Payout.Status.PENDING:
+            payout = actions.SendPayout(SYSTEM, payout).run()
+        if payout.first_sent_at and now - payout.first_sent_at > window:
+            actions.PayoutUnknown(SYSTEM, payout,
+                                  message="No answer from Stripe within the idempotency window: not sent again. "
+                                          "Reconciliation will look for the transfer.").run()
+            return "unknown"
+    return payout
 
 
 def send_payout(payout_id: int) -> str:
     """Send one payout to Stripe, or settle why not. Safe to call twice, from any number of workers.
 
-    Returns what happened: "paid", "failed", "unknown", "retry_later" or "skipped".
+    Three steps, and no transaction is open while Stripe is called: claim (a committed lease), call (with the
+    key and parameters fixed at the first attempt), record (a short update, only while the lease is ours).
+    Returns what happened: "paid", "failed", "unknown", "held", "retry_later" or "skipped".
     """
-    window = datetime.timedelta(hours=settings.STRIPE_RESEND_WINDOW_HOURS)
-    # Claim: pending -> sending, and note when the first attempt with this key was made.
-    with transaction.atomic():
-        payout = _locked_payout(payout_id, OPEN_STATUSES)
-        if payout is None or payout.run.status not in SENDABLE_RUN_STATUSES:
-            return "skipped"
-        if payout.status == Payout.Status.PENDING:
-            actions.SendPayout(SYSTEM, payout).run()  # re-locks the row this transaction holds
-    # Send while holding the row lock: a second worker skips this payout until we are done.
-    with transaction.atomic():
-        payout = _locked_payout(payout_id, [Payout.Status.SENDING])
-        if payout is None:
-            return "skipped"
-        if payout.first_sent_at and timezone.now() - payout.first_sent_at > window:
-            _settle(payout, Payout.Status.UNKNOWN,
-                    "No answer from Stripe within the idempotency window: not sent again. "
-                    "Reconciliation will look for the transfer.")
-            outcome = "unknown"
-        else:
-            outcome = _attempt_transfer(payout)
+    owner = _lease_owner()
+    claimed = _claim(payout_id, owner)
+    if isinstance(claimed, str):
+        if claimed in ("held", "unknown"):
+            finish_run_if_done(_run_id(payout_id))
+        return claimed
+    outcome = _attempt_transfer(claimed, owner)
     if outcome in ("paid", "failed", "unknown"):
-        finish_run_if_done(payout.run_id)
+        finish_run_if_done(claimed.run_id)
     return outcome
 
 
-def _attempt_transfer(payout: Payout) -> str:
-    generation = _generation(payout)
-    key = idempotency_key_for(payout, generation)
-    max_attempts = max(1, settings.STRIPE_MAX_ATTEMPTS)
-    bucket = transfer_bucket()
-    for attempt in range(1, max_attempts + 1):
-        bucket.take()
-        payout.attempts += 1
-        payout.last_attempt_at = timezone.now()
+def _run_id(payout_id: int) -> int:
+    return Payout.objects.filter(pk=payout_id).values_list("run_id", flat=True).get()
+
+
+def _renew_lease(payout: Payout, owner: str) -> bool:
+    """Before each request: extend our lease and count the attempt, committed before the request leaves (so a
+    payout with attempts > 0 may have reached Stripe). False when the lease is no longer ours."""
+    payout.attempts += 1
+    payout.last_attempt_at = timezone.now()
+    return bool(Payout.objects.filter(pk=payout.pk, lease_owner=owner, status=Payout.Status.SENDING).update(
+        lease_expires_at=_lease_until(), attempts=F("attempts") + 1, last_attempt_at=payout.last_attempt_at))
+
+
+def _release_lease(payout: Payout, owner: str, **fields) -> None:
+    Payout.objects.filter(pk=payout.pk, lease_owner=owner).update(lease_owner="", lease_expires_at=None, **fields)
+
+
+def _record(payout: Payout, owner: str, action, **params) -> bool:
+    """Write the answer with a short conditional update: only while the lease is still ours (else the worker
+    that took it over sends the same key and parameters, gets the same answer from Stripe, and records it)."""
+    with transaction.atomic():
+        current = (Payout.objects.select_for_update(of=("self",)).select_related("membership__program", "run")
+                   .filter(pk=payout.pk, lease_owner=owner).first())
+        if current is None:
+            return False
         try:
-            transfer = gateway.create_transfer(
-                amount=payout.amount_minor, currency=payout.currency,
-                destination=payout.stripe_account.stripe_account_id, transfer_group=payout.run.transfer_group,
-                metadata=transfer_metadata(payout), idempotency_key=key,
-                description=f"Atelier payout {payout.pk} ({payout.run.program.name})",
-            )
+            action(SYSTEM, current, **params).run()
+        except ActionRefused as refused:
+            logger.warning("Payout %s: could not record %s: %s", payout.pk, action.name, refused)
+            return False
+    return True
+
+
+def _attempt_transfer(payout: Payout, owner: str) -> str:
+    """Call Stripe (no transaction open) with the payout's fixed key and parameters, retrying what is safe to
+    retry; an answer that does not say whether money moved leaves the payout "unknown"."""
+    max_attempts = max(1, settings.STRIPE_MAX_ATTEMPTS)
+    for attempt in range(1, max_attempts + 1):
+        pacing.wait_for_transfer_slot()
+        if not _renew_lease(payout, owner):
+            return "skipped"
+        try:
+            transfer = gateway.create_transfer(**payout.transfer_params, idempotency_key=payout.transfer_key)
         except gateway.RetryableStripeError as error:
             if attempt < max_attempts:
                 backoff = settings.STRIPE_RETRY_BACKOFF_SECONDS * (2 ** (attempt - 1))
                 time.sleep(backoff * (1 + random.random() / 2))
                 continue
-            payout.failure_message = f"Stripe did not answer ({error.message}); it will be tried again."[:2000]
-            payout.save(update_fields=["attempts", "last_attempt_at", "failure_message"])
+            if error.ambiguous:
+                _record(payout, owner, actions.PayoutUnknown,
+                        message=f"Stripe's last answer ({error.message}) does not say whether the transfer was made: "
+                                "not sent again. Reconciliation will look for it.")
+                return "unknown"
+            _release_lease(payout, owner, failure_message=f"Stripe did not answer ({error.message}); "
+                                                          f"it will be tried again."[:2000])
             logger.warning("Payout %s: retryable error after %s attempts: %s", payout.pk, attempt, error.message)
             return "retry_later"
         except gateway.FinalStripeError as error:
             if error.is_idempotency_error:
                 # A bug: the key was used with other parameters. The first request may have paid.
                 logger.error("Payout %s: idempotency error from Stripe: %s", payout.pk, error.message)
-                _settle(payout, Payout.Status.UNKNOWN, f"Idempotency error (check reconciliation): {error.message}")
+                _record(payout, owner, actions.PayoutUnknown,
+                        message=f"Idempotency error (check reconciliation): {error.message}")
                 return "unknown"
-            _settle(payout, Payout.Status.FAILED, error.message or "Stripe refused the transfer.",
-                    generation=generation)
+            _record(payout, owner, actions.PayoutFailed, message=error.message or "Stripe refused the transfer.",
+                    generation=_generation(payout))
             return "failed"
-        actions.PayoutPaid(SYSTEM, payout, transfer_id=transfer["id"], attempts=payout.attempts,
-                           last_attempt_at=payout.last_attempt_at).run()
+        _record(payout, owner, actions.PayoutPaid, transfer_id=transfer["id"])
         return "paid"
     return "retry_later"  # pragma: no cover (the loop always returns)
-
-
-def _settle(payout: Payout, status: str, message: str, *, generation: int | None = None) -> None:
-    """Record a payout failed (credited back once per debit) or unknown (left for reconciliation)."""
-    action = actions.PayoutFailed if status == Payout.Status.FAILED else actions.PayoutUnknown
-    action(SYSTEM, payout, message=message, generation=generation, attempts=payout.attempts,
-           last_attempt_at=payout.last_attempt_at).run()
 
 
 def credit_back(payout: Payout, generation: int) -> None:

@@ -1,7 +1,7 @@
 """Staff payout pages: runs (create, approve, progress, report and CSV), failed payouts, reconciliation."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -12,8 +12,9 @@ from atelier.pagination import paginate
 from atelier.permissions import can, get_object_for, get_program_for
 from payments import actions
 from payments import stripe_gateway as gateway
-from payments.models import Payout, PayoutRun, ReconciliationReport
-from payments.payout_forms import PeriodForm
+from payments.models import Payout, PayoutRun, ReconciliationDifference, ReconciliationReport
+from payments.services.ledger import held_reversals
+from payments.payout_forms import DifferenceNoteForm, PeriodForm, ReleaseReversalForm, SendMoneyForm
 from payments.reports import exports
 from payments.services import payouts as services
 from payments.services import reconciliation
@@ -97,12 +98,27 @@ def run_progress(request, slug, run_id):
 
 
 @login_required
-@require_POST
 def run_approve(request, slug, run_id):
-    """Four eyes: RULES "payout_run.approve" refuses the run's creator, so the creator gets a 404 here."""
+    """Sending money is confirmed: the page shows how many payouts, the total per currency and every skipped
+    artist with the reason, and asks the approver for a fresh authenticator code. Four eyes: RULES
+    "payout_run.approve" refuses the run's creator, so the creator gets a 404 here."""
     program, run = _run(request, slug, run_id)
-    perform(request, actions.ApprovePayoutRun(request.user, run), success="Run approved: the payouts are being sent.")
-    return redirect("payments:payout_run", program.slug, run.pk)
+    action = actions.ApprovePayoutRun(request.user, run)
+    refusal = action.check()
+    if refusal is not None and refusal.kind == "permission":
+        raise Http404("Not found.")
+    form = SendMoneyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        approved = perform(request, actions.ApprovePayoutRun(request.user, run, **form.cleaned_data), form=form,
+                           success="Run approved: the payouts are being sent.")
+        if approved is not None:
+            return redirect("payments:payout_run", program.slug, run.pk)
+    return render(request, "payments/payouts/run_approve.html", {
+        "program": program, "run": run, "form": form, "refusal": refusal,
+        "totals": run.payouts.order_by("currency").values("currency").annotate(count=Count("pk"),
+                                                                                total=Sum("amount_minor")),
+        "skips": run.skips.select_related("membership__artist").order_by("membership__artist__display_name", "pk"),
+    })
 
 
 @login_required
@@ -123,6 +139,15 @@ def payout_retry(request, slug, run_id, payout_id):
     result = perform(request, action(request.user, payout))
     if result is not None:
         messages.success(request, f"Payout {result.pk}: {result.get_status_display().lower()}.")
+    return redirect("payments:payout_run", program.slug, run.pk)
+
+
+@login_required
+@require_POST
+def payout_release(request, slug, run_id, payout_id):
+    program, run, payout = _payout(request, slug, run_id, payout_id)
+    perform(request, actions.ReleasePayout(request.user, payout),
+            success=f"Payout {payout.pk} released: it is being sent.")
     return redirect("payments:payout_run", program.slug, run.pk)
 
 
@@ -160,10 +185,48 @@ def reconciliation_list(request, slug):
             else:
                 return redirect("payments:reconciliation", program.slug, report.pk)
     reports = (ReconciliationReport.objects.filter(program=program)
-               .annotate(difference_count=Count("differences")).order_by("-created_at", "-pk"))
+               .annotate(difference_count=Count("seen_differences")).order_by("-created_at", "-pk"))
+    may_resolve = can(request.user, "reconciliation.resolve", program)
     return render(request, "payments/payouts/reconciliation_list.html", {
         "program": program, "page_obj": paginate(request, reports), "form": form, "may_run": may_run,
+        "differences_page": paginate(request, reconciliation.open_differences(program), param="differences"),
+        "held_page": paginate(request, held_reversals(program=program), param="held"),
+        "may_resolve": may_resolve, "note_form": DifferenceNoteForm(), "release_form": ReleaseReversalForm(),
     })
+
+
+@login_required
+@require_POST
+def difference_note(request, slug, difference_id):
+    """Finance explains (still open) or resolves (closed) a difference with a note; audited."""
+    program = _program(request, slug, "reconciliation.view")
+    difference = get_object_for(request.user, "reconciliation.resolve",
+                                ReconciliationDifference.objects.filter(program=program), pk=difference_id)
+    form = DifferenceNoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write a note (at most 2,000 characters) and choose explain or resolve.")
+    else:
+        action = actions.ResolveDifference if form.cleaned_data["outcome"] == "resolve" else actions.ExplainDifference
+        perform(request, action(request.user, difference, note=form.cleaned_data["note"]),
+                success="Difference resolved." if action is actions.ResolveDifference else "Explanation saved.")
+    return redirect("payments:reconciliations", program.slug)
+
+
+@login_required
+@require_POST
+def reversal_release(request, slug, payout_id, reversal_id):
+    """Finance releases a reversed transfer's held credit: the next run pays it."""
+    program = _program(request, slug, "reconciliation.view")
+    payout = get_object_for(request.user, "payout.manage", Payout.objects.filter(run__program=program),
+                            program_path="run__program", pk=payout_id)
+    form = ReleaseReversalForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the reversed amount can be paid again (at most 2,000 characters).")
+    else:
+        perform(request, actions.ReleaseReversal(request.user, payout, reversal_id=reversal_id,
+                                                 note=form.cleaned_data["note"]),
+                success="Released: the amount is back on the artist's payable balance.")
+    return redirect("payments:reconciliations", program.slug)
 
 
 @login_required
@@ -171,7 +234,9 @@ def reconciliation_detail(request, slug, report_id):
     program = _program(request, slug, "reconciliation.view")
     report = get_object_for(request.user, "reconciliation.view", ReconciliationReport.objects.filter(program=program),
                             pk=report_id)
-    differences = report.differences.select_related("payout__membership__artist", "payout__run").order_by("kind", "pk")
+    differences = (ReconciliationDifference.objects.filter(Q(report=report) | Q(last_seen_report=report))
+                   .select_related("payout__membership__artist", "payout__run", "membership__artist", "noted_by")
+                   .order_by("kind", "pk"))
     return render(request, "payments/payouts/reconciliation_detail.html", {
         "program": program, "report": report, "page_obj": paginate(request, differences),
     })

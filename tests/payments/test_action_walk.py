@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from atelier.actions import SYSTEM
 from atelier.models import AuditLogEntry
+from atelier.accounts import current_totp_code
 from payments.actions import ApprovePayoutRun
-from payments.models import LedgerEntry, Payout, PayoutRun, StripeAccount, StripeEvent
+from payments.models import (LedgerEntry, Payout, PayoutRun, ReconciliationDifference, ReconciliationReport,
+                             StripeAccount, StripeEvent)
 from tests import factories
 from tests.action_walk import ActionCase, walk, walk_roles
 from tests.payments.factories import StripeAccountFactory, ledger_entry
@@ -35,8 +37,21 @@ def make_payout(status, *, run_status=PayoutRun.Status.CREATED):
     paid = {"stripe_transfer_id": f"tr_walk_{next(_n)}", "paid_at": timezone.now()} if status == "paid" else {}
     payout = Payout.objects.create(run=run, membership=membership, stripe_account=account, amount_minor=1000,
                                    currency=run.currency, status=status, **paid)
+    ledger_entry(membership, 1000)  # what the run paid was earned first
     ledger_entry(membership, -1000, kind=LedgerEntry.Kind.PAYOUT, payout=payout, source_key=f"payout:{payout.pk}")
+    if status == "failed":  # a failed payout was credited back
+        ledger_entry(membership, 1000, kind=LedgerEntry.Kind.PAYOUT_FAILED, payout=payout,
+                     source_key=f"payout-failed:{payout.pk}")
     return payout
+
+
+def make_difference(status):
+    payout = make_payout("paid", run_status=PayoutRun.Status.COMPLETED)
+    report = ReconciliationReport.objects.create(program=payout.run.program, period_start=DAY, period_end=DAY)
+    return ReconciliationDifference.objects.create(
+        report=report, last_seen_report=report, program=payout.run.program, membership=payout.membership,
+        payout=payout, kind=ReconciliationDifference.Kind.MISSING_AT_STRIPE, fingerprint=f"walk:{next(_n)}",
+        status=status, note="Known" if status == "resolved" else "")
 
 
 def finance_of(obj):
@@ -92,6 +107,15 @@ CASES = {
     "payments.payout.retried": ActionCase(make=make_payout, actor=finance_of,
                                           params=lambda payout: {"searched": True}),
     "payments.payout.cancelled": ActionCase(make=make_payout, actor=finance_of),
+    "payments.payout.held": ActionCase(make=make_payout, actor=system,
+                                       params=lambda payout: {"reason": "Payout account needs an identity document"}),
+    "payments.payout.released": ActionCase(make=make_payout, actor=finance_of),
+    "payments.reconciliation_difference.explained": ActionCase(
+        make=make_difference, actor=lambda d: factories.staff_user(d.program, "finance"),
+        params=lambda d: {"note": "Asked Stripe support."}),
+    "payments.reconciliation_difference.resolved": ActionCase(
+        make=make_difference, actor=lambda d: factories.staff_user(d.program, "finance"),
+        params=lambda d: {"note": "Paid by hand; adjusted the ledger."}),
     "payments.payout.reversed": ActionCase(
         make=make_payout, actor=system,
         params=lambda payout: {"reversals": [(f"trr_walk_{next(_n)}", 400)], "amount_reversed": 400}),
@@ -119,7 +143,7 @@ def test_approving_a_created_run_is_allowed_and_queues_its_sending_after_commit(
     approver = finance_of(run)
     assert ApprovePayoutRun(approver, run).check() is None
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        ApprovePayoutRun(approver, run).run()
+        ApprovePayoutRun(approver, run, totp_code=current_totp_code(approver)).run()
     run.refresh_from_db()
     assert run.status == PayoutRun.Status.APPROVED and run.approved_by == approver and run.approved_at
     assert AuditLogEntry.objects.filter(action="payments.payout_run.approved", target_id=str(run.pk)).count() == 1

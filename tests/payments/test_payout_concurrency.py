@@ -4,6 +4,7 @@ from collections import Counter
 
 import pytest
 
+
 from atelier.errors import DomainError
 from payments.models import Payout, PayoutRun
 from payments.services import payouts as services
@@ -26,8 +27,8 @@ def test_two_approvals_racing_approve_once_and_send_once(program, finance, fake_
     first, second = factories.staff_user(program, "finance"), factories.staff_user(program, "finance")
     fake_stripe.inject_fault(path_prefix="/v1/balance", method="GET", mode="timeout", delay=0.2, count=2)
 
-    results = race(lambda: services.approve_payout_run(PayoutRun.objects.get(pk=run.pk), by=first),
-                   lambda: services.approve_payout_run(PayoutRun.objects.get(pk=run.pk), by=second))
+    results = race(lambda: factories.approve(PayoutRun.objects.get(pk=run.pk), by=first),
+                   lambda: factories.approve(PayoutRun.objects.get(pk=run.pk), by=second))
 
     errors = [r for r in results if isinstance(r, Exception)]
     assert len(errors) == 1 and isinstance(errors[0], DomainError), results
@@ -85,7 +86,7 @@ def test_the_same_webhook_delivered_twice_at_once_is_applied_once(program, finan
 
     payable_artist(program, 5000, fake=fake_stripe)
     run = services.create_payout_run(program=program, period_start=DAY, period_end=DAY, by=finance)
-    services.approve_payout_run(run, by=factories.staff_user(program, "finance"))  # on commit: sent in process
+    factories.approve(run, by=factories.staff_user(program, "finance"))  # on commit: sent in process
     payout = Payout.objects.get(run=run)
     assert payout.status == Payout.Status.PAID
     fake_stripe.reverse_transfer(payout.stripe_transfer_id, amount=1500)

@@ -2,6 +2,7 @@
 import datetime
 
 import pytest
+
 from django.utils import timezone
 
 from atelier.errors import DomainError
@@ -93,7 +94,7 @@ def test_creator_cannot_approve_their_own_run(program, finance, fake_stripe):
     payable_artist(program, 5000, fake=fake_stripe)
     run = make_run(program, finance)
     with pytest.raises(DomainError, match="another finance user"):
-        services.approve_payout_run(run, by=finance)
+        factories.approve(run, by=finance)
     run.refresh_from_db()
     assert run.status == PayoutRun.Status.CREATED
 
@@ -103,7 +104,7 @@ def test_approval_refused_when_the_stripe_balance_cannot_cover_the_run(program, 
     fake_stripe.set_balance("usd", 4999)
     run = make_run(program, finance)
     with pytest.raises(DomainError, match="does not cover"):
-        services.approve_payout_run(run, by=approver)
+        factories.approve(run, by=approver)
     assert fake_stripe.transfers() == []
 
 
@@ -112,7 +113,7 @@ def test_approved_run_sends_one_transfer_per_payout_with_key_group_and_metadata(
     members = [payable_artist(program, 1000 * (i + 1), fake=fake_stripe) for i in range(3)]
     run = make_run(program, finance)
     with django_capture_on_commit_callbacks(execute=True):
-        services.approve_payout_run(run, by=approver)
+        factories.approve(run, by=approver)
     run.refresh_from_db()
     assert run.status == PayoutRun.Status.COMPLETED and run.completed_at
     transfers = fake_stripe.transfers()
@@ -133,7 +134,7 @@ def test_approved_run_sends_one_transfer_per_payout_with_key_group_and_metadata(
 
 def _approve_and_send(run, approver, capture):
     with capture(execute=True):
-        services.approve_payout_run(run, by=approver)
+        factories.approve(run, by=approver)
     run.refresh_from_db()
 
 
@@ -182,11 +183,11 @@ def test_final_failure_marks_failed_with_stripes_message_and_credits_back(
     assert run.status == PayoutRun.Status.COMPLETED_WITH_FAILURES
 
 
-def test_retryable_errors_that_persist_leave_the_payout_for_later_not_failed(
+def test_rate_limits_that_persist_leave_the_payout_for_later_not_failed(
         program, finance, approver, fake_stripe, settings, django_capture_on_commit_callbacks):
     settings.STRIPE_MAX_ATTEMPTS = 2
     membership = payable_artist(program, 5000, fake=fake_stripe)
-    fake_stripe.inject_fault(mode="error_before", status=500, count=2)
+    fake_stripe.inject_fault(mode="error_before", status=429, count=2)
     run = make_run(program, finance)
     _approve_and_send(run, approver, django_capture_on_commit_callbacks)
     payout = run.payouts.get()
@@ -295,19 +296,26 @@ def test_unknown_payout_without_a_transfer_is_sent_again_with_its_own_key(
     assert selectors.balance_minor(membership) == 0  # debited once, never credited back
 
 
-def test_a_payout_stripe_did_not_answer_can_be_tried_again_now_with_the_same_key(
-        program, finance, approver, fake_stripe, settings, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("fault", [
+    {"mode": "error_after", "status": 502},   # Stripe made the transfer, then answered 502
+    {"mode": "error_before", "status": 500},  # Stripe answered 500 and made nothing
+    {"mode": "error_before", "status": 409},  # another request with the key was in progress
+])
+def test_an_ambiguous_last_answer_leaves_the_payout_unknown_and_finance_settles_it_with_the_same_key(
+        program, finance, approver, fake_stripe, settings, django_capture_on_commit_callbacks, fault):
     settings.STRIPE_MAX_ATTEMPTS = 1
-    payable_artist(program, 5000, fake=fake_stripe)
-    fake_stripe.inject_fault(mode="error_after", status=502)
+    membership = payable_artist(program, 5000, fake=fake_stripe)
+    fake_stripe.inject_fault(**fault)
     run = make_run(program, finance)
     _approve_and_send(run, approver, django_capture_on_commit_callbacks)
     payout = run.payouts.get()
-    assert payout.status == Payout.Status.SENDING
+    assert payout.status == Payout.Status.UNKNOWN and "does not say whether" in payout.failure_message
+    assert selectors.balance_minor(membership) == 0  # never credited back while it may have been paid
     with django_capture_on_commit_callbacks(execute=True):
-        services.retry_payout(payout, by=approver)
+        services.retry_payout(payout, by=approver)  # searches Stripe first, then sends with the same key
     payout.refresh_from_db()
     assert payout.status == Payout.Status.PAID
     assert len(fake_stripe.transfers()) == 1
-    assert {e["idempotency_key"] for e in fake_stripe.request_log if e["path"] == "/v1/transfers"} == {
+    assert {e["idempotency_key"] for e in fake_stripe.request_log if e["path"] == "/v1/transfers"
+            and e["method"] == "POST"} == {
         payout.idempotency_key}

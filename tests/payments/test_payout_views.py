@@ -4,13 +4,16 @@ import datetime
 import io
 
 import pytest
+
 from django.utils import timezone
 from django.urls import reverse
 
-from payments.models import Payout, PayoutRun
+from atelier.accounts import current_totp_code
+from atelier.mfa import verify_fresh_totp
+from payments.models import Payout, PayoutRun, PayoutRunSkip
 from payments.services import payouts as services
 from tests import factories
-from tests.payments.factories import payable_artist
+from tests.payments.factories import ledger_entry, payable_artist
 from tests.payments.stripe_fixtures import fake_stripe  # noqa: F401
 
 pytestmark = [pytest.mark.django_db]
@@ -94,7 +97,7 @@ def test_another_finance_user_sees_the_approve_button(client, program, finance, 
     client.force_login(factories.staff_user(program, "finance"))
     page = client.get(reverse("payments:payout_run", args=[program.slug, run.pk])).content.decode()
     assert reverse("payments:payout_run_approve", args=[program.slug, run.pk]) in page
-    assert "Approve and send" in page and "You created this run" not in page
+    assert "Review and send" in page and "You created this run" not in page
 
 
 def test_overlapping_period_is_a_form_error(client, program, finance, run):
@@ -105,14 +108,33 @@ def test_overlapping_period_is_a_form_error(client, program, finance, run):
     assert "already covers part of this period" in response.content.decode()
 
 
-def test_second_finance_user_approves_and_the_run_is_sent(client, program, finance, fake_stripe,
-                                                          django_capture_on_commit_callbacks):
+def test_second_finance_user_confirms_the_total_with_a_fresh_code_and_the_run_is_sent(
+        client, program, finance, fake_stripe, django_capture_on_commit_callbacks):
     run = make_run(program, finance, fake=fake_stripe)
-    client.force_login(factories.staff_user(program, "finance"))
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("payments:payout_run_approve", args=[program.slug, run.pk]))
+    skipped = factories.MembershipFactory(program=program)
+    ledger_entry(skipped, 900)
+    PayoutRunSkip.objects.create(run=run, membership=skipped, balance_minor=900, reason="No payout account connected",
+                                 reason_code="no_account")
+    approver = factories.staff_user(program, "finance")
+    client.force_login(approver)
+    url = reverse("payments:payout_run_approve", args=[program.slug, run.pk])
+    page = client.get(url).content.decode()
+    # The confirmation: how many, how much per currency, who is left out and why, and a code to type.
+    assert 'data-count="payouts">2<' in page and 'data-total="USD">$20.01<' in page
+    assert skipped.artist.display_name in page and "No payout account connected" in page
+    assert 'autocomplete="one-time-code"' in page
+    # A wrong code sends nothing and says why.
+    response = client.post(url, {"totp_code": "000000"})
+    assert "Enter the current 6-digit code" in response.content.decode()
     run.refresh_from_db()
-    assert run.status == PayoutRun.Status.COMPLETED
+    assert run.status == PayoutRun.Status.CREATED and fake_stripe.transfers() == []
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"totp_code": current_totp_code(approver)})
+    assert response.status_code == 302
+    run.refresh_from_db()
+    assert run.status == PayoutRun.Status.COMPLETED and len(fake_stripe.transfers()) == 2
+    # The same code a second time (a replayed form) is refused.
+    assert not verify_fresh_totp(approver, current_totp_code(approver))
     fragment = client.get(reverse("payments:payout_run_progress", args=[program.slug, run.pk])).content.decode()
     assert 'data-count="paid">2<' in fragment and "hx-get" not in fragment  # done: polling stops
 
@@ -149,7 +171,7 @@ def test_failed_payout_retry_and_cancel_from_the_page(client, program, finance, 
     fake_stripe.disable_account(account_id)
     approver = factories.staff_user(program, "finance")
     with django_capture_on_commit_callbacks(execute=True):
-        services.approve_payout_run(run, by=approver)
+        factories.approve(run, by=approver)
     payout = run.payouts.get()
     assert payout.status == Payout.Status.FAILED
     client.force_login(approver)
@@ -161,7 +183,7 @@ def test_failed_payout_retry_and_cancel_from_the_page(client, program, finance, 
     payout.refresh_from_db()
     assert payout.status == Payout.Status.PAID
     response = client.post(reverse("payments:payout_cancel", args=[program.slug, run.pk, payout.pk]), follow=True)
-    assert "Only a failed payout can be cancelled" in response.content.decode()
+    assert "Only a failed or held payout can be cancelled" in response.content.decode()
 
 
 def _count_queries(client, url, django_assert_max_num_queries, limit):

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+
 from django.db import connection
 from django.db.models import Sum
 
@@ -114,7 +115,7 @@ def test_run_of_200_with_faults_and_a_killed_worker_pays_everyone_exactly_once(
         worker = Worker(env, tmp_path / "worker.log")
         worker.start()
 
-        services.approve_payout_run(run, by=factories.staff_user(program, "finance"))  # enqueues on commit
+        factories.approve(run, by=factories.staff_user(program, "finance"))  # enqueues on commit
 
         paid = lambda: Payout.objects.filter(run=run, status=Payout.Status.PAID).count()  # noqa: E731
         wait_for(lambda: paid() >= 50, 120, "the first 50 payouts")

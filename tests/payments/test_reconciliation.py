@@ -2,6 +2,7 @@
 import datetime
 
 import pytest
+
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -24,7 +25,7 @@ def sent_run(program, finance, fake_stripe, django_capture_on_commit_callbacks):
         payable_artist(program, amount, fake=fake_stripe)
     run = services.create_payout_run(program=program, period_start=DAY, period_end=DAY, by=finance)
     with django_capture_on_commit_callbacks(execute=True):
-        services.approve_payout_run(run, by=factories.staff_user(program, "finance"))
+        factories.approve(run, by=factories.staff_user(program, "finance"))
     run.refresh_from_db()
     assert run.status == PayoutRun.Status.COMPLETED
     return run

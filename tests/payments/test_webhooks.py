@@ -3,6 +3,11 @@ import json
 import time
 
 import pytest
+
+from atelier.errors import ActionRefused
+from payments import actions
+from payments.services.ledger import held_reversals
+
 from django.urls import reverse
 
 from devtools.fake_stripe import make_event, sign_webhook_payload
@@ -94,7 +99,7 @@ def test_replayed_event_is_acknowledged_and_not_applied_again(client, program, f
     run = services.create_payout_run(program=program, period_start=factories.timezone.localdate(),
                                      period_end=factories.timezone.localdate(), by=finance)
     with django_capture_on_commit_callbacks(execute=True):
-        services.approve_payout_run(run, by=factories.staff_user(program, "finance"))
+        factories.approve(run, by=factories.staff_user(program, "finance"))
     payout = Payout.objects.get(run=run)
     reversal = fake_stripe.reverse_transfer(payout.stripe_transfer_id, amount=2000)
     transfer = [t for t in fake_stripe.transfers() if t["id"] == payout.stripe_transfer_id][0]
@@ -104,14 +109,26 @@ def test_replayed_event_is_acknowledged_and_not_applied_again(client, program, f
     entries = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REVERSAL)
     assert [(e.source_key, e.amount_minor) for e in entries] == [(f"reversal:{reversal['id']}", 2000)]
     assert StripeEvent.objects.filter(event_id=event["id"]).count() == 1
-    assert selectors.balance_minor(membership) == 2000
+    # Credited back and held: the balance leaves it out until finance releases it.
+    holds = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.HOLD)
+    assert [(e.source_key, e.amount_minor) for e in holds] == [(f"hold:reversal:{reversal['id']}", -2000)]
+    assert selectors.balance_minor(membership) == 0
     payout.refresh_from_db()
     assert payout.reversed_amount_minor == 2000
     # A second reversal arrives as a new event: credited once too, the first not again.
     fake_stripe.reverse_transfer(payout.stripe_transfer_id, amount=1000)
     transfer = [t for t in fake_stripe.transfers() if t["id"] == payout.stripe_transfer_id][0]
     assert post(client, make_event("transfer.reversed", transfer)).status_code == 200
-    assert selectors.balance_minor(membership) == 3000
+    assert selectors.balance_minor(membership) == 0  # both held
+    assert sorted(h.held_minor for h in held_reversals(membership=membership)) == [1000, 2000]
+    # Finance releases the first one with a note: only it becomes payable again, once.
+    with pytest.raises(ActionRefused, match="Say why"):
+        actions.ReleaseReversal(finance, payout, reversal_id=reversal["id"], note=" ").run()
+    actions.ReleaseReversal(finance, payout, reversal_id=reversal["id"], note="Stripe reversed it by mistake").run()
+    with pytest.raises(ActionRefused, match="already released"):
+        actions.ReleaseReversal(finance, payout, reversal_id=reversal["id"], note="again").run()
+    assert selectors.balance_minor(membership) == 2000
+    assert [h.held_minor for h in held_reversals(membership=membership)] == [1000]
     assert PayoutRun.objects.get().status == PayoutRun.Status.COMPLETED
 
 
