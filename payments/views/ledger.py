@@ -12,6 +12,7 @@ from atelier.http import perform
 from atelier.pagination import paginate
 from atelier.permissions import can, get_object_for, get_program_for
 from payments import actions, selectors
+from payments.portal import payout_notices
 from payments.ledger_forms import RATE_FIELDS, AdjustmentForm, RateCardForm, StatementForm
 from payments.reports import exports
 from payments.reports import selectors as report_selectors
@@ -54,6 +55,7 @@ def earnings(request, slug=None):
         "membership": membership,
         "program": program,
         "balance": selectors.balance_minor(membership),
+        "notices": payout_notices([membership])[membership.pk],
         "page_obj": paginate(request, selectors.ledger_entries(membership)),
         "card": card,
         "card_rows": _rate_rows(card),

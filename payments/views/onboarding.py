@@ -39,6 +39,8 @@ def payout_account(request):
                .order_by("-created_at", "-pk"))
     return render(request, "payments/payouts/account.html", {
         "profile": profile, "account": account,
+        "needed": accounts.requirement_names(account) if account else [],
+        "not_payable_reason": accounts.account_not_payable_reason(account) if account else "",
         "page_obj": Paginator(payouts, 25).get_page(request.GET.get("page")),
     })
 

@@ -296,7 +296,7 @@ def test_home_panels_are_computed_for_all_memberships_in_bounded_queries(django_
         ledger_entry(m, 500, kind="time", work_date=timezone.localdate().replace(day=1) - timedelta(days=1))
         memberships.append(m)
     memberships = list(type(memberships[0]).objects.filter(artist=artist).select_related("program"))
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(6):
         panels = home_panels(artist.user, memberships)
     assert {p["balance_minor"] for p in panels.values()} == {1500}
     assert {p["month_minor"] for p in panels.values()} == {1000}
