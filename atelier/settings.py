@@ -235,6 +235,12 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:12111")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_atelier_fake")
 STRIPE_LIVEMODE = env.bool("STRIPE_LIVEMODE", default=False)
 STRIPE_TRANSFERS_PER_SECOND = env.float("STRIPE_TRANSFERS_PER_SECOND", default=20.0)
+# Pacing of transfers is shared by all workers through Redis (payments/services/pacing.py): the broker's Redis
+# unless PACING_REDIS_URL says otherwise; with no Redis at all (embedded: tasks in process), in memory.
+PACING_REDIS_URL = env.str(
+    "PACING_REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+PACING_KEY_PREFIX = env.str("PACING_KEY_PREFIX", default="atelier:pacing")
 # `seed_demo` sends its past payout run to a throwaway server of this class (development tools only).
 DEMO_STRIPE_SERVER = "devtools.fake_stripe.FakeStripe"
 

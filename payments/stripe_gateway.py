@@ -14,7 +14,7 @@ from django.conf import settings
 
 # The API version this code was written and tested against (stripe-python 14's pinned version, which the
 # fake server speaks too). Pinned so a library upgrade cannot change response shapes under us.
-API_VERSION = "2026-02-25.clover"
+API_VERSION = "2026-05-27.dahlia"
 
 
 class StripeGatewayError(Exception):

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from .protocol import Response, StripeError, _invalid, parse_form
+from .protocol import Response, StripeError, _invalid, key_in_use_error, parse_form, rate_limit_error
 
 
 @dataclass
@@ -20,11 +20,24 @@ class _Ctx:
     idempotency_key: str | None
 
 
+@dataclass
+class _Plan:
+    fault: object  # the injected Fault for this request, or None
+
+    @property
+    def hold(self) -> float:
+        return self.fault.delay if self.fault is not None and self.fault.mode == "slow" else 0.0
+
+
 class Api:
     """Mixed into ``FakeStripe``: answers one /v1 request under ``self.lock``."""
 
     def handle_api(self, method: str, path: str, query: str, body: bytes, headers) -> tuple[Response, float]:
-        """Answer one /v1 request; returns the response and a delay to apply."""
+        """Answer one /v1 request; returns the response and a delay to apply.
+
+        Runs under ``self.lock``, except while a "slow" fault holds a request before executing it: its key
+        is then in progress, and another request with the same key gets Stripe's 409.
+        """
         key = headers.get("Idempotency-Key") if method == "POST" else None
         ctx = _Ctx(method, path, headers.get("Stripe-Account"), key)
         entry = {
@@ -41,42 +54,47 @@ class Api:
         }
         with self.lock:
             self._request_log.append(entry)
-            response, delay = self._handle_api_locked(ctx, query, body, headers, entry)
-            entry["status"] = response.status
+            response, delay, pending = self._admit(ctx, query, body, headers, entry)
+            if pending is not None and not pending[0].hold:
+                response, delay = self._run(ctx, entry, *pending)
+            entry["status"] = response.status if response is not None else None
+        if response is None:  # a slow fault: the key stays in progress while the request is held
+            try:
+                time.sleep(pending[0].hold)
+            finally:
+                with self.lock:
+                    response, delay = self._run(ctx, entry, *pending)
+                    entry["status"] = response.status
         return response, delay
 
-    def _handle_api_locked(self, ctx, query, body, headers, entry) -> tuple[Response, float]:
+    def _admit(self, ctx, query, body, headers, entry):
+        """Everything before executing: (response, delay, None) if answered here, else
+        (None, 0, (plan, params)) with the key marked in progress."""
         if not _api_key(headers.get("Authorization") or "").startswith("sk_test_"):
-            error = StripeError(
-                401, "authentication_error", "Invalid API Key provided.", "api_key_invalid"
-            )
-            return error.response(), 0.0
+            # Stripe's 401 body: type invalid_request_error (the spec's enum has no authentication_error).
+            error = StripeError(401, "invalid_request_error", "Invalid API Key provided.", "api_key_invalid")
+            return error.response(), 0.0, None
 
         if self._bucket is not None and not self._bucket.take():
-            error = StripeError(
-                429,
-                "rate_limit_error",
-                "Request rate limit exceeded. Learn more about rate limits here "
-                "https://stripe.com/docs/rate-limits.",
-                "rate_limit",
-            )
-            return error.response(), 0.0
+            return rate_limit_error().response(), 0.0, None
 
         fault = self._take_fault(ctx.method, ctx.path)
         if fault is not None:
             entry["fault"] = fault.mode
             if fault.mode == "error_before":
-                return fault.error_response(), fault.delay
+                return fault.error_response(ctx.idempotency_key), fault.delay, None
 
         try:
             params = parse_form(body if ctx.method == "POST" else query)
         except ValueError as exc:
-            return _invalid(str(exc), stored=False).response(), 0.0
+            return _invalid(str(exc), stored=False).response(), 0.0, None
         entry["params"] = params
 
-        response = None
         if ctx.idempotency_key:
             scope = (ctx.stripe_account, ctx.idempotency_key)
+            if scope in self._in_progress:
+                # Stripe: a request whose key another request is still executing is refused, not stored.
+                return key_in_use_error(ctx.idempotency_key).response(), 0.0, None
             stored = self._idempotency.get(scope)
             if stored is not None:
                 if (stored["method"], stored["path"], stored["params"]) != (ctx.method, ctx.path, params):
@@ -88,18 +106,32 @@ class Api:
                         f"than '{ctx.idempotency_key}' if you meant to execute a "
                         "different request.",
                     )
-                    return error.response(), 0.0
+                    return error.response(), 0.0, None
                 entry["replayed"] = True
                 response = Response(
                     stored["status"],
                     stored["body"],
-                    {**stored["headers"], "Idempotent-Replayed": "true"},
+                    {**stored["headers"], "Idempotent-Replayed": "true",
+                     "Idempotency-Key": ctx.idempotency_key},
                 )
+                if fault is not None and fault.mode == "error_after":
+                    return fault.error_response(ctx.idempotency_key), fault.delay, None
+                return response, fault.delay if fault is not None else 0.0, None
+            self._in_progress.add(scope)
+        return None, 0.0, (_Plan(fault), params)
 
-        if response is None:
+    def _run(self, ctx, entry, plan, params) -> tuple[Response, float]:
+        """Execute, store the answer under the key, and apply an "after" fault (under ``self.lock``)."""
+        fault = plan.fault
+        scope = (ctx.stripe_account, ctx.idempotency_key)
+        try:
             response, store = self._execute(ctx, params)
+            if fault is not None and fault.mode == "error_stored":
+                # Stripe's own 500 once execution began: the error is what the key keeps and replays.
+                response, store = fault.error_response(ctx.idempotency_key), True
+                response.headers["Stripe-Should-Retry"] = "false"
             if ctx.idempotency_key and store:
-                self._idempotency[(ctx.stripe_account, ctx.idempotency_key)] = {
+                self._idempotency[scope] = {
                     "method": ctx.method,
                     "path": ctx.path,
                     "params": params,
@@ -107,12 +139,14 @@ class Api:
                     "body": response.body,
                     "headers": dict(response.headers),
                 }
-
+        finally:
+            self._in_progress.discard(scope)
         if ctx.idempotency_key:
             response.headers["Idempotency-Key"] = ctx.idempotency_key
         if fault is not None and fault.mode == "error_after":
-            return fault.error_response(), fault.delay
-        return response, fault.delay if fault is not None else 0.0
+            return fault.error_response(ctx.idempotency_key), fault.delay
+        delay = fault.delay if fault is not None and fault.mode != "slow" else 0.0
+        return response, delay
 
     def _execute(self, ctx: _Ctx, params: dict) -> tuple[Response, bool]:
         for method, pattern, handler in self._routes:

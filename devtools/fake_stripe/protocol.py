@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-API_VERSION = "2026-02-25.clover"
+# The Stripe API version the fake speaks: the gateway's pin (payments/stripe_gateway.py) and the version of
+# the OpenAPI spec tests/payments/test_stripe_contract.py checks; a test there fails if the three differ.
+API_VERSION = "2026-05-27.dahlia"
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -131,11 +133,39 @@ def _no_such(kind, obj_id, param="id"):
 
 
 def _error_type_for(status: int) -> str:
-    if status == 429:
-        return "rate_limit_error"
+    # The spec's error type enum is api_error, card_error, idempotency_error, invalid_request_error: Stripe
+    # sends a 429 as invalid_request_error (code rate_limit), and a 5xx as api_error.
     if status >= 500:
         return "api_error"
+    if status == 402:
+        return "card_error"
     return "invalid_request_error"
+
+
+def rate_limit_error(message: str | None = None) -> StripeError:
+    """Stripe's 429 (stripe-python raises RateLimitError for the status, whatever the body's type)."""
+    return StripeError(
+        429,
+        "invalid_request_error",
+        message or "Request rate limit exceeded. Learn more about rate limits here "
+        "https://stripe.com/docs/rate-limits.",
+        "rate_limit",
+        stored=False,
+    )
+
+
+def key_in_use_error(key: str | None = None) -> StripeError:
+    """Stripe's 409 for a request whose idempotency key another request is still executing (never stored;
+    stripe-python retries a 409 itself when its own retries are on)."""
+    return StripeError(
+        409,
+        "invalid_request_error",
+        "There is currently another in-progress request using this Idempotent Key (that probably means "
+        f"you submitted twice, and the other request is still going through): {key or ''}. "
+        "Please try again later.",
+        "idempotency_key_in_use",
+        stored=False,
+    )
 
 
 # --------------------------------------------------------------------------

