@@ -16,7 +16,7 @@ pacing.wait_for_transfer_slot()).
 Three configurations, interleaved ABCABC... for BENCH_ROUNDS rounds (the machine's load drifts):
   A  one process, shared window (the floor: what one sender reaches);
   B  two processes, shared window (payments.services.pacing, Redis at BENCH_REDIS_URL);
-  C  two processes, each with its own bucket (payments.services.payouts.transfer_bucket, what was there).
+  C  two processes, each with its own bucket (an in-memory pacer per process: what was there before).
 Counted at the fake, as Stripe would: transfer requests that arrived in the window, per second; the busiest
 one-second window; 429s answered. Exit status 1 if B's median passes the rate by more than 5%.
 """
@@ -47,10 +47,12 @@ import os, sys, threading, time, uuid
 import django
 django.setup()
 from payments import stripe_gateway as gateway
-from payments.services import pacing, payouts
+from payments.services import pacing
 
 mode, account, start, seconds, threads = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
-wait = pacing.wait_for_transfer_slot if mode == "shared" else payouts.transfer_bucket().take
+# "own": each process paces itself alone, in memory (as the per-process token bucket did before).
+wait = pacing.wait_for_transfer_slot if mode == "shared" else pacing.Pacer(
+    rate=float(os.environ["STRIPE_TRANSFERS_PER_SECOND"]), redis_url="").wait
 prefix = uuid.uuid4().hex[:8]
 sent, errors = [0], [0]
 

