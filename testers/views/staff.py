@@ -217,7 +217,9 @@ def staff_terms_version(request, slug, number):
     )
     changes = terms_services.diff_versions(previous, version)
     effective_date = terms_services.default_effective_date(program)
-    may_edit = actions.AddClause(request.user, version).check() is None
+    # Asked without a clause, AddClause refuses for the missing fields (kind "rule"): only who and status count here.
+    edit_refusal = actions.AddClause(request.user, version).check()
+    may_edit = edit_refusal is None or edit_refusal.kind == "rule"
     return render(request, "testers/staff/terms_version.html", {
         "program": program, "version": version, "previous": previous, "changes": changes,
         "clauses": version.clauses.all(), "may_edit": may_edit,
