@@ -185,7 +185,7 @@ def send_digests() -> int:
                 .values_list("recipient_id", flat=True).distinct())
     for user_id in list(user_ids):
         with transaction.atomic():
-            items = list(Notification.objects.select_for_update(skip_locked=True)
+            items = list(Notification.objects.select_for_update(skip_locked=True, of=("self",))
                          .filter(recipient_id=user_id, email=Notification.Email.DIGEST)
                          .select_related("program").order_by("created_at", "id"))
             if not items:
