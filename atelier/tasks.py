@@ -1,5 +1,5 @@
 """Cross-cutting tasks: e-mail delivery off the request path (retried on SMTP trouble), and notifications: an
-event's notifications, each one's e-mail, the daily digest, the terms reminders' clock lives in testers."""
+event's notifications, each one's e-mail, and the daily digest (docs/notifications.md)."""
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 

@@ -47,9 +47,10 @@ def run_awaits_approval(event):
             for person in staff_of(run.program_id, FINANCE, exclude=run.created_by_id)]
 
 
-@notice("payments.payout_run.created", category="money")
+@notice("payments.payout_run.approved", category="money")
 def skipped_by_run(event):
-    """Each artist the run left out, with the reason; their balance stays for a later run."""
+    """Each artist the run left out, with the reason; their balance stays for a later run. Told once the run is
+    approved (and so will be sent), not when it is created: a created run may still be cancelled."""
     run = _run(event["target_id"])
     skips = PayoutRunSkip.objects.filter(run=run).select_related("membership__artist__user").order_by("pk")
     messages = []

@@ -86,6 +86,9 @@ def deliver_event(event: dict, uid: str) -> int:
         except ObjectDoesNotExist:
             logger.info("Notice %s: the object of event %s is gone", notice.id, event["name"])
             continue
+        except Exception:  # one broken notice does not keep the event's other notices from their people
+            logger.exception("Notice %s failed on event %s", notice.id, event["name"])
+            continue
         created += deliver(notice, messages, event=event, key=f"{uid}:{notice.id}")
     return created
 

@@ -22,12 +22,19 @@ TIMELOG = notices_for("testers.timelog.approved")[0]  # category "contributions"
 PAID = notices_for("payments.payout.paid")[0]  # category "money" (mandatory)
 
 
+_capture = {}
+
+
 @pytest.fixture(autouse=True)
 def _commits(django_capture_on_commit_callbacks):
-    """What the test does is committed: after-commit work (mails, cache invalidation) happens."""
-    global committed
-    committed = lambda: django_capture_on_commit_callbacks(execute=True)  # noqa: E731
+    _capture["fixture"] = django_capture_on_commit_callbacks
     yield
+    _capture.clear()
+
+
+def committed():
+    """What the test does inside is committed: after-commit work (mails, cache invalidation) happens."""
+    return _capture["fixture"](execute=True)
 
 
 def tell(notice, person, title="Your testing time was approved", link="/time/", key=None):

@@ -18,7 +18,7 @@ from testers.models import Clause, Membership, TermsVersion
 from testers.services import terms as terms_services
 from tests import factories
 from tests.content_review.factories import clause, member_with_terms, submitted, upload
-from tests.payments.factories import StripeAccountFactory, payable_artist
+from tests.payments.factories import StripeAccountFactory, ledger_entry, payable_artist
 
 pytestmark = pytest.mark.django_db
 
@@ -236,8 +236,6 @@ def run_world(program):
     colleague = factories.staff_user(program, "finance")
     paid = payable_artist(program, 5000)
     no_account = factories.MembershipFactory(program=program)
-    from tests.payments.factories import ledger_entry
-
     ledger_entry(no_account, 3000, work_date=datetime.date.today() - datetime.timedelta(days=3))
     return {"creator": creator, "colleague": colleague, "paid": paid, "no_account": no_account}
 
@@ -247,16 +245,27 @@ def _create_run(program, by):
     return pay.CreatePayoutRun(by, program, period_start=today - datetime.timedelta(days=30), period_end=today).run()
 
 
-def test_a_new_run_asks_the_other_finance_users_and_tells_skipped_artists_why(program, run_world, manager,
-                                                                             committed):
+def test_a_new_run_asks_the_other_finance_users_to_approve_it(program, run_world, manager, committed):
     run = committed(lambda: _create_run(program, run_world["creator"]))
-    rows = assert_told([run_world["colleague"], run_world["no_account"].artist.user])
-    by_person = {n.recipient_id: n for n in rows}
-    approval = by_person[run_world["colleague"].pk]
+    [approval] = assert_told([run_world["colleague"]], event="payments.payout_run.created")
     assert "awaits your approval" in approval.title and approval.category == "money"
     assert approval.link == reverse("payments:payout_run", args=[program.slug, run.pk])
-    skipped = by_person[run_world["no_account"].artist.user_id]
+    assert "$50.00" in approval.body
+
+
+def test_an_approved_run_tells_each_skipped_artist_why(program, manager, committed):
+    creator = factories.staff_user(program, "finance")
+    colleague = factories.staff_user(program, "finance")
+    no_account = factories.MembershipFactory(program=program)
+    ledger_entry(no_account, 3000, work_date=datetime.date.today() - datetime.timedelta(days=3))
+    run = _create_run(program, creator)  # nothing payable: a run of skips only, sent without Stripe
+    committed(pay.ApprovePayoutRun(colleague, run).run)
+    skipped = Notification.objects.get(event="payments.payout_run.approved")
+    assert skipped.recipient == no_account.artist.user
     assert "No payout account connected" in skipped.body and "$30.00" in skipped.body
+    assert skipped.link == reverse("payments:payout_account")
+    assert no_account.artist.user.email in [m.to[0] for m in mail.outbox]
+    assert not Notification.objects.filter(event="payments.payout_run.approved").exclude(pk=skipped.pk).exists()
 
 
 def test_a_paid_payout_tells_its_artist_the_amount(program, run_world, committed):
