@@ -121,13 +121,15 @@ def test_publish_page_defaults_to_the_notice_period_and_says_the_impact(client, 
 
 # --- feedback and time ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("verb", ["accepted", "declined", "shipped"])
+@pytest.mark.parametrize("verb", ["accepted", "declined", "shipped", "duplicate"])
 def test_triaged_feedback_tells_its_artist(verb, program, manager, artist_membership, bystanders, committed):
     feedback = factories.FeedbackFactory(membership=artist_membership,
                                          status="accepted" if verb == "shipped" else "new")
+    original = factories.FeedbackFactory(membership=factories.MembershipFactory(program=program))
     action = {"accepted": lambda: testers_actions.AcceptFeedback(manager, feedback),
               "declined": lambda: testers_actions.DeclineFeedback(manager, feedback, reason="Works as designed."),
-              "shipped": lambda: testers_actions.ShipFeedback(manager, feedback, message="In build 42.")}[verb]()
+              "shipped": lambda: testers_actions.ShipFeedback(manager, feedback, message="In build 42."),
+              "duplicate": lambda: testers_actions.MarkDuplicate(manager, feedback, original=original)}[verb]()
     committed(action.run)
     rows = assert_told([artist_membership.artist.user], event=f"testers.feedback.{verb}")
     assert rows[0].link == reverse("testers:feedback_detail", args=[feedback.pk])
@@ -172,6 +174,31 @@ def test_a_submitted_share_request_tells_the_reviewers_only(member, reviewer, ma
     assert rows[0].link == reverse("content_review:review", args=[member.program.slug, draft.pk])
 
 
+@pytest.mark.parametrize("outcome, extra", [
+    ("approve", {}),
+    ("approve_with_conditions", {"required_credit": "Made with Lumen", "reason": "Credit us.", "clause_ids": "needs"}),
+    ("request_changes", {"reason": "Crop the UI out.", "clause_ids": "needs"}),
+])
+def test_every_decision_tells_only_the_artist(outcome, extra, member, reviewer, manager, tmp_path, committed):
+    share_request = submitted(member, tmp_path)
+    if extra.get("clause_ids") == "needs":
+        extra = {**extra, "clause_ids": [clause(member.program, Clause.Klass.NEEDS_APPROVAL).pk]}
+    committed(lambda: review.decide_share_request(share_request, by=reviewer, outcome=outcome, **extra))
+    [told] = assert_told([member.artist.user])
+    assert told.event.startswith("content_review.share_request.")
+    assert told.link == reverse("content_review:request_detail", args=[share_request.pk])
+
+
+def test_a_request_deemed_approved_at_its_deadline_tells_the_artist(member, reviewer, tmp_path, committed):
+    member.program.deadline_policy = "deemed_approved"
+    member.program.save()
+    share_request = submitted(member, tmp_path)
+    ShareRequest.objects.filter(pk=share_request.pk).update(deadline_at=timezone.now() - datetime.timedelta(hours=1))
+    committed(review.enforce_deadlines)
+    assert_told([member.artist.user], event="content_review.deadline.deemed_approved")
+    assert "Deemed approved" in mail.outbox[0].body
+
+
 def test_a_decision_tells_the_artist_with_the_clauses_and_reason(member, reviewer, tmp_path, committed):
     share_request = submitted(member, tmp_path)
     committed(lambda: review.decide_share_request(
@@ -211,6 +238,20 @@ def test_an_appeal_tells_its_reviewer_and_its_decision_tells_the_artist(member, 
     committed(lambda: review.decide_appeal(Appeal.objects.get(), by=second, outcome="approve"))
     assert_told([member.artist.user], event="content_review.appeal.overturned")
     assert "on appeal, final" in mail.outbox[0].body
+
+
+def test_an_upheld_appeal_tells_the_artist(member, reviewer, manager, tmp_path, committed):
+    second = factories.staff_user(member.program, "reviewer")
+    share_request = submitted(member, tmp_path)
+    confidential = [clause(member.program, Clause.Klass.CONFIDENTIAL).pk]
+    review.decide_share_request(share_request, by=reviewer, outcome="refuse", reason="Confidential.",
+                                clause_ids=confidential)
+    share_request.refresh_from_db()
+    review.appeal_refusal(share_request, by=member.artist.user, message="It was announced.")
+    committed(lambda: review.decide_appeal(Appeal.objects.get(), by=second, outcome="refuse",
+                                           reason="Still unannounced.", clause_ids=confidential))
+    assert_told([member.artist.user], event="content_review.appeal.upheld")
+    assert "Still unannounced." in mail.outbox[0].body
 
 
 def test_a_work_taken_off_the_showcase_by_its_artist_tells_the_managers(member, reviewer, manager, tmp_path,
@@ -275,6 +316,15 @@ def test_a_paid_payout_tells_its_artist_the_amount(program, run_world, committed
     committed(pay.PayoutPaid(SYSTEM, payout, transfer_id="tr_123").run)
     rows = assert_told([run_world["paid"].artist.user], event="payments.payout.paid")
     assert "$50.00" in rows[0].title
+
+
+def test_a_failed_payout_tells_its_artist_the_money_is_back(program, run_world, committed):
+    run = _create_run(program, run_world["creator"])
+    payout = run.payouts.get()
+    Payout.objects.filter(pk=payout.pk).update(status=Payout.Status.SENDING)
+    committed(pay.PayoutFailed(SYSTEM, payout, message="The destination account is closed.").run)
+    [told] = assert_told([run_world["paid"].artist.user], event="payments.payout.failed")
+    assert "could not be sent" in told.title and "account is closed" in told.body and "back" in told.body
 
 
 @pytest.mark.parametrize("failures", [False, True])
