@@ -47,6 +47,12 @@ def unread_count(user, *, fresh: bool = False) -> int:
     return count
 
 
+def warm_unread_count(sender, request=None, user=None, **kwargs) -> None:
+    """At sign-in (user_logged_in): count once, so the pages that follow read the bell from the cache."""
+    if user is not None and getattr(user, "pk", None):
+        unread_count(user, fresh=True)
+
+
 def forget_unread(*user_ids) -> None:
     cache.delete_many([_unread_key(user_id) for user_id in user_ids])
 
