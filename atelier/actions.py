@@ -128,6 +128,9 @@ class Action:
     #: may the system (tasks, beat, commands without a person) run it? may a person?
     system: ClassVar[bool] = False
     people: ClassVar[bool] = True
+    #: False for a light action that changes only its actor's own view of things (marking a notification read):
+    #: checked and locked like any other, but no audit entry (the log would fill with page views) and no event
+    audited: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -280,6 +283,10 @@ class Action:
         if obj is not None and self.dirty:
             obj.save(update_fields=sorted(self.dirty))
         target = self.audit_target(obj, result)
+        if not self.audited:
+            for fn in self._after_commit:
+                transaction.on_commit(fn)
+            return result if result is not None else obj
         audit.log(
             None if self.actor is SYSTEM else self.actor, self.name, target,
             program=self.audit_program(obj, result),

@@ -5,7 +5,7 @@ from django.utils.safestring import mark_safe
 
 from .audit import describe
 from .errors import DomainError
-from .models import AuditLogEntry, User
+from .models import AuditLogEntry, Notification, NotificationPreference, User
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -83,3 +83,23 @@ class AuditLogEntryAdmin(AppendOnlyAdmin):
         lines = [(field, f"{old} → {new}" if old is not None else new) for field, old, new in row["changes"]]
         lines += row["details"]
         return format_html_join(mark_safe("<br>"), "{}: {}", lines) or "—"
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """Who was told what, and how it was e-mailed (read-only: notifications are written by the event subscriber)."""
+
+    list_display = ["created_at", "recipient", "title", "category", "email", "read_at"]
+    list_filter = ["category", "email", "event"]
+    search_fields = ["recipient__email", "title", "event"]
+    list_select_related = ["recipient"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ReadOnlyAdmin):
+    """Read-only: a person changes their own settings (audited as atelier.notification_settings.changed)."""
+
+    list_display = ["user", "category", "delivery"]
+    list_filter = ["category", "delivery"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]

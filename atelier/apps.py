@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class AtelierConfig(AppConfig):
     name = "atelier"
     verbose_name = "Atelier"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from atelier.notifications import actions  # noqa: F401  (registers the notification centre's actions)
+        from atelier.notifications.delivery import warm_unread_count  # models are loaded only now
+
+        user_logged_in.connect(warm_unread_count, dispatch_uid="atelier.notifications.warm_unread_count")

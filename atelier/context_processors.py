@@ -1,6 +1,7 @@
 """Navigation that depends on the user's roles, built once per request."""
 from django.urls import NoReverseMatch, reverse
 
+from atelier.notifications.delivery import unread_count
 from atelier.permissions import is_site_admin, is_staff_member, member_program_ids, staff_roles
 
 # (label, url name, who sees it). Entries whose URL is not (yet) defined are left out.
@@ -36,3 +37,11 @@ def navigation(request):
         "nav_admin_link": _url("admin:index") if is_site_admin(user) else None,
         "current_path": request.path,
     }
+
+
+def notifications(request):
+    """The bell's unread count, from the cache: the layout adds no database query to a page."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"unread_notifications": unread_count(user)}

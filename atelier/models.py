@@ -102,3 +102,69 @@ class AuditLogEntry(AppendOnlyModel):
         from atelier.actions import label_for  # actions import the audit log, which imports this module
 
         return label_for(self.action)
+
+
+class Notification(models.Model):
+    """One thing a person is told: in the notification centre (the bell), and by e-mail now, in the daily digest,
+    or not at all, by their preference for its category. Written by the event subscriber
+    (`atelier.notifications`), read and marked read by its recipient."""
+
+    class Email(models.TextChoices):
+        NONE = "none", "Not e-mailed (turned off)"
+        QUEUED = "queued", "E-mailed"
+        DIGEST = "digest", "Waiting for the daily digest"
+        DIGESTED = "digested", "Sent in a daily digest"
+
+    recipient = models.ForeignKey("atelier.User", on_delete=models.CASCADE, related_name="notifications")
+    program = models.ForeignKey("testers.Program", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(max_length=100, help_text="The event it came from, e.g. payments.payout.paid")
+    category = models.CharField(max_length=40)
+    title = models.CharField(max_length=255)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=500, blank=True, help_text="A path on this site: the object it is about.")
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    # Makes delivery safe to run twice: the same event (or the same reminder) gives a person one notification.
+    key = models.CharField(max_length=200)
+    email = models.CharField(max_length=10, choices=Email.choices, default=Email.NONE)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_key"),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["email", "recipient"], name="notification_digest"),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient}: {self.title}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """How a person wants one category of notifications e-mailed. No row: the default, at once."""
+
+    class Delivery(models.TextChoices):
+        IMMEDIATE = "immediate", "E-mail each one"
+        DIGEST = "digest", "Daily digest"
+        OFF = "off", "No e-mail (only in Atelier)"
+
+    user = models.ForeignKey("atelier.User", on_delete=models.CASCADE, related_name="notification_preferences")
+    category = models.CharField(max_length=40)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "category"], name="notification_preference_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.category} → {self.delivery}"

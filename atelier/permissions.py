@@ -25,6 +25,7 @@ PROGRAM_MODEL = "testers.Program"
 STAFF_ROLE_MODEL = "testers.StaffRole"
 MEMBERSHIP_MODEL = "testers.Membership"
 ARTIST_MODEL = "testers.ArtistProfile"
+USER_MODEL = "atelier.User"
 
 
 def is_model(obj, label: str) -> bool:
@@ -156,6 +157,8 @@ RULES: dict[str, Rule] = {
     "reports.view": Rule(staff=frozenset({FINANCE, MANAGER})),
     "statement.view": Rule(staff=frozenset({FINANCE, MANAGER}), owner=True),
     "fair_pay.view": Rule(staff=frozenset({MANAGER, FINANCE})),
+    # Notifications: a person's own (its recipient), whatever their roles; their own settings.
+    "notification.own": Rule(owner=True),
 }
 
 
@@ -233,6 +236,10 @@ def program_id_of(obj) -> int | None:
 def owner_user_id_of(obj) -> int | None:
     if obj is None:
         return None
+    if getattr(obj, "recipient_id", None) is not None:  # a notification belongs to the person it tells
+        return obj.recipient_id
+    if is_model(obj, USER_MODEL):  # a person's own settings
+        return obj.pk
     if is_model(obj, ARTIST_MODEL):
         return obj.user_id
     if is_model(obj, MEMBERSHIP_MODEL):

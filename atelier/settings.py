@@ -6,6 +6,7 @@ Celery tasks in process, e-mail to the console, media on local disk, the fake St
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -82,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "atelier.context_processors.navigation",
+                "atelier.context_processors.notifications",
             ],
             "builtins": ["atelier.templatetags.atelier"],
         },
@@ -227,6 +229,12 @@ CELERY_BEAT_SCHEDULE = {
     "share-request-deadlines": {"task": "content_review.tasks.enforce_deadlines", "schedule": 300.0},
     "stipend-months": {"task": "payments.tasks.accrue_stipends", "schedule": 3600.0},
     "reconciliation": {"task": "payments.tasks.reconcile_recent", "schedule": 3600.0},
+    # Notifications (docs/notifications.md): the daily digest, the reminder of terms about to take effect, and
+    # the reviewers' warning of share requests near their deadline. Each is safe to run twice.
+    "notification-digests": {"task": "atelier.tasks.send_notification_digests",
+                             "schedule": crontab(hour=env.int("NOTIFICATION_DIGEST_HOUR", default=7), minute=0)},
+    "terms-reminders": {"task": "testers.tasks.remind_terms", "schedule": 3600.0},
+    "share-request-deadline-warnings": {"task": "content_review.tasks.warn_near_deadlines", "schedule": 900.0},
 }
 
 # Stripe: the embedded default talks to the fake Stripe server (devtools/fake_stripe).

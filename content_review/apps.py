@@ -7,6 +7,7 @@ class ContentReviewConfig(AppConfig):
 
     def ready(self):
         from content_review import actions  # noqa: F401  (registers the app's actions and audit names)
+        from content_review import notifications  # noqa: F401  (registers the app's notices)
         # Links on the program's staff page (testers), shown to whoever may follow them.
         from testers.staff_links import STAFF_LINKS, StaffLink
 

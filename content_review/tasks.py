@@ -23,19 +23,7 @@ def enforce_deadlines() -> dict:
     return services.enforce_deadlines()
 
 
-@shared_task(name="content_review.tasks.notify_decision")
-def notify_decision(decision_id: int) -> None:
-    """E-mail the artist a decision on their request."""
-    services.notify_decision(decision_id)
-
-
-@shared_task(name="content_review.tasks.notify_escalated")
-def notify_escalated(share_request_id: int) -> None:
-    """E-mail the artist and the manager that a request passed its deadline and was escalated."""
-    services.notify_escalated(share_request_id)
-
-
-@shared_task(name="content_review.tasks.notify_appeal_assigned")
-def notify_appeal_assigned(appeal_id: int) -> None:
-    """E-mail the reviewer an appeal was given to."""
-    services.notify_appeal_assigned(appeal_id)
+@shared_task(name="content_review.tasks.warn_near_deadlines")
+def warn_near_deadlines() -> int:
+    """Beat, every 15 minutes: tell reviewers of requests whose deadline is near (once per deadline)."""
+    return services.warn_near_deadlines()

@@ -8,6 +8,7 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from payments import receivers  # noqa: F401  (connects the ledger to testers' signals)
         from payments import actions  # noqa: F401  (registers the app's actions and audit names)
+        from payments import notifications  # noqa: F401  (registers the app's notices)
         from testers.staff_links import STAFF_LINKS, StaffLink
 
         # Ledger links on the program's staff page.

@@ -19,6 +19,7 @@ urlpatterns = [
     path("staff/<slug:slug>/audit/", audit_views.program_audit_log, name="program_audit_log"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("notifications/", include("atelier.notifications.urls")),
     path("", include("testers.urls")),
     path("", include("content_review.urls")),
     path("", include("payments.urls")),

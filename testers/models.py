@@ -3,6 +3,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -39,6 +40,10 @@ class Program(models.Model):
     reporting_threshold_minor = models.BigIntegerField(
         null=True, blank=True,
         help_text="Year-end reporting threshold in minor units; empty means the US 1099-NEC threshold of the year.",
+    )
+    terms_notice_days = models.PositiveSmallIntegerField(
+        default=14, validators=[MaxValueValidator(365)],
+        help_text="Notice given before new terms take effect: their effective date defaults to this many days ahead.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

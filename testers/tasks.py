@@ -1,4 +1,5 @@
-"""Background work of the testers app: thumbnails of feedback images, invitation e-mails. Thin and idempotent."""
+"""Background work of the testers app: thumbnails of feedback images, invitation e-mails, reminders of new terms.
+Thin and idempotent."""
 import logging
 
 from celery import shared_task
@@ -6,6 +7,7 @@ from atelier.media import MediaRejected
 from testers import media
 from testers.models import FeedbackAttachment, Invitation
 from testers.services.invitations import queue_invitation_email
+from testers.services.terms import send_terms_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -26,3 +28,9 @@ def send_invitation_email(invitation_id: int) -> None:
     invitation = Invitation.objects.select_related("program").filter(pk=invitation_id).first()
     if invitation is not None:
         queue_invitation_email(invitation)
+
+
+@shared_task(name="testers.tasks.remind_terms")
+def remind_terms() -> int:
+    """Beat, hourly: remind the artists who have not accepted terms about to take effect (once per version)."""
+    return send_terms_reminders()

@@ -3,7 +3,7 @@ appeals is one registered action (see docs/actions.md and docs/content_review.md
 each, and the transition tables on the models)."""
 from content_review.actions.decisions import (  # noqa: F401
     DECIDE, DEADLINE_POLICIES, ApproveShareRequest, ApproveShareRequestWithConditions, DeemApproved, Escalate,
-    OverturnRefusal, RefuseShareRequest, RequestChanges, UpholdRefusal, appeal_action_for,
+    OverturnRefusal, RefuseShareRequest, RequestChanges, UpholdRefusal, WarnDeadlineApproaching, appeal_action_for,
 )
 from content_review.actions.share_requests import (  # noqa: F401
     AppealRefusal, CreateShareRequest, SubmitShareRequest, UpdateShareRequest, WithdrawShareRequest,

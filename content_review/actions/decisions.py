@@ -11,7 +11,7 @@ from typing import ClassVar
 from django.utils import timezone
 
 from atelier.errors import DomainError, Refusal
-from content_review import tasks
+from atelier.models import AuditLogEntry
 from content_review.actions.base import ReviewAction
 from content_review.models import Appeal, ReviewDecision, ShareRequest
 from content_review.services.decisions import record_decision, validate_decision
@@ -128,11 +128,39 @@ class Escalate(DeadlineAction):
                     escalated_to_id=manager.user_id if manager else None)
         self.audit_data.update(deadline_at=obj.deadline_at.isoformat(),
                                escalated_to=manager.user.email if manager else None)
-        tasks.notify_escalated.delay(obj.pk)
         return obj
 
 
 DEADLINE_POLICIES = {action.policy: action for action in (DeemApproved, Escalate)}
+
+
+class WarnDeadlineApproaching(ReviewAction):
+    """The reviewers are told a request's deadline is near (the beat task; content_review/notifications.py says
+    who). Changes nothing but is audited, which is also what makes it once per deadline. Params: now."""
+
+    name = "content_review.deadline.approaching"
+    label = "warned reviewers that a share request's deadline is near"
+    model = ShareRequest
+    system = True
+    people = False
+    select_related = ("membership__program",)
+
+    def refusal(self, obj):
+        if obj is None:
+            return None
+        if obj.status != Status.SUBMITTED or obj.deadline_at is None:
+            return Refusal("This request is not waiting for a decision.", "state")
+        now = self.params.get("now") or timezone.now()
+        if obj.deadline_at <= now:
+            return Refusal("The deadline has passed: the program's policy applies.", "state")
+        if AuditLogEntry.objects.filter(action=self.name, target_type=ShareRequest._meta.label,
+                                        target_id=str(obj.pk), data__deadline_at=obj.deadline_at.isoformat()).exists():
+            return Refusal("The reviewers were already warned of this deadline.", "state")
+        return None
+
+    def apply(self, obj):
+        self.audit_data["deadline_at"] = obj.deadline_at.isoformat()
+        return obj
 
 
 # --- appeals ------------------------------------------------------------------------------------------------

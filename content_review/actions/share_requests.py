@@ -208,7 +208,7 @@ class AppealRefusal(ReviewAction):
         assignee = appeal_assignee(obj.membership.program, refusal.decided_by)
         appeal = Appeal.objects.create(share_request=obj, refusal=refusal, refused_by=refusal.decided_by,
                                        assigned_to=assignee, message=message)
-        tasks.notify_appeal_assigned.delay(appeal.pk)
+        self.emit(appeal_id=appeal.pk)  # its reviewer is told (content_review/notifications.py)
         self.audit_data.update(appeal=appeal.pk, assigned_to=getattr(assignee, "email", None), message=message)
         return appeal
 

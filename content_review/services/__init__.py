@@ -6,13 +6,14 @@ concern. Each entry point builds and runs one action of content_review/actions (
 - deadlines: requests undecided past their deadline, deemed approved or escalated (the system);
 - derived_files: a work's metadata-free copy, thumbnail, poster and credited copy, and their retry;
 - uploads: the helpers share requests use (files checked by content, works stored, fields cleaned);
-- notices: e-mails about decisions, escalations and appeals.
+- (who is told what: content_review/notifications.py, through the events of these actions.)
 
 Callers write `services.decide_share_request(...)`: this module only re-exports."""
-from content_review.services.deadlines import enforce_deadline, enforce_deadlines, overdue_request_ids
+from content_review.services.deadlines import (
+    enforce_deadline, enforce_deadlines, overdue_request_ids, warn_near_deadlines,
+)
 from content_review.services.decisions import appeal_refusal, decide_appeal, decide_share_request
 from content_review.services.derived_files import make_published_copy, process_work, retry_action, retry_work
-from content_review.services.notices import notify_appeal_assigned, notify_decision, notify_escalated
 from content_review.services.share_requests import (
     create_share_request, set_showcase_consent, submit_share_request, update_share_request, upload_action,
     withdraw_share_request,
@@ -28,11 +29,9 @@ __all__ = [
     # decisions and appeals
     "decide_share_request", "appeal_refusal", "decide_appeal",
     # deadlines
-    "enforce_deadline", "enforce_deadlines", "overdue_request_ids",
+    "enforce_deadline", "enforce_deadlines", "overdue_request_ids", "warn_near_deadlines",
     # derived files
     "process_work", "make_published_copy", "retry_action", "retry_work",
     # uploads
     "MAX_WORKS", "UploadRejected", "check_uploads", "clean_fields", "delete_files", "media_limits", "needs_review",
-    # notices
-    "notify_decision", "notify_escalated", "notify_appeal_assigned",
 ]

@@ -2,6 +2,8 @@
 program's managers, by the program's policy. Run on a schedule by content_review.tasks.enforce_deadlines."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.utils import timezone
 
 from atelier.actions import SYSTEM
@@ -47,3 +49,26 @@ def enforce_deadlines(*, now=None) -> dict:
         if result:
             done[result] += 1
     return done
+
+
+#: how long before its deadline the reviewers of a request still undecided are warned
+WARNING_BEFORE = timedelta(hours=24)
+
+
+def warn_near_deadlines(*, now=None) -> int:
+    """Tell the reviewers of every request whose deadline is within WARNING_BEFORE (once per deadline: the action
+    refuses a second warning). Returns how many requests."""
+    now = now or timezone.now()
+    ids = (ShareRequest.objects.filter(status=Status.SUBMITTED, deadline_at__gt=now,
+                                       deadline_at__lte=now + WARNING_BEFORE)
+           .order_by("deadline_at").values_list("pk", flat=True))
+    warned = 0
+    for share_request in ShareRequest.objects.filter(pk__in=list(ids)).order_by("deadline_at"):
+        action = _actions().WarnDeadlineApproaching(SYSTEM, share_request, now=now)
+        if action.check() is None:
+            try:
+                action.run()
+                warned += 1
+            except ActionRefused:
+                pass  # decided or warned meanwhile
+    return warned

@@ -81,7 +81,8 @@ def validate_decision(share_request, outcome, *, reason="", clause_ids=(), embar
 def record_decision(action, share_request, *, outcome, by, reason="", clauses=(), embargo_until=None,
                     required_caption="", required_credit="", on_appeal=False) -> ReviewDecision:
     """Create the decision and set the (locked) request's decision fields through `action.change`; the action
-    moves its status. An approval asks for the works' credited copies; the artist is told after commit."""
+    moves its status. An approval asks for the works' credited copies; the artist is told after commit (the
+    event carries the decision)."""
     now = timezone.now()
     decision = ReviewDecision.objects.create(
         share_request=share_request, outcome=outcome, decided_by=by, reason=reason,
@@ -98,7 +99,7 @@ def record_decision(action, share_request, *, outcome, by, reason="", clauses=()
         Work.objects.filter(pk__in=work_ids).update(published_status=FileStatus.PENDING, published_error="")
         for pk in work_ids:
             tasks.make_published_copy.delay(pk)
-    tasks.notify_decision.delay(decision.pk)
+    action.emit(decision_id=decision.pk)  # the artist is told (content_review/notifications.py)
     action.audit_data.update(decision=decision.pk, **decision_audit(decision, clauses))
     return decision
 

@@ -84,6 +84,8 @@ class RefreshStripeAccount(PaymentsAction):
 
     def apply(self, account):
         self.change(account, **state_from_stripe(self.params["data"]))
+        # For the notice (payments/notifications.py): the artist is told when Stripe newly needs something.
+        self.emit(changed=sorted(field for field in ("state", "requirements_due") if field in self.after))
         asked_by = self.params.get("asked_by")
         if getattr(asked_by, "pk", None):
             self.audit_data["asked_by"] = asked_by.email

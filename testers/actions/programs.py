@@ -7,7 +7,7 @@ from testers.models import Program, StaffRole
 from .base import TestersAction
 
 PROGRAM_FIELDS = ("name", "slug", "currency", "status", "description", "review_sla_days", "deadline_policy",
-                  "watermark_text", "reporting_threshold_minor")
+                  "watermark_text", "reporting_threshold_minor", "terms_notice_days")
 
 
 def _program_values(params) -> dict:

@@ -6,6 +6,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from atelier.errors import Refusal
+from atelier.models import AuditLogEntry
 from atelier.requestcontext import current_ip
 from testers.models import Clause, Membership, TermsAcceptance, TermsVersion
 from testers.selectors import current_terms
@@ -233,5 +235,60 @@ class AcceptTerms(TestersAction):
         return obj.program
 
 
+class _Remind(TestersAction):
+    """Remind the artists who have not accepted a published version that is not in effect yet. Target: the version.
+    The notice (testers/notifications.py) finds who, when it is delivered."""
+
+    model = TermsVersion
+    select_related = ("program",)
+
+    def refusal(self, version):
+        if version is None:
+            return None
+        if version.status != TermsVersion.Status.PUBLISHED:
+            return Refusal("Only published terms can be reminded.", "state")
+        if version.effective_date is None or version.effective_date <= timezone.localdate():
+            return Refusal("These terms are already in effect: artists who have not accepted them are asked when "
+                           "they next sign in.", "state")
+        accepted = TermsAcceptance.objects.filter(terms_version=version).values("membership_id")
+        waiting = (Membership.objects.filter(program_id=version.program_id,
+                                             status__in=[Membership.Status.ACTIVE, Membership.Status.PAUSED])
+                   .exclude(pk__in=accepted).count())
+        if not waiting:
+            return Refusal("Every artist has accepted these terms: there is nobody to remind.", "state")
+        self.audit_data["waiting"] = waiting
+        return None
+
+    def apply(self, version):
+        self.audit_data["version"] = version.number
+        return version
+
+    def audit_program(self, obj, result):
+        return obj.program
+
+
+class RemindTerms(_Remind):
+    """A manager reminds, from the acceptance progress page."""
+
+    name = "testers.terms.reminded"
+    label = "reminded artists to accept terms"
+    permission = "terms.manage"
+
+
+class SendTermsReminder(_Remind):
+    """The beat task's reminder, REMINDER_DAYS before the effective date: once per version."""
+
+    name = "testers.terms.reminder_sent"
+    label = "sent the reminder of terms about to take effect"
+    system = True
+    people = False
+
+    def refusal(self, version):
+        if version is not None and AuditLogEntry.objects.filter(
+                action=self.name, target_type=TermsVersion._meta.label, target_id=str(version.pk)).exists():
+            return Refusal("The reminder of these terms was already sent.", "state")
+        return super().refusal(version)
+
+
 __all__ = ["AcceptTerms", "AddClause", "ChangeClause", "DraftTerms", "EditTermsSummary", "PublishTerms",
-           "RemoveClause"]
+           "RemindTerms", "RemoveClause", "SendTermsReminder"]

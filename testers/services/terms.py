@@ -5,12 +5,14 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from atelier.actions import SYSTEM
+from atelier.errors import ActionRefused
 from testers.actions import terms as actions
 from testers.models import Clause, Membership, TermsAcceptance, TermsVersion
 
@@ -38,6 +40,61 @@ def update_draft(*, version: TermsVersion, summary: str, by) -> TermsVersion:
 
 def publish_terms(*, version: TermsVersion, effective_date: date, by) -> TermsVersion:
     return actions.PublishTerms(by, version, effective_date=effective_date).run()
+
+
+#: days before new terms take effect when the artists who have not accepted them are reminded (beat task)
+REMINDER_DAYS = 3
+
+
+def default_effective_date(program) -> date:
+    """New terms take effect after the program's notice period (DESIGN.md "Telling people")."""
+    return timezone.localdate() + timedelta(days=program.terms_notice_days)
+
+
+def publication_impact(program, effective_date: date) -> str:
+    """What publishing means for the artists, in one sentence (shown on the publish form)."""
+    count = Membership.objects.filter(program=program, status__in=[Membership.Status.ACTIVE,
+                                                                    Membership.Status.PAUSED]).count()
+    artists = f"{count} artist{'s' if count != 1 else ''}"
+    return (f"{artists} will need to accept; until they do, from {effective_date:%d %B %Y} they cannot log time, "
+            f"send feedback or ask to share.")
+
+
+def acceptance_progress(version: TermsVersion) -> dict:
+    """How many of the artists the version binds (active and paused) accepted it, and who has not."""
+    memberships = (Membership.objects.filter(program_id=version.program_id,
+                                             status__in=[Membership.Status.ACTIVE, Membership.Status.PAUSED])
+                   .select_related("artist__user").order_by("artist__display_name", "pk"))
+    accepted_ids = TermsAcceptance.objects.filter(terms_version=version).values("membership_id")
+    total = memberships.count()
+    waiting = memberships.exclude(pk__in=accepted_ids)
+    waiting_count = waiting.count()
+    return {"total": total, "accepted": total - waiting_count, "waiting_count": waiting_count, "waiting": waiting}
+
+
+def send_terms_reminders(*, today: date | None = None) -> int:
+    """The beat task: remind, once per version, the artists who have not accepted terms taking effect within
+    REMINDER_DAYS (but not in the day after publication: they were just told). Returns how many versions."""
+    today = today or timezone.localdate()
+    versions = TermsVersion.objects.filter(
+        status=TermsVersion.Status.PUBLISHED, effective_date__gt=today,
+        effective_date__lte=today + timedelta(days=REMINDER_DAYS),
+        published_at__lte=timezone.now() - timedelta(days=1),
+    ).order_by("pk")
+    sent = 0
+    for version in versions:
+        action = actions.SendTermsReminder(SYSTEM, version)
+        if action.check() is None:
+            try:
+                action.run()
+                sent += 1
+            except ActionRefused:
+                pass  # sent meanwhile by another run, or everyone accepted
+    return sent
+
+
+def remind_unaccepted(*, version: TermsVersion, by) -> TermsVersion:
+    return actions.RemindTerms(by, version).run()
 
 
 def upcoming_terms(program) -> TermsVersion | None:

@@ -2,6 +2,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -215,11 +216,16 @@ def staff_terms_version(request, slug, number):
         .order_by("-number").first()
     )
     changes = terms_services.diff_versions(previous, version)
+    effective_date = terms_services.default_effective_date(program)
+    # Asked without a clause, AddClause refuses for the missing fields (kind "rule"): only who and status count here.
+    edit_refusal = actions.AddClause(request.user, version).check()
+    may_edit = edit_refusal is None or edit_refusal.kind == "rule"
     return render(request, "testers/staff/terms_version.html", {
         "program": program, "version": version, "previous": previous, "changes": changes,
-        "clauses": version.clauses.all(), "may_edit": actions.AddClause(request.user, version).check() is None,
-        "summary_form": summary_form, "publish_form": PublishForm(), "clause_form": ClauseForm(),
-        "changed": [c for c in changes if c.kind != "unchanged"],
+        "clauses": version.clauses.all(), "may_edit": may_edit,
+        "summary_form": summary_form, "publish_form": PublishForm(initial={"effective_date": effective_date}),
+        "clause_form": ClauseForm(), "changed": [c for c in changes if c.kind != "unchanged"],
+        "impact": terms_services.publication_impact(program, effective_date) if may_edit else "",
     })
 
 
@@ -268,6 +274,31 @@ def staff_terms_publish(request, slug, number):
         perform(request, actions.PublishTerms(request.user, version, effective_date=form.cleaned_data["effective_date"]),
                 success=f"Version {version.number} published. Artists will be asked to accept it.")
     return redirect("testers:staff_terms_version", slug=slug, number=number)
+
+
+@login_required
+def staff_terms_acceptance(request, slug, number):
+    """Who accepted a published version, who has not; a manager reminds those who have not."""
+    program = _program(request, slug, "terms.manage")
+    version = _version(program, number)
+    if not version.is_published:
+        raise Http404("Not published.")
+    progress = terms_services.acceptance_progress(version)
+    return render(request, "testers/staff/terms_acceptance.html", {
+        "program": program, "version": version, "progress": progress,
+        "page_obj": paginate(request, progress["waiting"]),
+        "remind_refusal": actions.RemindTerms(request.user, version).check(),
+    })
+
+
+@login_required
+@require_POST
+def staff_terms_remind(request, slug, number):
+    program = _program(request, slug, "terms.manage")
+    version = _version(program, number)
+    perform(request, actions.RemindTerms(request.user, version),
+            success="Reminder sent to every artist who has not accepted these terms yet.")
+    return redirect("testers:staff_terms_acceptance", slug=slug, number=number)
 
 
 # --- feedback triage ----------------------------------------------------------------------------------

@@ -199,6 +199,20 @@ def _adjust_body(w, b, role):
     return {"amount": "5.00", "reason": "Access test adjustment", "token": str(uuid.uuid4())}
 
 
+def _published_terms(w, b, role):
+    return {"slug": w.program_a.slug, "number": w.terms_a.number}
+
+
+def _notification(w, b, role):
+    return {"pk": w.extra["notification"].pk}
+
+
+def _settings_token(w, b, role):
+    from atelier.notifications.tokens import settings_token  # test data: a token of A's owner
+
+    return {"token": settings_token(w.users[R.A_OWNER], "contributions")}
+
+
 def _period(w):
     today = timezone.localdate()
     return {"start": (today - datetime.timedelta(days=90)).isoformat(), "end": today.isoformat()}
@@ -274,6 +288,10 @@ EXPECTED: dict[str, Row] = {
     "testers:staff_clause_add": Row(_terms_number, get=MANAGER, post=MANAGER, staff_data=True),
     "testers:staff_clause_edit": Row(_clause, get=MANAGER, post=MANAGER, staff_data=True),
     "testers:staff_terms_publish": Row(_terms_number, get=None, post=MANAGER, staff_data=True),
+    "testers:staff_terms_acceptance": Row(_published_terms, get=MANAGER, staff_data=True,
+                                          why="terms.manage: who accepted the published version, who has not"),
+    "testers:staff_terms_remind": Row(_published_terms, get=None, post=MANAGER, staff_data=True,
+                                      why="terms.manage (a version already in effect: refused with a message)"),
     "testers:staff_feedback": Row(_slug, get=MANAGER_FINANCE, staff_data=True),
     "testers:staff_feedback_detail": Row(_staff_pk("feedback"), get=MANAGER_FINANCE, post=MANAGER, staff_data=True,
                                          data=_staff_reply_body),
@@ -330,6 +348,22 @@ EXPECTED: dict[str, Row] = {
     "payments:payout_account_return": Row(_none, get=ARTISTS),
     "payments:payout_account_relink": Row(_none, get=ARTISTS),
     "payments:payout_account_refresh": Row(_none, get=None, post=ARTISTS),
+    # --- atelier/notifications/urls.py: one's own notifications and settings ---------------------------------
+    "notifications:list": Row(_none, get=SIGNED_IN, why="one's own notifications, whoever one is"),
+    "notifications:badge": Row(_none, get=SIGNED_IN, why="the bell (htmx partial)"),
+    "notifications:read_all": Row(_none, get=None, post=SIGNED_IN,
+                                  why="one's own; with nothing unread, refused with a message"),
+    "notifications:open": Row(_notification, get=frozenset({R.A_OWNER}),
+                              why="A's owner's notification: only its recipient; everyone else 404"),
+    "notifications:read": Row(_notification, get=None, post=frozenset({R.A_OWNER}),
+                              why="only its recipient marks it read"),
+    "notifications:preferences": Row(_none, get=SIGNED_IN, post=SIGNED_IN, why="one's own e-mail settings"),
+    "notifications:preferences_token": Row(
+        _settings_token, get=EVERYONE, post=EVERYONE, public=True,
+        why="the signed link of an e-mail is the proof: no sign-in (A's owner's settings, whoever follows it)"),
+    "notifications:unsubscribe": Row(
+        _settings_token, get=EVERYONE, post=EVERYONE, public=True,
+        why="RFC 8058 one-click: the signed link is the proof; GET only shows a button"),
     "payments:stripe_webhook": Row(
         _none, get=None, post=frozenset(), public=True, fixed={"POST": 400},
         why="public endpoint; an unsigned body is refused (400) and changes nothing, whoever sends it"),

@@ -18,6 +18,7 @@ from pathlib import Path
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from atelier.models import Notification
 from content_review.models import Appeal, ReviewDecision, ShareRequest, Work
 from payments.models import PayoutRun, ReconciliationReport
 from testers.models import Clause, Membership, TermsVersion
@@ -228,7 +229,11 @@ def build_world(tmp: Path, fake_stripe) -> World:
         membership.refresh_from_db()
 
     extra = {"draft_clause": draft_terms_a.clauses.order_by("position").first(),
-             "showcased_work": sr_showcased.works.get()}
+             "showcased_work": sr_showcased.works.get(),
+             # A's owner's notification: the centre's URLs on one object (anyone else's is a 404).
+             "notification": Notification.objects.create(
+                 recipient=users[R.A_OWNER], program=program_a, event="testers.feedback.accepted",
+                 category="contributions", title="Your feedback was accepted", link="/feedback/", key="access-test")}
     world = World(
         program_a=program_a, program_b=program_b, terms_a=terms_a, draft_terms_a=draft_terms_a, users=users,
         bundles=bundles, memberships=memberships, invitation=invitation, sr_appealed=sr_appealed, appeal=appeal,

@@ -333,7 +333,7 @@ def test_admin_refusals_become_messages_never_a_500(admin_client, participant):
 def test_site_admin_creates_and_changes_a_program_through_the_actions(admin_client):
     response = admin_client.post(reverse("admin:testers_program_add"), {
         "name": "Lumen", "slug": "lumen", "currency": "EUR", "status": "active", "review_sla_days": 5,
-        "deadline_policy": "escalate"})
+        "deadline_policy": "escalate", "terms_notice_days": 14})
     assert response.status_code == 302
     from testers.models import Program
 
@@ -341,7 +341,7 @@ def test_site_admin_creates_and_changes_a_program_through_the_actions(admin_clie
     assert audited("testers.program.created") == 1
     admin_client.post(reverse("admin:testers_program_change", args=[program.pk]), {
         "name": "Lumen Beta", "slug": "lumen", "currency": "EUR", "status": "active", "review_sla_days": 3,
-        "deadline_policy": "escalate"})
+        "deadline_policy": "escalate", "terms_notice_days": 14})
     program.refresh_from_db()
     assert (program.name, program.review_sla_days) == ("Lumen Beta", 3)
     entry = AuditLogEntry.objects.get(action="testers.program.updated")

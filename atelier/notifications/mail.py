@@ -1,15 +1,12 @@
-"""The one mail path: render a message and queue it, sent only once the current transaction commits.
-
-Every e-mail of Atelier (share-request decisions, escalations and appeals, invitations) goes through `notify`,
-which queues `atelier.tasks.send_email`. That task is transaction-aware (atelier/celery.py): queued inside a
-transaction it leaves once the transaction commits, and never for a rolled-back change; the task retries on
-SMTP trouble. No view and no model sends mail itself. (django-allauth's own account mails, such as a password
-reset, are still sent by allauth.)
-"""
+"""The one mail path: every e-mail of Atelier is queued on `atelier.tasks.send_email` (transaction-aware: it leaves
+only once the current transaction commits; retried on SMTP trouble). Notifications go there through
+`delivery`; `notify` sends the few mails that are not a notification of a person (an invitation, to an address
+that has no account yet). No view and no model sends mail itself; django-allauth's own account mails (password
+reset) are still sent by allauth."""
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from atelier.tasks import send_email
+from atelier import tasks
 
 SUBJECT_PREFIX = "[Atelier] "
 
@@ -24,5 +21,5 @@ def notify(to: str | list[str], subject: str, template: str | None = None, conte
         return False
     if body is None:
         body = render_to_string(template, {"site_url": settings.SITE_URL, **(context or {})})
-    send_email.delay(SUBJECT_PREFIX + subject, body, recipients)
+    tasks.send_email.delay(SUBJECT_PREFIX + subject, body, recipients)
     return True

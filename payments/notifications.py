@@ -1,0 +1,174 @@
+"""What payments tells people (docs/notifications.md). All of it is money, so it is always e-mailed: finance of a
+run to approve, a run completed (with or without failures), differences found by reconciliation; artists paid,
+left out of a run (and why), a payout failed or held, a payout account that needs details (naming them)."""
+from __future__ import annotations
+
+from django.db.models import Count
+from django.urls import reverse
+
+from atelier.money import format_money
+from atelier.notifications import Message, notice, register_category
+from payments.models import Payout, PayoutRun, PayoutRunSkip, ReconciliationDifference, ReconciliationReport, StripeAccount
+from testers.models import StaffRole
+from testers.notifications import staff_of
+
+MONEY = register_category("money", "Money: earnings, payouts and payout runs",
+                          "Payouts sent, held or failed; your payout account; for finance, runs and reconciliation.",
+                          mandatory=True)
+FINANCE = StaffRole.Role.FINANCE
+
+
+def _run(run_id) -> PayoutRun:
+    return PayoutRun.objects.select_related("program", "created_by").get(pk=run_id)
+
+
+def _period(run) -> str:
+    return f"{run.period_start:%d %b %Y} – {run.period_end:%d %b %Y}"
+
+
+def _run_link(run) -> str:
+    return reverse("payments:payout_run", args=[run.program.slug, run.pk])
+
+
+def _earnings(program) -> str:
+    return reverse("payments:earnings_program", args=[program.slug])
+
+
+@notice("payments.payout_run.created", category="money")
+def run_awaits_approval(event):
+    """Finance of the program but the run's creator (who may not approve it)."""
+    run = _run(event["target_id"])
+    count = run.payouts.count()
+    creator = run.created_by.email if run.created_by else "Someone"
+    body = (f"{creator} created the payout run of {run.program.name} for {_period(run)}: {count} payout"
+            f"{'s' if count != 1 else ''}, {format_money(run.total_minor, run.currency)} in all. Another finance "
+            f"user than its creator approves it; nothing is sent before.")
+    return [Message(person, f"Payout run for {_period(run)} awaits your approval", body, _run_link(run))
+            for person in staff_of(run.program_id, FINANCE, exclude=run.created_by_id)]
+
+
+@notice("payments.payout_run.approved", category="money")
+def skipped_by_run(event):
+    """Each artist the run left out, with the reason; their balance stays for a later run. Told once the run is
+    approved (and so will be sent), not when it is created: a created run may still be cancelled."""
+    run = _run(event["target_id"])
+    skips = PayoutRunSkip.objects.filter(run=run).select_related("membership__artist__user").order_by("pk")
+    messages = []
+    for skip in skips:
+        account_reason = "account" in skip.reason.lower()
+        balance = format_money(skip.balance_minor, run.currency)
+        messages.append(Message(
+            skip.membership.artist.user, f"{run.program.name}'s payout run for {_period(run)} left you out",
+            f"Reason: {skip.reason}. Your balance of {balance} stays on your account for a later run."
+            + (" Connect or complete your payout account so the next run can pay you." if account_reason else ""),
+            reverse("payments:payout_account") if account_reason else _earnings(run.program),
+        ))
+    return messages
+
+
+@notice("payments.payout_run.completed", category="money")
+@notice("payments.payout_run.completed_with_failures", category="money")
+def run_completed(event):
+    run = _run(event["target_id"])
+    counts = dict(run.payouts.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n"))
+    paid = counts.get(Payout.Status.PAID, 0)
+    if event["name"].endswith("with_failures"):
+        trouble = sum(counts.get(s, 0) for s in (Payout.Status.FAILED, Payout.Status.UNKNOWN, Payout.Status.CANCELLED))
+        title = f"Payout run for {_period(run)} completed with failures"
+        body = (f"{paid} payout{'s' if paid != 1 else ''} paid; {trouble} failed, unknown or cancelled. Failed "
+                f"payouts are credited back to the artists' balances: retry or cancel them from the run.")
+    else:
+        title = f"Payout run for {_period(run)} completed"
+        body = f"Every payout was paid: {paid} payout{'s' if paid != 1 else ''}, {format_money(run.total_minor, run.currency)}."
+    return [Message(person, title, body, _run_link(run)) for person in staff_of(run.program_id, FINANCE)]
+
+
+def _payout(event) -> Payout:
+    return Payout.objects.select_related("membership__artist__user", "run__program").get(pk=event["target_id"])
+
+
+@notice("payments.payout.paid", category="money")
+def payout_paid(event):
+    payout = _payout(event)
+    program = payout.run.program
+    amount = format_money(payout.amount_minor, payout.currency)
+    return [Message(payout.membership.artist.user, f"You were paid {amount} by {program.name}",
+                    f"{program.name} sent {amount} for {_period(payout.run)} to your Stripe account. It reaches "
+                    f"your bank on Stripe's payout schedule.", _earnings(program))]
+
+
+@notice("payments.payout.failed", category="money")
+def payout_failed(event):
+    payout = _payout(event)
+    program = payout.run.program
+    amount = format_money(payout.amount_minor, payout.currency)
+    return [Message(payout.membership.artist.user, f"Your payout of {amount} from {program.name} could not be sent",
+                    f"Stripe refused the transfer: {payout.failure_message or 'no reason given'}. The amount is back "
+                    f"on your balance; finance will retry it.", _earnings(program))]
+
+
+@notice("payments.payout.held", category="money")
+def payout_held(event):
+    payout = _payout(event)
+    program = payout.run.program
+    amount = format_money(payout.amount_minor, payout.currency)
+    reason = event.get("reason") or "Finance is checking it."
+    return [Message(payout.membership.artist.user, f"Your payout of {amount} from {program.name} is on hold",
+                    f"{reason} Nothing is lost: it is sent once the hold is lifted.", _earnings(program))]
+
+
+#: Stripe's requirement names (field paths) in words; others are spelled out from the path.
+REQUIREMENTS = {
+    "external_account": "a bank account to pay you into",
+    "individual.verification.document": "an identity document",
+    "individual.verification.additional_document": "a second identity document",
+    "individual.id_number": "your ID number",
+    "individual.ssn_last_4": "the last 4 digits of your SSN",
+    "individual.dob.day": "your date of birth", "individual.dob.month": "your date of birth",
+    "individual.dob.year": "your date of birth",
+    "individual.address.line1": "your address", "individual.address.city": "your address",
+    "individual.address.postal_code": "your address",
+    "individual.phone": "your phone number", "individual.email": "your e-mail address",
+    "tos_acceptance.date": "acceptance of Stripe's terms", "tos_acceptance.ip": "acceptance of Stripe's terms",
+    "business_profile.url": "your website or portfolio", "business_profile.mcc": "your kind of business",
+}
+
+
+def requirement_words(due) -> list[str]:
+    words = []
+    for item in due or []:
+        text = REQUIREMENTS.get(item) or str(item).replace(".", " ").replace("_", " ")
+        if text not in words:
+            words.append(text)
+    return words
+
+
+@notice("payments.stripe_account.refreshed", category="money")
+def account_needs_details(event):
+    """The artist, when Stripe newly needs details (the state became "details needed", or what is due changed)."""
+    if not event.get("changed"):
+        return []
+    account = StripeAccount.objects.select_related("artist__user").get(pk=event["target_id"])
+    if account.state != StripeAccount.State.DETAILS_NEEDED:
+        return []
+    needed = requirement_words(account.requirements_due)
+    body = ("Stripe needs " + "; ".join(needed) + " before it can pay you." if needed
+            else "Stripe needs more details before it can pay you.")
+    return [Message(account.artist.user, "Your payout account needs details",
+                    body + " Until then, payout runs leave you out (your balance stays).",
+                    reverse("payments:payout_account"))]
+
+
+@notice("payments.reconciliation.recorded", category="money")
+def reconciliation_differences(event):
+    report = ReconciliationReport.objects.select_related("program").get(pk=event["target_id"])
+    differences = ReconciliationDifference.objects.filter(report=report).count()
+    if not differences:
+        return []
+    return [Message(person, f"Reconciliation found {differences} difference{'s' if differences != 1 else ''} "
+                            f"with Stripe ({report.program.name})",
+                    f"Comparing payouts and Stripe transfers for {report.period_start:%d %b %Y} – "
+                    f"{report.period_end:%d %b %Y} found {differences} difference{'s' if differences != 1 else ''}. "
+                    f"Check each one.",
+                    reverse("payments:reconciliation", args=[report.program.slug, report.pk]))
+            for person in staff_of(report.program_id, FINANCE)]
