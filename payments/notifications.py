@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from atelier.money import format_money
 from atelier.notifications import Message, notice, register_category
+from payments.services.accounts import requirement_names
 from payments.models import Payout, PayoutRun, PayoutRunSkip, ReconciliationDifference, ReconciliationReport, StripeAccount
 from testers.models import StaffRole
 from testers.notifications import staff_of
@@ -117,32 +118,6 @@ def payout_held(event):
                     f"{reason} Nothing is lost: it is sent once the hold is lifted.", _earnings(program))]
 
 
-#: Stripe's requirement names (field paths) in words; others are spelled out from the path.
-REQUIREMENTS = {
-    "external_account": "a bank account to pay you into",
-    "individual.verification.document": "an identity document",
-    "individual.verification.additional_document": "a second identity document",
-    "individual.id_number": "your ID number",
-    "individual.ssn_last_4": "the last 4 digits of your SSN",
-    "individual.dob.day": "your date of birth", "individual.dob.month": "your date of birth",
-    "individual.dob.year": "your date of birth",
-    "individual.address.line1": "your address", "individual.address.city": "your address",
-    "individual.address.postal_code": "your address",
-    "individual.phone": "your phone number", "individual.email": "your e-mail address",
-    "tos_acceptance.date": "acceptance of Stripe's terms", "tos_acceptance.ip": "acceptance of Stripe's terms",
-    "business_profile.url": "your website or portfolio", "business_profile.mcc": "your kind of business",
-}
-
-
-def requirement_words(due) -> list[str]:
-    words = []
-    for item in due or []:
-        text = REQUIREMENTS.get(item) or str(item).replace(".", " ").replace("_", " ")
-        if text not in words:
-            words.append(text)
-    return words
-
-
 @notice("payments.stripe_account.refreshed", category="money")
 def account_needs_details(event):
     """The artist, when Stripe newly needs details (the state became "details needed", or what is due changed)."""
@@ -151,7 +126,7 @@ def account_needs_details(event):
     account = StripeAccount.objects.select_related("artist__user").get(pk=event["target_id"])
     if account.state != StripeAccount.State.DETAILS_NEEDED:
         return []
-    needed = requirement_words(account.requirements_due)
+    needed = requirement_names(account)
     body = ("Stripe needs " + "; ".join(needed) + " before it can pay you." if needed
             else "Stripe needs more details before it can pay you.")
     return [Message(account.artist.user, "Your payout account needs details",
@@ -161,6 +136,8 @@ def account_needs_details(event):
 
 @notice("payments.reconciliation.recorded", category="money")
 def reconciliation_differences(event):
+    """Finance, when a reconciliation finds differences not known before (a difference found again by the
+    hourly reconciliation keeps the report that first found it, so nobody is told twice)."""
     report = ReconciliationReport.objects.select_related("program").get(pk=event["target_id"])
     differences = ReconciliationDifference.objects.filter(report=report).count()
     if not differences:
@@ -169,6 +146,29 @@ def reconciliation_differences(event):
                             f"with Stripe ({report.program.name})",
                     f"Comparing payouts and Stripe transfers for {report.period_start:%d %b %Y} – "
                     f"{report.period_end:%d %b %Y} found {differences} difference{'s' if differences != 1 else ''}. "
-                    f"Check each one.",
-                    reverse("payments:reconciliation", args=[report.program.slug, report.pk]))
+                    f"Explain or resolve each one; until then the artists concerned are left out of new runs.",
+                    reverse("payments:reconciliations", args=[report.program.slug]) + "#open-differences")
             for person in staff_of(report.program_id, FINANCE)]
+
+
+@notice("payments.payout.reversed", category="money")
+def payout_reversed(event):
+    """The artist, when Stripe reversed (part of) a transfer: the amount is back on their balance, held."""
+    if not event.get("held_minor"):
+        return []
+    payout = _payout(event)
+    program = payout.run.program
+    amount = format_money(event["held_minor"], payout.currency)
+    return [Message(payout.membership.artist.user, f"{amount} of a payout from {program.name} was reversed",
+                    f"Stripe reversed {amount} of your payout for {_period(payout.run)}. The amount is back on your "
+                    f"balance and held while finance looks into it; once released, the next run pays it.",
+                    _earnings(program))]
+
+
+@notice("payments.reversal.released", category="money")
+def reversal_released(event):
+    payout = _payout(event)
+    program = payout.run.program
+    return [Message(payout.membership.artist.user, f"A held amount from {program.name} is payable again",
+                    "Finance released the reversed amount held on your balance: the next payout run pays it.",
+                    _earnings(program))]

@@ -174,7 +174,7 @@ class RecordReconciliation(PaymentsAction):
         )
         Status = ReconciliationDifference.Status
         known = {d.fingerprint: d for d in ReconciliationDifference.objects.filter(
-            program=program, fingerprint__in=[f.fingerprint for f in found])}
+            program=program, fingerprint__in=[f.fingerprint for f in found if f.fingerprint])}
         new, seen_ids = [], []
         for difference in found:
             existing = known.get(difference.fingerprint)

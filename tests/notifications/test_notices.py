@@ -300,7 +300,7 @@ def test_an_approved_run_tells_each_skipped_artist_why(program, manager, committ
     no_account = factories.MembershipFactory(program=program)
     ledger_entry(no_account, 3000, work_date=datetime.date.today() - datetime.timedelta(days=3))
     run = _create_run(program, creator)  # nothing payable: a run of skips only, sent without Stripe
-    committed(pay.ApprovePayoutRun(colleague, run).run)
+    committed(lambda: factories.approve(run, by=colleague))
     skipped = Notification.objects.get(event="payments.payout_run.approved")
     assert skipped.recipient == no_account.artist.user
     assert "No payout account connected" in skipped.body and "$30.00" in skipped.body
@@ -350,7 +350,7 @@ def test_a_payout_account_that_needs_details_tells_its_artist_what(artist_member
     committed(pay.RefreshStripeAccount(SYSTEM, account, data=data).run)
     rows = assert_told([artist_membership.artist.user], event="payments.stripe_account.refreshed")
     assert StripeAccount.objects.get().state == "details_needed"
-    assert "a bank account to pay you into" in rows[0].body
+    assert "a bank account to receive payouts" in rows[0].body
     committed(pay.RefreshStripeAccount(SYSTEM, account, data=data).run)  # nothing new: nobody told again
     assert_told([])
 
@@ -364,3 +364,43 @@ def test_reconciliation_tells_finance_only_of_differences(differences, program, 
     told = assert_told(people)
     if differences:
         assert told[0].title.startswith("Reconciliation found 2 differences")
+
+
+def test_reconciliation_tells_finance_of_a_difference_once_not_every_hour(program, run_world, committed):
+    today = timezone.localdate()
+
+    def reconcile():
+        difference = ReconciliationDifference(kind="missing_at_stripe", atelier_value="x", fingerprint="fp:1")
+        return pay.RecordReconciliation(SYSTEM, program, period_start=today, period_end=today,
+                                        differences=[difference]).run()
+
+    committed(reconcile)
+    assert_told([run_world["creator"], run_world["colleague"]])
+    committed(reconcile)  # the hourly task finds the same difference again
+    assert_told([])
+
+
+def _sending_payout(program, run_world):
+    run = _create_run(program, run_world["creator"])
+    payout = run.payouts.get()
+    Payout.objects.filter(pk=payout.pk).update(status=Payout.Status.SENDING)
+    return Payout.objects.get(pk=payout.pk)
+
+
+def test_a_held_payout_tells_its_artist_what_their_account_needs(program, run_world, committed):
+    payout = _sending_payout(program, run_world)
+    committed(pay.HoldPayout(SYSTEM, payout, reason="Payout account needs an identity document").run)
+    [told] = assert_told([run_world["paid"].artist.user], event="payments.payout.held")
+    assert "on hold" in told.title and "needs an identity document" in told.body
+
+
+def test_a_reversal_and_its_release_tell_the_artist(program, run_world, committed):
+    payout = _sending_payout(program, run_world)
+    pay.PayoutPaid(SYSTEM, payout, transfer_id="tr_rev").run()
+    payout = Payout.objects.get(pk=payout.pk)
+    committed(pay.ReversePayout(SYSTEM, payout, reversals=[("trr_1", 1500)], amount_reversed=1500).run)
+    [told] = assert_told([run_world["paid"].artist.user], event="payments.payout.reversed")
+    assert "$15.00" in told.title and "held" in told.body
+    committed(pay.ReleaseReversal(run_world["colleague"], payout, reversal_id="trr_1", note="Checked").run)
+    [told] = assert_told([run_world["paid"].artist.user], event="payments.reversal.released")
+    assert "payable again" in told.title
