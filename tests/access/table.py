@@ -390,11 +390,19 @@ EXPECTED: dict[str, Row] = {
     "payments:payout_run_progress": Row(_run, get=MANAGER_FINANCE, staff_data=True),
     "payments:payout_run_csv": Row(_run, get=MANAGER_FINANCE, staff_data=True),
     "payments:payout_run_approve": Row(
-        _run, get=None, post=frozenset({R.A_FINANCE, ADMIN}), staff_data=True,
-        why="finance other than the run's creator; the creator gets a 404 (issue 9)"),
+        _run, get=frozenset({R.A_FINANCE, ADMIN}), post=frozenset({R.A_FINANCE, ADMIN}), staff_data=True,
+        why="the confirmation (count, totals, skipped artists, a fresh TOTP code) for finance other than the run's "
+            "creator; the creator gets a 404 (issues 9, 11)"),
     "payments:payout_run_cancel": Row(_run, get=None, post=FINANCE, staff_data=True),
     "payments:payout_retry": Row(_payout, get=None, post=FINANCE, staff_data=True),
     "payments:payout_cancel": Row(_payout, get=None, post=FINANCE, staff_data=True),
+    "payments:payout_release": Row(_payout, get=None, post=FINANCE, staff_data=True),
+    "payments:reversal_release": Row(
+        lambda w, b, role: {"slug": w.program_a.slug, "payout_id": w.payout.pk, "reversal_id": "trr_access"},
+        get=None, post=FINANCE, staff_data=True, why="refused with a reason here: nothing of the payout is held"),
+    "payments:reconciliation_difference_note": Row(
+        lambda w, b, role: {"slug": w.program_a.slug, "difference_id": w.extra["difference"].pk},
+        get=None, post=FINANCE, staff_data=True, data=lambda w, b, role: {"outcome": "explain", "note": "Seen"}),
 
     # --- payments: reports --------------------------------------------------------------------------------
     "payments:reports_overview": Row(_slug, get=MANAGER_FINANCE, staff_data=True),

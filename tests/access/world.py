@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from atelier.models import Notification
 from content_review.models import Appeal, ReviewDecision, ShareRequest, Work
-from payments.models import PayoutRun, ReconciliationReport
+from payments.models import PayoutRun, ReconciliationDifference, ReconciliationReport
 from testers.models import Clause, Membership, TermsVersion
 from tests import factories
 from tests.content_review import factories as review_factories
@@ -230,6 +230,11 @@ def build_world(tmp: Path, fake_stripe) -> World:
 
     extra = {"draft_clause": draft_terms_a.clauses.order_by("position").first(),
              "showcased_work": sr_showcased.works.get(),
+             # An open reconciliation difference of A: finance explains or resolves it.
+             "difference": ReconciliationDifference.objects.create(
+                 report=reconciliation, last_seen_report=reconciliation, program=program_a,
+                 membership=owner.membership, payout=payout, kind=ReconciliationDifference.Kind.MISSING_AT_STRIPE,
+                 fingerprint="access:difference"),
              # A's owner's notification: the centre's URLs on one object (anyone else's is a 404).
              "notification": Notification.objects.create(
                  recipient=users[R.A_OWNER], program=program_a, event="testers.feedback.accepted",
