@@ -4,6 +4,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from atelier import bounds
 from content_review.models import ReviewDecision, ShareRequest
 from testers.models import Clause
 
@@ -128,8 +129,8 @@ class QueueFilterForm(forms.Form):
 
 
 class ReportPeriodForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = bounds.BoundedDateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = bounds.BoundedDateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()

@@ -6,6 +6,7 @@ import uuid
 from django import forms
 from django.utils import timezone
 
+from atelier import bounds
 from atelier.money import exponent, from_decimal, to_decimal
 
 
@@ -100,8 +101,8 @@ class AdjustmentForm(forms.Form):
 
 
 class StatementForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = bounds.BoundedDateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = bounds.BoundedDateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
     @classmethod
     def default_initial(cls):

@@ -1,0 +1,69 @@
+"""Dates far out on the report, export, earnings and statement pages: a message or the default period, never a
+500, and an export that is served is complete."""
+import pytest
+from django.urls import reverse
+
+from tests import factories
+
+pytestmark = [pytest.mark.django_db]
+
+FAR = [
+    {"start": "9999-01-01", "end": "9999-12-31"},
+    {"start": "0001-01-01", "end": "0001-12-31"},
+    {"start": "0001-01-01", "end": "9999-12-31"},
+    {"start": "2026-01-01", "end": "9999-12-31"},
+    {"start": "99999-01-01", "end": "2026-01-01"},
+    {"start": "-1-01-01", "end": "2026-01-01"},
+    {"year": "9999"}, {"year": "1"}, {"year": "-5"}, {"year": "99999999999999999999"},
+]
+
+
+def _drain(response):
+    if response.streaming:
+        b"".join(response.streaming_content)
+    return response
+
+
+@pytest.fixture
+def staff_client(client, program):
+    user = factories.staff_user(program, "manager")
+    factories.StaffRoleFactory(program=program, user=user, role="finance")
+    factories.StaffRoleFactory(program=program, user=user, role="reviewer")
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("query", FAR)
+def test_far_dates_on_staff_report_pages_never_give_500(staff_client, program, artist_membership, query):
+    slug = program.slug
+    urls = [
+        reverse("content_review:review_report", args=[slug]),
+        reverse("payments:reports_overview", args=[slug]),
+        reverse("payments:reports_earnings", args=[slug]),
+        reverse("payments:reports_payouts", args=[slug]),
+        reverse("payments:reports_year_end", args=[slug]),
+        reverse("payments:reports_fair_pay", args=[slug]),
+        reverse("payments:reports_staff_statement", args=[slug, artist_membership.pk]),
+        reverse("payments:staff_statement_csv", args=[slug, artist_membership.pk]),
+    ] + [reverse("payments:reports_export", args=[slug, report, fmt])
+         for report in ("earnings", "sources", "payouts", "runs", "ledger", "year-end") for fmt in ("csv", "xlsx")]
+    for url in urls:
+        response = _drain(staff_client.get(url, query))
+        assert response.status_code in (200, 302), (url, response.status_code)
+
+
+@pytest.mark.parametrize("query", FAR)
+def test_far_dates_on_the_artists_earnings_pages_never_give_500(client, program, artist_membership, query):
+    client.force_login(artist_membership.artist.user)
+    slug = program.slug
+    for url in (reverse("payments:earnings_program", args=[slug]), reverse("payments:statement_csv", args=[slug]),
+                reverse("payments:reports_artist_statement", args=[slug]),
+                reverse("payments:reports_artist_statement_pdf", args=[slug])):
+        response = _drain(client.get(url, query))
+        assert response.status_code in (200, 302), (url, response.status_code)
+
+
+def test_a_far_period_is_refused_with_a_message_on_the_review_report(staff_client, program):
+    response = staff_client.get(reverse("content_review:review_report", args=[program.slug]), FAR[0])
+    assert response.status_code == 200
+    assert "between" in response.content.decode()
