@@ -80,8 +80,10 @@ class BoundedDateField(forms.DateField):
     """A date inside a window whose ends may move with today (callables). Years outside 1–9999 and impossible
     dates are refused by DateField itself ("Enter a valid date.")."""
 
-    def __init__(self, *, earliest=EARLIEST_DATE, latest=report_latest, **kwargs):
+    def __init__(self, *, earliest=EARLIEST_DATE, latest=report_latest, too_early: str = "", too_late: str = "",
+                 **kwargs):
         self.earliest, self.latest = earliest, latest
+        self.too_early, self.too_late = too_early, too_late
         super().__init__(**kwargs)
 
     def validate(self, value):
@@ -89,6 +91,10 @@ class BoundedDateField(forms.DateField):
         if value in self.empty_values:
             return
         earliest, latest = _resolve(self.earliest), _resolve(self.latest)
+        if value < earliest and self.too_early:
+            raise forms.ValidationError(self.too_early, code="date_window")
+        if value > latest and self.too_late:
+            raise forms.ValidationError(self.too_late, code="date_window")
         if not earliest <= value <= latest:
             raise forms.ValidationError(date_window_message(earliest, latest), code="date_window")
 

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from atelier import bounds
 from atelier.admin import AppendOnlyAdmin, ReadOnlyAdmin
 from atelier.errors import DomainError
 from atelier.permissions import is_site_admin
@@ -269,7 +270,8 @@ class FeedbackEventAdmin(ReadOnlyAdmin):
 # --- testing time --------------------------------------------------------------------------------------------
 
 class CorrectTimeLogForm(forms.Form):
-    date = forms.DateField(label="Day of the session", widget=forms.DateInput(attrs={"type": "date"}))
+    date = bounds.BoundedDateField(label="Day of the session", widget=forms.DateInput(attrs={"type": "date"}),
+                                   earliest=bounds.EARLIEST_DATE, latest=bounds.today)
     minutes = forms.IntegerField(label="Minutes", min_value=1, max_value=24 * 60)
     reason = forms.CharField(label="Reason for the correction", max_length=500,
                              help_text="Kept in the audit log; an approved log's earnings are mended by payments.")
