@@ -30,6 +30,21 @@ else:
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
     DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
+
+def _networks(values: list[str]) -> list:
+    import ipaddress
+
+    try:
+        return [ipaddress.ip_network(value.strip(), strict=False) for value in values if value.strip()]
+    except ValueError as error:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from error
+
+
+# Proxies (addresses or networks) whose X-Forwarded-For is believed, e.g. "10.0.0.0/8,127.0.0.1"; empty: none,
+# the client is the address the connection came from (atelier.requestcontext, and allauth's rate limits through
+# testers.adapters).
+TRUSTED_PROXIES = _networks(env.list("TRUSTED_PROXIES", default=[]))
+
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -147,6 +162,12 @@ STAFF_PATH_PREFIXES = ("/staff/", "/admin/")
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://atelier")
 }
+#: Cache backends that live inside one process: with several web processes each would count login failures on
+#: its own (allauth's rate limits are kept in the cache), so N workers would allow N times the limit.
+PER_PROCESS_CACHES = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+if PRODUCTION and CACHES["default"]["BACKEND"] in PER_PROCESS_CACHES:
+    raise ImproperlyConfigured("CACHE_URL must point at a cache shared by every web process in production (e.g. "
+                               "redis://redis:6379/1), so login rate limits hold across workers.")
 
 # Sessions are read from the cache and written through to the database: one query fewer on every page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
