@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "atelier.uploads.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -231,7 +232,23 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Form fields other than files (and request.body, e.g. a webhook): every text field is bounded well below this.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_000
+# Request bodies, refused before they are read (atelier.uploads): (path, largest body, largest single file,
+# anonymous too?). Sizes in decimal MB, like the media limits. The proxy in front should refuse bodies over the
+# largest of these (see README, production).
+_MB = 1_000_000
+_WORKS_BODY = 10 * 200 * _MB + _MB  # content_review: 10 works, a video is at most 200 MB
+REQUEST_BODY_LIMITS = [
+    (r"^/programs/[^/]+/share-requests/new/$", _WORKS_BODY, 200 * _MB, False),
+    (r"^/share-requests/\d+/(edit|works)/$", _WORKS_BODY, 200 * _MB, False),
+    (r"^/feedback/new/$", 5 * 10 * _MB + _MB, 10 * _MB, False),  # testers: 5 images of 10 MB
+    (r"^/staff/[^/]+/invitations/import/$", 2 * _MB, 1 * _MB, False),  # the CSV: 1 MB
+    (r"^/stripe/webhook/$", 1 * _MB, 0, True),  # Stripe's events are a few kB
+]
+REQUEST_BODY_DEFAULT_LIMIT = 1 * _MB
+ANONYMOUS_BODY_LIMIT = 64 * 1024  # sign-in, sign-up, password reset: a few fields
 
 # Celery. Without a broker, tasks run in process right after the transaction commits.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

@@ -93,6 +93,12 @@ class ProgramAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request, obj=None):
         return is_site_admin(request.user)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "max_amount_minor" in form.base_fields:
+            form.base_fields["max_amount_minor"].required = False  # empty keeps the default (or the current value)
+        return form
+
     def save_model(self, request, obj, form, change):
         values = {name: form.cleaned_data[name] for name in form.changed_data if name in actions.PROGRAM_FIELDS}
         try:

@@ -3,6 +3,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -43,6 +44,7 @@ class Program(models.Model):
     )
     max_amount_minor = models.BigIntegerField(
         default=bounds.DEFAULT_PROGRAM_MAX_AMOUNT_MINOR,
+        validators=[MinValueValidator(1), MaxValueValidator(bounds.BIG_AMOUNT_MAX)],
         help_text="The largest single amount the program accepts (a rate, a stipend, an adjustment), in minor units.",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,118 @@
+"""Request bodies are refused before they are read when they are larger than their page accepts.
+
+`settings.REQUEST_BODY_LIMITS` gives, per path, the largest body and the largest single file; other paths get
+`REQUEST_BODY_DEFAULT_LIMIT`, anonymous requests `ANONYMOUS_BODY_LIMIT` (sign-in pages take no file). The
+middleware answers 413 from the Content-Length header alone, and 411 to a body without one; for multipart
+bodies it parses the request itself with `BoundedUploadHandler` first, which counts the bytes of each file and
+of all of them as they stream in and stops at the first byte over the limit, without reading the rest.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpResponse
+
+BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+class UploadTooLarge(Exception):
+    pass
+
+
+@lru_cache(maxsize=8)
+def _compiled(limits: tuple) -> list:
+    return [(re.compile(pattern), body, per_file, anonymous) for pattern, body, per_file, anonymous in limits]
+
+
+def limits_for(path: str, *, anonymous: bool) -> tuple[int, int]:
+    """(largest body, largest single file) in bytes for a request to `path`."""
+    for pattern, body, per_file, anonymous_too in _compiled(tuple(settings.REQUEST_BODY_LIMITS)):
+        if pattern.match(path):
+            if anonymous and not anonymous_too:
+                break
+            return body, per_file
+    if anonymous:
+        return settings.ANONYMOUS_BODY_LIMIT, 0
+    return settings.REQUEST_BODY_DEFAULT_LIMIT, settings.REQUEST_BODY_DEFAULT_LIMIT
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:,.1f} MB".replace(".0 MB", " MB")
+
+
+class BoundedUploadHandler(FileUploadHandler):
+    """Counts what streams in; the first byte past a file's or the body's limit stops the upload."""
+
+    def __init__(self, request, *, body_limit: int, file_limit: int):
+        super().__init__(request)
+        self.body_limit, self.file_limit = body_limit, file_limit
+        self.total = 0
+        self.file_bytes = 0
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.file_bytes = 0
+        if self.file_limit <= 0:
+            raise UploadTooLarge("This page does not accept files." if self.request.user.is_authenticated
+                                 else "Sign in to upload files.")
+
+    def receive_data_chunk(self, raw_data, start):
+        self.file_bytes += len(raw_data)
+        self.total += len(raw_data)
+        if self.file_bytes > self.file_limit:
+            raise UploadTooLarge(f"“{self.file_name}” is larger than {_mb(self.file_limit)}, the largest file this "
+                                 f"page accepts.")
+        if self.total > self.body_limit:
+            raise UploadTooLarge(f"The files together are larger than {_mb(self.body_limit)}, the most this page "
+                                 f"accepts at once.")
+        return raw_data  # the next handlers (memory, then temporary file) store it
+
+    def file_complete(self, file_size):
+        return None
+
+
+def _refuse(status: int, message: str) -> HttpResponse:
+    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    response["Connection"] = "close"  # the rest of the body is never read: the connection cannot be reused
+    return response
+
+
+class RequestBodyLimitMiddleware:
+    """After AuthenticationMiddleware (a signed-in person's limits differ); before anything reads the body."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in BODY_METHODS:
+            refused = self._refusal(request)
+            if refused is not None:
+                return refused
+        return self.get_response(request)
+
+    def _refusal(self, request):
+        anonymous = not request.user.is_authenticated
+        body_limit, file_limit = limits_for(request.path_info, anonymous=anonymous)
+        raw_length = request.META.get("CONTENT_LENGTH") or ""
+        if not raw_length:
+            if request.META.get("HTTP_TRANSFER_ENCODING"):
+                return _refuse(411, "Send the request with a Content-Length.")
+            return None
+        try:
+            length = int(raw_length)
+        except ValueError:
+            return _refuse(400, "The Content-Length is not a number.")
+        if length > body_limit:
+            return _refuse(413, f"The request is larger than {_mb(body_limit)}, the most this page accepts.")
+        if request.content_type == "multipart/form-data":
+            # Anonymous pages accept no file (file_limit 0): a file part is refused as soon as it begins.
+            request.upload_handlers.insert(0, BoundedUploadHandler(request, body_limit=body_limit,
+                                                                   file_limit=file_limit))
+            try:
+                request.POST  # noqa: B018  (parse now, where a refusal can still be answered with 413)
+            except UploadTooLarge as error:
+                return _refuse(413, str(error))
+        return None
