@@ -1,7 +1,7 @@
 """Request bodies are refused before they are read when they are larger than their page accepts.
 
 `settings.REQUEST_BODY_LIMITS` gives, per path, the largest body and the largest single file; other paths get
-`REQUEST_BODY_DEFAULT_LIMIT`, anonymous requests `ANONYMOUS_BODY_LIMIT` (sign-in pages take no file). The
+`REQUEST_BODY_DEFAULT_LIMIT`, anonymous requests `ANONYMOUS_BODY_LIMIT` (sign-in pages take a few fields). The
 middleware answers 413 from the Content-Length header alone, and 411 to a body without one; for multipart
 bodies it parses the request itself with `BoundedUploadHandler` first, which counts the bytes of each file and
 of all of them as they stream in and stops at the first byte over the limit, without reading the rest.
@@ -28,14 +28,15 @@ def _compiled(limits: tuple) -> list:
 
 
 def limits_for(path: str, *, anonymous: bool) -> tuple[int, int]:
-    """(largest body, largest single file) in bytes for a request to `path`."""
+    """(largest body, largest single file) in bytes for a request to `path`. A largest file of 0 marks a page that
+    reads its raw body (the webhook): its body is never parsed as a form."""
     for pattern, body, per_file, anonymous_too in _compiled(tuple(settings.REQUEST_BODY_LIMITS)):
         if pattern.match(path):
             if anonymous and not anonymous_too:
                 break
             return body, per_file
     if anonymous:
-        return settings.ANONYMOUS_BODY_LIMIT, 0
+        return settings.ANONYMOUS_BODY_LIMIT, settings.ANONYMOUS_BODY_LIMIT
     return settings.REQUEST_BODY_DEFAULT_LIMIT, settings.REQUEST_BODY_DEFAULT_LIMIT
 
 
@@ -55,9 +56,6 @@ class BoundedUploadHandler(FileUploadHandler):
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
         self.file_bytes = 0
-        if self.file_limit <= 0:
-            raise UploadTooLarge("This page does not accept files." if self.request.user.is_authenticated
-                                 else "Sign in to upload files.")
 
     def receive_data_chunk(self, raw_data, start):
         self.file_bytes += len(raw_data)
@@ -107,8 +105,7 @@ class RequestBodyLimitMiddleware:
             return _refuse(400, "The Content-Length is not a number.")
         if length > body_limit:
             return _refuse(413, f"The request is larger than {_mb(body_limit)}, the most this page accepts.")
-        if request.content_type == "multipart/form-data":
-            # Anonymous pages accept no file (file_limit 0): a file part is refused as soon as it begins.
+        if request.content_type == "multipart/form-data" and file_limit > 0:
             request.upload_handlers.insert(0, BoundedUploadHandler(request, body_limit=body_limit,
                                                                    file_limit=file_limit))
             try:

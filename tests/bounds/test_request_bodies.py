@@ -39,8 +39,9 @@ def test_an_anonymous_210_mb_post_is_refused_from_its_headers(client, url):
     assert _post_headers_only(client, url, 210_000_000).status_code == 413
 
 
-def test_an_anonymous_multipart_post_with_a_file_is_refused_when_the_file_begins(client):
-    body = encode_multipart(BOUNDARY, {"login": "a@b.c", "password": "x", "f": SimpleUploadedFile("a.txt", b"x")})
+def test_an_anonymous_multipart_post_over_64_kb_is_refused(client):
+    body = encode_multipart(BOUNDARY, {"login": "a@b.c", "password": "x",
+                                       "f": SimpleUploadedFile("a.txt", b"x" * 70_000)})
     response = client.generic("POST", "/accounts/login/", body, content_type=MULTIPART_CONTENT)
     assert response.status_code == 413
 

@@ -1,0 +1,240 @@
+"""Hostile values posted to every form and JSON endpoint, as the role each is for (issue 13, point 9).
+
+Hypothesis draws, for each field of a form, either a valid value or a hostile one: long text, NUL characters, far
+and impossible dates, huge, negative and non-numbers, wrong types (several values for one field). Whatever it
+draws, the page answers without a 500, and a refused submission (anything but a redirect) changes no row of our
+tables (`fingerprint`, the access test's one-query fingerprint of every table). Runs in the access test's world
+(world.py): each test is rolled back after it.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from devtools.fake_stripe import sign_webhook_payload
+
+from . import roles as R
+from .test_url_access import _client, fingerprint
+
+TODAY = datetime.date.today()
+
+long_text = st.sampled_from([201, 2_001, 2_201, 10_001, 60_000]).map(lambda n: "x" * n)
+nul_text = st.sampled_from(["\x00", "a\x00b", "\x00" * 50, "caf\u00e9\x00"])
+odd_text = st.text(max_size=40) | st.sampled_from(["", " ", "\u202e", "\U0001f600" * 10, "<script>", "' OR 1=1 --"])
+far_dates = st.sampled_from(["9999-12-31", "0001-01-01", "10000-01-01", "-1-01-01", "2026-02-30", "0000-00-00",
+                             "99999999999999999999-01-01", "1969-12-31", "2100-01-01"])
+any_dates = st.dates().map(datetime.date.isoformat) | far_dates
+numbers = st.sampled_from(["9" * 30, "-" + "9" * 30, "1e309", "-1e309", "NaN", "Infinity", "-0", "0",
+                           "999999999999.99", "-999999999999.99", "21474836.48", "2147483648", "-2147483649",
+                           "9223372036854775808", "0.001", "1,5", "12.345", "1e-7", "0x10", "abc"])
+any_numbers = numbers | st.integers().map(str) | st.decimals(allow_nan=True, allow_infinity=True).map(str)
+HOSTILE = long_text | nul_text | odd_text | any_dates | any_numbers
+several = st.lists(HOSTILE, min_size=2, max_size=3)  # a field sent more than once
+
+
+def hostile_or(valid):
+    return st.one_of(st.just(valid), HOSTILE, several)
+
+
+@dataclass
+class FormCase:
+    name: str
+    role: str
+    url: Callable  # world -> url
+    valid: Callable  # world -> {field: a valid value}
+    method: str = "POST"
+    extra: dict = field(default_factory=dict)  # fields sent as they are
+
+
+def _own(world):
+    return world.own
+
+
+CASES = [
+    # --- artist ---------------------------------------------------------------------------------------------
+    FormCase("feedback", R.A_OWNER, lambda w: reverse("testers:feedback_create"), lambda w: {
+        "membership": w.own.membership.pk, "kind": "bug", "title": "Crash", "body": "It crashed.",
+        "severity": "high"}),
+    FormCase("reply", R.A_OWNER, lambda w: reverse("testers:feedback_detail", args=[w.own.feedback.pk]),
+             lambda w: {"message": "More detail."}),
+    FormCase("time", R.A_OWNER, lambda w: reverse("testers:timelog_list"), lambda w: {
+        "membership": w.own.membership.pk, "date": TODAY.isoformat(), "hours": "1", "extra_minutes": "30",
+        "description": "Tested brushes."}),
+    FormCase("profile", R.A_OWNER, lambda w: reverse("testers:profile"), lambda w: {
+        "display_name": "Ana", "legal_name": "Ana Lima", "pronouns": "she/her", "country": "FR",
+        "portfolio_url": "https://example.test/ana", "credit_line": "© Ana"}),
+    FormCase("share_request", R.A_OWNER, lambda w: reverse("content_review:new_request", args=[w.program_a.slug]),
+             lambda w: {"title": "Study", "caption": "My study", "platforms": "instagram", "platform_other": "",
+                        "planned_post_date": TODAY.isoformat()}),
+    FormCase("share_request_edit", R.A_OWNER, lambda w: reverse("content_review:edit_request",
+                                                                args=[w.own.sr_draft.pk]),
+             lambda w: {"title": "Study", "caption": "My study", "platforms": "instagram", "platform_other": "",
+                        "planned_post_date": TODAY.isoformat()}),
+    FormCase("appeal", R.A_OWNER, lambda w: reverse("content_review:appeal_request", args=[w.own.sr_refused.pk]),
+             lambda w: {"message": "Please look again."}),
+    FormCase("statement_page", R.A_OWNER, lambda w: reverse("payments:reports_artist_statement",
+                                                            args=[w.program_a.slug]),
+             lambda w: {"start": TODAY.replace(day=1).isoformat(), "end": TODAY.isoformat()}, method="GET"),
+    FormCase("statement_csv", R.A_OWNER, lambda w: reverse("payments:statement_csv", args=[w.program_a.slug]),
+             lambda w: {"start": TODAY.replace(day=1).isoformat(), "end": TODAY.isoformat()}, method="GET"),
+    FormCase("statement_pdf", R.A_OWNER, lambda w: reverse("payments:reports_artist_statement_pdf",
+                                                           args=[w.program_a.slug]),
+             lambda w: {"start": TODAY.replace(day=1).isoformat(), "end": TODAY.isoformat()}, method="GET"),
+    # --- manager --------------------------------------------------------------------------------------------
+    FormCase("triage", R.A_MANAGER, lambda w: reverse("testers:staff_feedback_detail",
+                                                      args=[w.program_a.slug, w.own.feedback.pk]),
+             lambda w: {"to_status": "declined", "duplicate_of": "", "message": "Works as designed."}),
+    FormCase("staff_reply", R.A_MANAGER, lambda w: reverse("testers:staff_feedback_detail",
+                                                           args=[w.program_a.slug, w.own.feedback.pk]),
+             lambda w: {"message": "Thanks."}, extra={"action": "reply"}),
+    FormCase("reject_time", R.A_MANAGER, lambda w: reverse("testers:staff_timelog_decide",
+                                                           args=[w.program_a.slug, w.own.timelog.pk]),
+             lambda w: {"reason": "Not testing."}, extra={"decision": "reject"}),
+    FormCase("invitation", R.A_MANAGER, lambda w: reverse("testers:staff_invitations", args=[w.program_a.slug]),
+             lambda w: {"name": "Zoe", "email": "zoe@example.test", "cohort": "spring"}),
+    FormCase("membership_status", R.A_MANAGER, lambda w: reverse("testers:staff_artist", args=[
+        w.program_a.slug, w.memberships[R.A_MEMBER].pk]), lambda w: {"status": "paused", "note": "Away."}),
+    FormCase("clause", R.A_MANAGER, lambda w: reverse("testers:staff_clause_add", args=[
+        w.program_a.slug, w.draft_terms_a.number]), lambda w: {
+        "klass": "confidential", "title": "Secret", "text": "Do not share.", "examples": "", "position": "9"}),
+    FormCase("draft_summary", R.A_MANAGER, lambda w: reverse("testers:staff_terms_version", args=[
+        w.program_a.slug, w.draft_terms_a.number]), lambda w: {"summary": "Clarified."}),
+    FormCase("publish_terms", R.A_MANAGER, lambda w: reverse("testers:staff_terms_publish", args=[
+        w.program_a.slug, w.draft_terms_a.number]), lambda w: {"effective_date": TODAY.isoformat()}),
+    FormCase("rate_card", R.A_MANAGER, lambda w: reverse("payments:ratecard_create", args=[w.program_a.slug]),
+             lambda w: {"effective_date": (TODAY + datetime.timedelta(days=1)).isoformat(), "hourly_rate": "25",
+                        **{f: "1" for f in ("feedback_bug_low", "feedback_bug_medium", "feedback_bug_high",
+                                            "feedback_bug_critical", "feedback_feature", "feedback_quality",
+                                            "feedback_general", "monthly_stipend", "minimum_payout")},
+                        "fair_pay_floor_hourly": "", "notes": "Raise."}),
+    FormCase("filters", R.A_MANAGER, lambda w: reverse("testers:staff_feedback", args=[w.program_a.slug]),
+             lambda w: {"status": "new", "kind": "bug", "severity": "high", "cohort": "", "q": "crash",
+                        "page": "1"}, method="GET"),
+    FormCase("time_filters", R.A_MANAGER, lambda w: reverse("testers:staff_timelogs", args=[w.program_a.slug]),
+             lambda w: {"status": "pending", "cohort": "", "q": "ana", "page": "1"}, method="GET"),
+    FormCase("artist_filters", R.A_MANAGER, lambda w: reverse("testers:staff_artists", args=[w.program_a.slug]),
+             lambda w: {"status": "active", "cohort": "", "q": "ana", "page": "1"}, method="GET"),
+    # --- reviewer -------------------------------------------------------------------------------------------
+    FormCase("decision", R.A_REVIEWER, lambda w: reverse("content_review:review", args=[
+        w.program_a.slug, w.own.sr_submitted.pk]), lambda w: {
+        "outcome": "approve_with_conditions", "clauses": str(w.extra["draft_clause"].pk), "reason": "Credit it.",
+        "embargo_until": (TODAY + datetime.timedelta(days=7)).isoformat(), "required_caption": "Made with X",
+        "required_credit": "© Ana"}),
+    FormCase("queue_filters", R.A_REVIEWER, lambda w: reverse("content_review:queue", args=[w.program_a.slug]),
+             lambda w: {"status": "open", "artist": "", "overdue": "on", "page": "1"}, method="GET"),
+    FormCase("review_report", R.A_REVIEWER, lambda w: reverse("content_review:review_report",
+                                                              args=[w.program_a.slug]),
+             lambda w: {"start": "2026-01-01", "end": TODAY.isoformat()}, method="GET"),
+    # --- finance --------------------------------------------------------------------------------------------
+    FormCase("adjustment", R.A_FINANCE, lambda w: reverse("payments:ledger_adjust", args=[
+        w.program_a.slug, w.own.membership.pk]), lambda w: {
+        "amount": "12.50", "reason": "Bonus", "token": "7d9c8a55-5ad6-4a55-9a3c-1f0b0c0d0e0f"}),
+    FormCase("payout_run", R.A_FINANCE, lambda w: reverse("payments:payout_runs", args=[w.program_a.slug]),
+             lambda w: {"period_start": (TODAY - datetime.timedelta(days=30)).isoformat(),
+                        "period_end": (TODAY - datetime.timedelta(days=1)).isoformat()}),
+    FormCase("reconciliation", R.A_FINANCE, lambda w: reverse("payments:reconciliations", args=[w.program_a.slug]),
+             lambda w: {"period_start": (TODAY - datetime.timedelta(days=30)).isoformat(),
+                        "period_end": (TODAY - datetime.timedelta(days=1)).isoformat()}),
+    FormCase("staff_statement_csv", R.A_FINANCE, lambda w: reverse("payments:staff_statement_csv", args=[
+        w.program_a.slug, w.own.membership.pk]), lambda w: {"start": "2026-01-01", "end": TODAY.isoformat()},
+        method="GET"),
+    FormCase("staff_statement_pdf", R.A_FINANCE, lambda w: reverse("payments:reports_staff_statement", args=[
+        w.program_a.slug, w.own.membership.pk]), lambda w: {"start": "2026-01-01", "end": TODAY.isoformat()},
+        method="GET"),
+    FormCase("report_filters", R.A_FINANCE, lambda w: reverse("payments:reports_payouts", args=[w.program_a.slug]),
+             lambda w: {"start": "2026-01-01", "end": TODAY.isoformat(), "cohort": "", "status": "active",
+                        "payout_status": "paid", "page": "1"}, method="GET"),
+    FormCase("year_end", R.A_FINANCE, lambda w: reverse("payments:reports_year_end", args=[w.program_a.slug]),
+             lambda w: {"year": str(TODAY.year), "cohort": "", "status": ""}, method="GET"),
+    FormCase("export_sources_xlsx", R.A_FINANCE, lambda w: reverse("payments:reports_export", args=[
+        w.program_a.slug, "sources", "xlsx"]), lambda w: {"start": "2026-01-01", "end": TODAY.isoformat(),
+                                                          "cohort": "", "status": ""}, method="GET"),
+    FormCase("export_ledger_csv", R.A_FINANCE, lambda w: reverse("payments:reports_export", args=[
+        w.program_a.slug, "ledger", "csv"]), lambda w: {"start": "2026-01-01", "end": TODAY.isoformat(),
+                                                        "cohort": "", "status": ""}, method="GET"),
+]
+
+
+def _send(world, case: FormCase, data: dict):
+    client = _client()
+    if world.users[case.role] is not None:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[case.role]
+    url = case.url(world)
+    if case.method == "GET":
+        response = client.get(url, data)
+    else:
+        response = client.post(url, {**data, **case.extra})
+    if response.streaming:
+        b"".join(response.streaming_content)  # an export must not break off mid-stream
+    return response
+
+
+FUZZ = hsettings(max_examples=12, deadline=None, database=None, derandomize=True,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                        HealthCheck.data_too_large])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_values_never_give_500_nor_half_written_rows(access_db, case):
+    world = access_db
+    valid = case.valid(world)
+
+    @FUZZ
+    @given(st.fixed_dictionaries({name: hostile_or(value) for name, value in valid.items()}))
+    def post(data):
+        before = fingerprint() if case.method == "POST" else None
+        try:
+            response = _send(world, case, data)
+        except Exception as error:  # the test client re-raises what would have been a 500
+            raise AssertionError(f"{case.name}: 500 ({type(error).__name__}: {str(error)[:300]}) for "
+                                 f"{ {k: (v[:80] if isinstance(v, str) else v) for k, v in data.items()} }")
+        assert response.status_code < 500, (case.name, response.status_code)
+        if case.method == "POST" and response.status_code != 302:
+            after = fingerprint()
+            changed = sorted(table for table in after if after[table] != before.get(table))
+            assert not changed, f"{case.name}: refused ({response.status_code}) but changed {changed}"
+
+    post()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_the_valid_values_of_each_case_are_accepted(access_db, case):
+    """The fuzz's baseline: the page accepts its valid values, so the fuzz reaches past the form."""
+    response = _send(access_db, case, case.valid(access_db))
+    assert response.status_code in (200, 302), (case.name, response.status_code)
+
+
+# --- the JSON endpoint: Stripe's webhook -----------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
+    | st.sampled_from(["\x00", "x" * 300, 10**30]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3),
+    max_leaves=12,
+)
+event_like = st.fixed_dictionaries({
+    "id": st.one_of(st.just("evt_fuzz"), json_values), "type": st.sampled_from(
+        ["account.updated", "transfer.reversed", "payout.paid", "payout.failed", "customer.created"]) | json_values,
+    "created": st.one_of(st.just(1767225600), json_values), "livemode": st.one_of(st.just(False), json_values),
+    "account": st.one_of(st.just("acct_access_a_owner"), json_values),
+    "data": st.one_of(st.fixed_dictionaries({"object": st.one_of(st.dictionaries(
+        st.sampled_from(["id", "amount", "currency", "arrival_date", "failure_message", "metadata"]), json_values),
+        json_values)}), json_values),
+}) | json_values
+
+
+@FUZZ
+@given(payload=event_like)
+def test_signed_webhook_payloads_of_any_shape_never_give_500(access_db, payload):
+    body = json.dumps(payload)
+    client = _client()
+    response = client.post("/stripe/webhook/", data=body, content_type="application/json",
+                           HTTP_STRIPE_SIGNATURE=sign_webhook_payload(body, "whsec_test_secret"))
+    assert response.status_code in (200, 400), response.content[:200]
