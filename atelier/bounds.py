@@ -25,9 +25,16 @@ CAPTION_TEXT = 2_200
 LONG_TEXT = 10_000
 
 
+#: The sentence of each text-length constraint, registered with the action layer (atelier.apps), so a write that
+#: breaks one is refused in words even when it did not come through a form.
+TEXT_LIMIT_MESSAGES: dict[str, str] = {}
+
+
 def max_length_constraint(model_name: str, field: str, limit: int) -> CheckConstraint:
     """The database's copy of a TextField's max_length (Django enforces max_length on TextFields only in forms)."""
-    return CheckConstraint(condition=LessThanOrEqual(Length(field), limit), name=f"{model_name}_{field}_max_{limit}")
+    name = f"{model_name}_{field}_max_{limit}"
+    TEXT_LIMIT_MESSAGES[name] = f"The {field.replace('_', ' ')} is at most {limit:,} characters: shorten it."
+    return CheckConstraint(condition=LessThanOrEqual(Length(field), limit), name=name)
 
 # --- dates ----------------------------------------------------------------------------------------------
 #: No report, statement, export or payout run starts before this day: Atelier keeps nothing older.
