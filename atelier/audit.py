@@ -67,7 +67,7 @@ def log(actor, action: str, target=None, *, program=None, before: dict | None = 
 def log_many(actor, action: str, targets, *, program, after) -> list[AuditLogEntry]:
     """One entry per target, as log() writes them, in one INSERT (an action that creates many rows at once).
     `after(target)` gives each entry's "after" values."""
-    from atelier.actions import AUDIT_NAMES
+    from atelier.actions import AUDIT_NAMES  # atelier.actions imports this module: read the registry at call time
 
     if action not in AUDIT_NAMES:
         raise ValueError(f"{action!r} is not a registered action or audit name")
