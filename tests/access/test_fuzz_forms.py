@@ -170,6 +170,10 @@ CASES = [
     FormCase("export_ledger_csv", R.A_FINANCE, lambda w: reverse("payments:reports_export", args=[
         w.program_a.slug, "ledger", "csv"]), lambda w: {"start": "2026-01-01", "end": TODAY.isoformat(),
                                                         "cohort": "", "status": ""}, method="GET"),
+    FormCase("audit_filter", R.A_MANAGER, lambda w: reverse("program_audit_log", args=[w.program_a.slug]),
+             lambda w: {"action": "payments.ledger.adjusted", "page": "1"}, method="GET"),
+    FormCase("run_detail_filter", R.A_FINANCE, lambda w: reverse("payments:payout_run", args=[
+        w.program_a.slug, w.payout_run.pk]), lambda w: {"status": "paid", "page": "1", "skips": "1"}, method="GET"),
     # --- site admin (the admin's own forms and its intermediate action forms) ---------------------------------
     FormCase("admin_program", R.ADMIN, lambda w: reverse("admin:testers_program_add"), lambda w: {
         "name": "Lumen", "slug": "lumen", "currency": "EUR", "status": "active", "description": "A program.",

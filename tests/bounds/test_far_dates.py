@@ -67,3 +67,10 @@ def test_a_far_period_is_refused_with_a_message_on_the_review_report(staff_clien
     response = staff_client.get(reverse("content_review:review_report", args=[program.slug]), FAR[0])
     assert response.status_code == 200
     assert "between" in response.content.decode()
+
+
+def test_a_nul_byte_in_the_audit_logs_action_filter_is_ignored(client, program):
+    """Found by the fuzz (tests/access/test_fuzz_forms.py): PostgreSQL refuses a NUL byte in a query."""
+    client.force_login(factories.staff_user(program, "manager"))
+    response = client.get(reverse("program_audit_log", args=[program.slug]), {"action": "a\x00b"})
+    assert response.status_code == 200
