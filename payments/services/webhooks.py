@@ -36,8 +36,8 @@ def receive_webhook(payload: bytes, signature_header: str) -> WebhookResult:
     signed but of the wrong shape, so a redelivery is acknowledged); 500 asks Stripe to deliver again."""
     try:
         event = json.loads(payload)
-    except ValueError as error:
-        return _refused(f"Invalid payload: {error}")
+    except (ValueError, RecursionError) as error:  # RecursionError: "[[[[…" nested deeper than Python recurses
+        return _refused(f"Invalid payload: {error!r}"[:300])
     if not isinstance(event, dict):
         # Checked before the signature: the Stripe library assumes an object and would raise on anything else.
         return _refused("Not an event.")

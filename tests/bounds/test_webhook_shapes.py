@@ -27,7 +27,7 @@ def post(client, payload: str):
 @pytest.mark.parametrize("body", [
     "[]", "[1, 2]", '"event"', "42", "null", "{}", '{"id": 5, "type": "payout.paid"}',
     '{"id": "evt_1", "type": ["payout.paid"]}', '{"id": {"a": 1}, "type": "x"}',
-    '{"id": "evt_1", "type": "payout.paid", "data": []}', "\u0000",
+    '{"id": "evt_1", "type": "payout.paid", "data": []}', "\u0000", "[" * 200_000, '{"a":' * 100_000,
 ])
 def test_signed_payload_that_is_not_an_event_is_refused_with_400(client, body):
     response = post(client, body)
