@@ -190,10 +190,11 @@ CASES = [
 SELECTED = {"admin_correct_time": lambda w: w.own.timelog.pk, "admin_grant_role": lambda w: w.program_a.pk}
 
 
-def _send(world, case: FormCase, data: dict):
+def _send(world, case: FormCase, data: dict, role: str | None = None):
+    role = role or case.role
     client = _client()
-    if world.users[case.role] is not None:
-        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[case.role]
+    if world.users[role] is not None:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
     url = case.url(world)
     if case.method == "GET":
         response = client.get(url, data)
@@ -212,11 +213,11 @@ FUZZ = hsettings(max_examples=12, deadline=None, database=None, derandomize=True
                                         HealthCheck.data_too_large])
 
 
-def _check(world, case, data):
+def _check(world, case, data, role=None):
     before = fingerprint() if case.method == "POST" else None
     shown = {k: (v[:80] if isinstance(v, str) else v) for k, v in data.items()}
     try:
-        response = _send(world, case, data)
+        response = _send(world, case, data, role)
     except Exception as error:  # the test client re-raises what would have been a 500
         raise AssertionError(f"{case.name}: 500 ({type(error).__name__}: {str(error)[:300]}) for {shown}")
     assert response.status_code < 500, (case.name, response.status_code, shown)
@@ -233,6 +234,24 @@ def test_each_sharp_value_in_each_field_never_gives_500_nor_half_written_rows(ac
     for name in valid:
         for value in SHARP:
             _check(world, case, {**valid, name: value})
+
+
+OTHER_ROLES = (R.ANON, R.A_MEMBER, R.A_PAUSED, R.B_ARTIST, R.B_MANAGER, R.A_REVIEWER, R.A_FINANCE, R.A_MANAGER,
+               R.A_NO_TOTP, R.ADMIN)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_values_as_every_other_role_never_give_500_nor_change_anything_refused(access_db, case):
+    """The same form as people it is not for (another program's staff, an artist, anonymous, a paused member…):
+    each gets the page's own answer (a 404, a sign-in, a refusal), never a 500."""
+    world = access_db
+    valid = case.valid(world)
+    for role in OTHER_ROLES:
+        if role == case.role:
+            continue
+        _check(world, case, valid, role)
+        for value in ("x" * 20_000, "a\x00b", "9999-12-31", "-999999999999.99", ["a", "b"]):
+            _check(world, case, {name: value for name in valid}, role)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
