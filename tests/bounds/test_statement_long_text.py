@@ -36,3 +36,11 @@ def test_statement_pdf_of_a_long_reason_is_served(client, artist_membership):
     response = client.get(f"/earnings/{artist_membership.program.slug}/statement.pdf",
                           {"start": "2026-01-01", "end": "2026-01-31"})
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+
+
+def test_statement_pdf_renders_control_characters_and_markup(artist_membership):
+    artist_membership.artist.legal_name = "Ana\x1b[31m <b>Lima</b> & \x0bco\x01"
+    artist_membership.artist.save()
+    adjustment_entry(artist_membership, date(2026, 1, 15), 1200, reason="<font size=99>x</font>\x0c\x1b & <br/>")
+    pdf = render_statement(statement(artist_membership, Period(date(2026, 1, 1), date(2026, 1, 31))))
+    assert PdfReader(io.BytesIO(pdf)).pages
