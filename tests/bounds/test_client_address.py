@@ -42,3 +42,19 @@ def test_an_audited_write_with_any_forwarded_header_records_the_real_address(cli
     assert response.status_code == 302
     entry = AuditLogEntry.objects.get(action="payments.ledger.adjusted")
     assert entry.ip_address == "127.0.0.1"
+
+
+@pytest.mark.django_db
+def test_a_client_cannot_escape_the_login_rate_limit_by_changing_x_forwarded_for(client, settings):
+    """allauth keys "5 failed logins per 5 minutes per IP" by our client address: a header the client chose is not
+    a new address (before, it was: a fresh X-Forwarded-For per attempt was a fresh limit)."""
+    from tests import factories
+
+    settings.TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
+    pages = []
+    for attempt in range(7):
+        user = factories.UserFactory()  # a different account each time: only the per-address limit can bite
+        response = client.post("/accounts/login/", {"login": user.email, "password": "wrong-password-1"},
+                               REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt}")
+        pages.append("Too many failed login attempts" in response.content.decode())
+    assert pages == [False] * 5 + [True] * 2
