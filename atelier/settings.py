@@ -241,9 +241,10 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_000
 # largest of these (see README, production).
 _MB = 1_000_000
 _WORKS_BODY = 10 * 200 * _MB + _MB  # content_review: 10 works, a video is at most 200 MB
+_WORK_FILE = {"image": 20 * _MB, "video": 200 * _MB, "": 200 * _MB}  # by declared type (atelier.media's limits)
 REQUEST_BODY_LIMITS = [
-    (r"^/programs/[^/]+/share-requests/new/$", _WORKS_BODY, 200 * _MB, False),
-    (r"^/share-requests/\d+/(edit|works)/$", _WORKS_BODY, 200 * _MB, False),
+    (r"^/programs/[^/]+/share-requests/new/$", _WORKS_BODY, _WORK_FILE, False),
+    (r"^/share-requests/\d+/(edit|works)/$", _WORKS_BODY, _WORK_FILE, False),
     (r"^/feedback/new/$", 5 * 10 * _MB + _MB, 10 * _MB, False),  # testers: 5 images of 10 MB
     (r"^/staff/[^/]+/invitations/import/$", 2 * _MB, 1 * _MB, False),  # the CSV: 1 MB
     (r"^/stripe/webhook/$", 1 * _MB, 0, True),  # Stripe's events are a few kB

@@ -9,7 +9,6 @@ of all of them as they stream in and stops at the first byte over the limit, wit
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
@@ -22,22 +21,27 @@ class UploadTooLarge(Exception):
     pass
 
 
-@lru_cache(maxsize=8)
-def _compiled(limits: tuple) -> list:
-    return [(re.compile(pattern), body, per_file, anonymous) for pattern, body, per_file, anonymous in limits]
-
-
-def limits_for(path: str, *, anonymous: bool) -> tuple[int, int]:
-    """(largest body, largest single file) in bytes for a request to `path`. A largest file of 0 marks a page that
-    reads its raw body (the webhook): its body is never parsed as a form."""
-    for pattern, body, per_file, anonymous_too in _compiled(tuple(settings.REQUEST_BODY_LIMITS)):
-        if pattern.match(path):
+def limits_for(path: str, *, anonymous: bool) -> tuple[int, int | dict]:
+    """(largest body, largest single file) in bytes for a request to `path`. The largest file may depend on the
+    file's declared type ({"image": …, "video": …, "": any other}); 0 marks a page that reads its raw body (the
+    webhook): its body is never parsed as a form."""
+    for pattern, body, per_file, anonymous_too in settings.REQUEST_BODY_LIMITS:
+        if re.match(pattern, path):  # compiled once, in re's own cache
             if anonymous and not anonymous_too:
                 break
             return body, per_file
     if anonymous:
         return settings.ANONYMOUS_BODY_LIMIT, settings.ANONYMOUS_BODY_LIMIT
     return settings.REQUEST_BODY_DEFAULT_LIMIT, settings.REQUEST_BODY_DEFAULT_LIMIT
+
+
+def file_limit_for(limits: int | dict, content_type: str | None) -> int:
+    """The largest file of this declared type ("image/png" → limits["image"]). The declared type only sets how much
+    is read: what the file really is, the media checks decide afterwards."""
+    if isinstance(limits, int):
+        return limits
+    kind = (content_type or "").split("/", 1)[0].lower()
+    return limits.get(kind, limits.get("", 0))
 
 
 def _mb(n: int) -> str:
@@ -47,15 +51,17 @@ def _mb(n: int) -> str:
 class BoundedUploadHandler(FileUploadHandler):
     """Counts what streams in; the first byte past a file's or the body's limit stops the upload."""
 
-    def __init__(self, request, *, body_limit: int, file_limit: int):
+    def __init__(self, request, *, body_limit: int, file_limit: int | dict):
         super().__init__(request)
-        self.body_limit, self.file_limit = body_limit, file_limit
+        self.body_limit, self.file_limits = body_limit, file_limit
+        self.file_limit = 0
         self.total = 0
         self.file_bytes = 0
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
         self.file_bytes = 0
+        self.file_limit = file_limit_for(self.file_limits, self.content_type)
 
     def receive_data_chunk(self, raw_data, start):
         self.file_bytes += len(raw_data)
@@ -105,7 +111,7 @@ class RequestBodyLimitMiddleware:
             return _refuse(400, "The Content-Length is not a number.")
         if length > body_limit:
             return _refuse(413, f"The request is larger than {_mb(body_limit)}, the most this page accepts.")
-        if request.content_type == "multipart/form-data" and file_limit > 0:
+        if request.content_type == "multipart/form-data" and file_limit:
             request.upload_handlers.insert(0, BoundedUploadHandler(request, body_limit=body_limit,
                                                                    file_limit=file_limit))
             try:

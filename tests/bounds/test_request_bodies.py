@@ -78,3 +78,12 @@ def test_the_webhook_refuses_a_body_over_a_megabyte(client):
     response = client.generic("POST", "/stripe/webhook/", b"", content_type="application/json",
                               CONTENT_LENGTH="2000000", **{"wsgi.input": Unreadable()})
     assert response.status_code == 413
+
+
+def test_a_share_request_image_over_20_mb_is_stopped_while_it_streams(client, artist_membership):
+    client.force_login(artist_membership.artist.user)
+    url = reverse("content_review:new_request", args=[artist_membership.program.slug])
+    big = SimpleUploadedFile("huge.png", b"\x89PNG" + b"0" * 21_000_000, content_type="image/png")
+    response = client.post(url, {"title": "t", "files": big})
+    assert response.status_code == 413 and "huge.png" in response.content.decode()
+    assert not ShareRequest.objects.exists()
