@@ -12,3 +12,9 @@ class AtelierConfig(AppConfig):
         from atelier.notifications.delivery import warm_unread_count  # models are loaded only now
 
         user_logged_in.connect(warm_unread_count, dispatch_uid="atelier.notifications.warm_unread_count")
+
+        from atelier import checks  # noqa: F401  (registers the deploy checks; importing it needs the settings)
+        from atelier.actions import register_constraint_messages
+        from atelier.bounds import TEXT_LIMIT_MESSAGES
+
+        register_constraint_messages(TEXT_LIMIT_MESSAGES)  # filled as the models were defined

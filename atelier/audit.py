@@ -64,6 +64,24 @@ def log(actor, action: str, target=None, *, program=None, before: dict | None = 
     )
 
 
+def log_many(actor, action: str, targets, *, program, after) -> list[AuditLogEntry]:
+    """One entry per target, as log() writes them, in one INSERT (an action that creates many rows at once).
+    `after(target)` gives each entry's "after" values."""
+    from atelier.actions import AUDIT_NAMES  # atelier.actions imports this module: read the registry at call time
+
+    if action not in AUDIT_NAMES:
+        raise ValueError(f"{action!r} is not a registered action or audit name")
+    ip = current_ip()
+    return AuditLogEntry.objects.bulk_create([
+        AuditLogEntry(
+            actor=actor if getattr(actor, "pk", None) else None, actor_label=getattr(actor, "email", "") or "system",
+            action=action, program=program, target_type=target._meta.label, target_id=str(target.pk),
+            target_label=str(target)[:255], ip_address=ip, data=_mask({"after": after(target)}),
+        )
+        for target in targets
+    ])
+
+
 # --- showing an entry in words -------------------------------------------------------------------------
 
 def describe_values(values, currency: str) -> list[tuple[str, str]]:

@@ -1,6 +1,7 @@
-"""Request-wide guards: the client address for the audit log, and TOTP before any staff page."""
+"""Request-wide guards: the client address for the audit log, TOTP before any staff page, no NUL byte in a URL."""
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 
 from .errors import TwoFactorRequired
@@ -40,3 +41,19 @@ class StaffTwoFactorMiddleware:
             messages.warning(request, TOTP_MESSAGE)
             return redirect("mfa_activate_totp")
         return None
+
+
+class RefuseNulBytesMiddleware:
+    """A NUL byte in the path or the query string is refused with 400: no URL of ours holds one, and PostgreSQL
+    refuses it in a query (a 500 wherever a view looks a value up, e.g. an invitation's token). Form fields refuse
+    it themselves, with a message ("Null characters are not allowed.")."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            return HttpResponseBadRequest("A NUL character is not allowed in a web address.",
+                                          content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

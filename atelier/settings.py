@@ -31,6 +31,21 @@ else:
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
     DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
+
+def _networks(values: list[str]) -> list:
+    import ipaddress
+
+    try:
+        return [ipaddress.ip_network(value.strip(), strict=False) for value in values if value.strip()]
+    except ValueError as error:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from error
+
+
+# Proxies (addresses or networks) whose X-Forwarded-For is believed, e.g. "10.0.0.0/8,127.0.0.1"; empty: none,
+# the client is the address the connection came from (atelier.requestcontext, and allauth's rate limits through
+# testers.adapters).
+TRUSTED_PROXIES = _networks(env.list("TRUSTED_PROXIES", default=[]))
+
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -56,11 +71,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "atelier.middleware.RefuseNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "atelier.uploads.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -149,6 +166,12 @@ STAFF_PATH_PREFIXES = ("/staff/", "/admin/")
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://atelier")
 }
+#: Cache backends that live inside one process: with several web processes each would count login failures on
+#: its own (allauth's rate limits are kept in the cache), so N workers would allow N times the limit.
+PER_PROCESS_CACHES = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+if PRODUCTION and CACHES["default"]["BACKEND"] in PER_PROCESS_CACHES:
+    raise ImproperlyConfigured("CACHE_URL must point at a cache shared by every web process in production (e.g. "
+                               "redis://redis:6379/1), so login rate limits hold across workers.")
 
 # Sessions are read from the cache and written through to the database: one query fewer on every page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -212,7 +235,24 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Form fields other than files (and request.body, e.g. a webhook): every text field is bounded well below this.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_000
+# Request bodies, refused before they are read (atelier.uploads): (path, largest body, largest single file,
+# anonymous too?). Sizes in decimal MB, like the media limits. The proxy in front should refuse bodies over the
+# largest of these (see README, production).
+_MB = 1_000_000
+_WORKS_BODY = 10 * 200 * _MB + _MB  # content_review: 10 works, a video is at most 200 MB
+_WORK_FILE = {"image": 20 * _MB, "video": 200 * _MB, "": 200 * _MB}  # by declared type (atelier.media's limits)
+REQUEST_BODY_LIMITS = [
+    (r"^/programs/[^/]+/share-requests/new/$", _WORKS_BODY, _WORK_FILE, False),
+    (r"^/share-requests/\d+/(edit|works)/$", _WORKS_BODY, _WORK_FILE, False),
+    (r"^/feedback/new/$", 5 * 10 * _MB + _MB, 10 * _MB, False),  # testers: 5 images of 10 MB
+    (r"^/staff/[^/]+/invitations/import/$", 2 * _MB, 1 * _MB, False),  # the CSV: 1 MB
+    (r"^/stripe/webhook/$", 1 * _MB, 0, True),  # Stripe's events are a few kB
+]
+REQUEST_BODY_DEFAULT_LIMIT = 1 * _MB
+ANONYMOUS_BODY_LIMIT = 64 * 1024  # sign-in, sign-up, password reset: a few fields
 
 # Celery. Without a broker, tasks run in process right after the transaction commits.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

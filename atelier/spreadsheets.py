@@ -18,6 +18,7 @@ from typing import Iterable, Iterator, Sequence
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,6 +37,13 @@ def _cell(value):
     if isinstance(value, str):
         return safe_text(value)
     return value
+
+
+def _xlsx_cell(value):
+    """XLSX (XML 1.0) cannot hold most control characters, and openpyxl raises on them: they are dropped. An escape
+    or a vertical tab pasted into a name or a reason must not cost the whole export."""
+    value = _cell(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def _csv_cell(value):
@@ -77,7 +85,7 @@ def xlsx_file(title: str, rows: Iterable[Sequence]):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     for row in rows:
-        sheet.append([_cell(v) for v in row])
+        sheet.append([_xlsx_cell(v) for v in row])
     handle = tempfile.TemporaryFile()
     workbook.save(handle)
     handle.seek(0)

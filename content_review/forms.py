@@ -4,6 +4,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from atelier import bounds
 from content_review.models import ReviewDecision, ShareRequest
 from testers.models import Clause
 
@@ -43,7 +44,7 @@ class ClauseChoiceField(forms.ModelMultipleChoiceField):
 
 class ShareRequestForm(forms.Form):
     title = forms.CharField(max_length=200)
-    caption = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
+    caption = forms.CharField(required=False, max_length=bounds.CAPTION_TEXT, widget=forms.Textarea(attrs={"rows": 3}),
                               help_text="The text you plan to post with the works.")
     platforms = forms.MultipleChoiceField(
         label="Where you plan to post", choices=ShareRequest.Platform.choices, required=False,
@@ -51,8 +52,9 @@ class ShareRequestForm(forms.Form):
     )
     platform_other = forms.CharField(label="Other place", max_length=120, required=False,
                                      help_text="If you chose “Other”: where?")
-    planned_post_date = forms.DateField(label="Date you want to post", required=False,
-                                        widget=forms.DateInput(attrs={"type": "date"}))
+    planned_post_date = bounds.BoundedDateField(label="Date you want to post", required=False,
+                                                earliest=bounds.today, latest=bounds.post_date_latest,
+                                                widget=forms.DateInput(attrs={"type": "date"}))
     clauses = ClauseChoiceField(
         label="Clauses you think apply", queryset=Clause.objects.none(), required=False,
         widget=ClauseCheckboxes,
@@ -84,12 +86,13 @@ class DecisionForm(forms.Form):
         label="Clauses cited", queryset=Clause.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
         help_text="Required for every decision but a plain approval. “Free to share” clauses cannot justify a refusal.",
     )
-    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
+    reason = forms.CharField(required=False, max_length=bounds.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3}),
                              help_text="In words the artist understands. Required unless you approve plainly.")
-    embargo_until = forms.DateField(label="Embargo until", required=False,
+    embargo_until = bounds.BoundedDateField(label="Embargo until", required=False,
+                                    earliest=bounds.today, latest=bounds.post_date_latest,
                                     widget=forms.DateInput(attrs={"type": "date"}),
                                     help_text="Condition: not to be posted (or shown on the showcase) before this date.")
-    required_caption = forms.CharField(label="Required caption", required=False,
+    required_caption = forms.CharField(label="Required caption", required=False, max_length=bounds.CAPTION_TEXT,
                                        widget=forms.Textarea(attrs={"rows": 2}))
     required_credit = forms.CharField(label="Required credit", max_length=120, required=False,
                                       help_text="Replaces the artist's credit line on the published copy.")
@@ -108,7 +111,7 @@ class DecisionForm(forms.Form):
 
 
 class AppealForm(forms.Form):
-    message = forms.CharField(label="Why you appeal", widget=forms.Textarea(attrs={"rows": 5}),
+    message = forms.CharField(label="Why you appeal", max_length=bounds.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 5}),
                               help_text="Another reviewer will read this and decide. Their decision is final; "
                                         "you can appeal once.")
 
@@ -128,8 +131,8 @@ class QueueFilterForm(forms.Form):
 
 
 class ReportPeriodForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = bounds.BoundedDateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = bounds.BoundedDateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from atelier import bounds
 from atelier.models import AppendOnlyModel
 from atelier.transitions import TransitionTable
 from content_review.storage import private_storage
@@ -43,7 +44,8 @@ class ShareRequest(models.Model):
         help_text="The terms version the artist had accepted when submitting: decisions cite its clauses.",
     )
     title = models.CharField(max_length=200)
-    caption = models.TextField(blank=True, help_text="The text you plan to post with the works.")
+    caption = models.TextField(blank=True, max_length=bounds.CAPTION_TEXT,
+                               help_text="The text you plan to post with the works.")
     platforms = models.JSONField(default=list, blank=True)
     platform_other = models.CharField(max_length=120, blank=True)
     planned_post_date = models.DateField(null=True, blank=True)
@@ -65,7 +67,7 @@ class ShareRequest(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     # Conditions of the approval in force (copied from the approving decision).
     embargo_until = models.DateField(null=True, blank=True)
-    required_caption = models.TextField(blank=True)
+    required_caption = models.TextField(blank=True, max_length=bounds.CAPTION_TEXT)
     required_credit = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -80,6 +82,8 @@ class ShareRequest(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "deadline_at"])]
         constraints = [
+            bounds.max_length_constraint("sharerequest", "caption", bounds.CAPTION_TEXT),
+            bounds.max_length_constraint("sharerequest", "required_caption", bounds.CAPTION_TEXT),
             models.CheckConstraint(
                 condition=~Q(status__in=["submitted", "escalated", "changes_requested", "approved", "refused",
                                          "appealed"])
@@ -254,10 +258,10 @@ class ReviewDecision(AppendOnlyModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text="Empty when the deadline policy decided.",
     )
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, max_length=bounds.LONG_TEXT)
     clauses = models.ManyToManyField("testers.Clause", blank=True, related_name="review_decisions")
     embargo_until = models.DateField(null=True, blank=True)
-    required_caption = models.TextField(blank=True)
+    required_caption = models.TextField(blank=True, max_length=bounds.CAPTION_TEXT)
     required_credit = models.CharField(max_length=120, blank=True)
     on_appeal = models.BooleanField(default=False, help_text="Decided on appeal (final).")
     submitted_at = models.DateTimeField(help_text="When the request being decided was submitted.")
@@ -268,6 +272,8 @@ class ReviewDecision(AppendOnlyModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            bounds.max_length_constraint("reviewdecision", "reason", bounds.LONG_TEXT),
+            bounds.max_length_constraint("reviewdecision", "required_caption", bounds.CAPTION_TEXT),
             models.CheckConstraint(
                 condition=Q(outcome="deemed_approved", decided_by__isnull=True)
                 | (~Q(outcome="deemed_approved") & Q(decided_by__isnull=False)),
@@ -316,7 +322,7 @@ class Appeal(models.Model):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
     )
-    message = models.TextField()
+    message = models.TextField(max_length=bounds.LONG_TEXT)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
     decision = models.OneToOneField(
         ReviewDecision, null=True, blank=True, on_delete=models.PROTECT, related_name="appeal_decided"
@@ -327,6 +333,7 @@ class Appeal(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            bounds.max_length_constraint("appeal", "message", bounds.LONG_TEXT),
             models.CheckConstraint(
                 condition=~Q(assigned_to=models.F("refused_by")), name="appeal_not_assigned_to_refuser"
             ),

@@ -6,14 +6,16 @@ import uuid
 from django import forms
 from django.utils import timezone
 
-from atelier.money import exponent, from_decimal, to_decimal
+from atelier import bounds
+from atelier.money import exponent, format_money, from_decimal, to_decimal
 
 
 class MoneyField(forms.DecimalField):
     """A decimal typed by a person, checked against the currency's decimal places; cleans to minor units."""
 
-    def __init__(self, *, currency: str, signed: bool = False, **kwargs):
+    def __init__(self, *, currency: str, signed: bool = False, max_minor: int = bounds.INT_MAX, **kwargs):
         self.currency = currency
+        self.max_minor = max_minor
         places = exponent(currency)
         kwargs.setdefault("decimal_places", places)
         if not signed:
@@ -27,9 +29,13 @@ class MoneyField(forms.DecimalField):
         if amount is None:
             return None
         try:
-            return from_decimal(amount, self.currency)
+            minor = from_decimal(amount, self.currency)
         except ValueError as error:
             raise forms.ValidationError(str(error))
+        if abs(minor) > self.max_minor:
+            # The column's range: the program's own (smaller) maximum is the action's rule.
+            raise forms.ValidationError(f"Enter an amount of at most {format_money(self.max_minor, self.currency)}.")
+        return minor
 
 
 RATE_FIELDS = [
@@ -50,11 +56,11 @@ RATE_FIELDS = [
 
 
 class RateCardForm(forms.Form):
-    effective_date = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Work dated on or after this day is priced by this version. Today or later.",
+    effective_date = bounds.BoundedDateField(
+        widget=forms.DateInput(attrs={"type": "date"}), latest=bounds.schedule_latest,
+        help_text="Work dated on or after this day is priced by this version. Today or later, within a year.",
     )
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=bounds.REASON_TEXT,
                             help_text="What changed and why (shown to staff).")
 
     def __init__(self, *args, currency: str, current=None, **kwargs):
@@ -73,7 +79,7 @@ class RateCardForm(forms.Form):
 
 class AdjustmentForm(forms.Form):
     amount = forms.DecimalField(label="Amount", max_digits=14)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=bounds.REASON_TEXT,
                              help_text="Required. The artist sees it on their earnings page.")
     token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
@@ -81,7 +87,7 @@ class AdjustmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.currency = currency
         self.fields["amount"] = MoneyField(
-            currency=currency, signed=True, label=f"Amount ({currency})",
+            currency=currency, signed=True, label=f"Amount ({currency})", max_minor=bounds.BIG_AMOUNT_MAX,
             help_text="Positive credits the artist, negative debits them (e.g. -12.50).",
         )
         self.order_fields(["amount", "reason", "token"])
@@ -100,8 +106,8 @@ class AdjustmentForm(forms.Form):
 
 
 class StatementForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = bounds.BoundedDateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = bounds.BoundedDateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
     @classmethod
     def default_initial(cls):

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from atelier import bounds
 from atelier.models import AppendOnlyModel, AppendOnlyQuerySet
 from atelier.transitions import TransitionTable
 from testers.models import Feedback
@@ -31,7 +32,7 @@ class RateCard(models.Model):
     fair_pay_floor_hourly_minor = models.PositiveIntegerField(
         null=True, blank=True, help_text="Minimum effective hourly rate; empty means no floor."
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=bounds.REASON_TEXT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -40,6 +41,7 @@ class RateCard(models.Model):
     class Meta:
         ordering = ["program", "-effective_date", "-version"]
         constraints = [
+            bounds.max_length_constraint("ratecard", "notes", bounds.REASON_TEXT),
             models.UniqueConstraint(fields=["program", "version"], name="ratecard_version_unique"),
             models.UniqueConstraint(fields=["program", "effective_date"], name="ratecard_one_per_effective_date"),
             models.CheckConstraint(condition=CURRENCY_SHAPE, name="ratecard_currency_iso4217"),
@@ -98,7 +100,7 @@ class LedgerEntry(AppendOnlyModel):
     payout = models.ForeignKey("payments.Payout", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="ledger_entries")
     description = models.CharField(max_length=255)
-    reason = models.TextField(blank=True, help_text="Required for adjustments.")
+    reason = models.TextField(blank=True, max_length=bounds.REASON_TEXT, help_text="Required for adjustments.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -114,6 +116,7 @@ class LedgerEntry(AppendOnlyModel):
             models.Index(fields=["program", "work_date"]),
         ]
         constraints = [
+            bounds.max_length_constraint("ledgerentry", "reason", bounds.REASON_TEXT),
             models.CheckConstraint(condition=~Q(kind="adjustment") | ~Q(reason=""), name="ledger_adjustment_has_reason"),
             models.CheckConstraint(condition=~Q(amount_minor=0), name="ledger_amount_not_zero"),
             models.CheckConstraint(

@@ -5,11 +5,15 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from atelier import bounds
+
 
 class PeriodForm(forms.Form):
-    period_start = forms.DateField(label="Period start", widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label="Period end", widget=forms.DateInput(attrs={"type": "date"}),
-                                 help_text="Earnings dated up to this day are paid.")
+    # Earnings are paid (and reconciled) for days that have happened: from 2000 up to today.
+    period_start = bounds.BoundedDateField(label="Period start", widget=forms.DateInput(attrs={"type": "date"}),
+                                           latest=bounds.today)
+    period_end = bounds.BoundedDateField(label="Period end", widget=forms.DateInput(attrs={"type": "date"}),
+                                         latest=bounds.today, help_text="Earnings dated up to this day are paid.")
 
     @classmethod
     def last_month(cls):

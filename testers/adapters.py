@@ -2,6 +2,8 @@
 address the invitation was sent to."""
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
+
+from atelier.requestcontext import client_ip
 from testers.services.invitations import find_usable_invitation
 
 INVITATION_SESSION_KEY = "atelier_invitation_token"
@@ -13,6 +15,11 @@ def invitation_in_session(request):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request):
+        # The same address as the audit log's: X-Forwarded-For only from settings.TRUSTED_PROXIES, which keys the
+        # login rate limits by the real client behind our proxies, and by nobody's choice of header.
+        return client_ip(request) or super().get_client_ip(request)
+
     def is_open_for_signup(self, request):
         return invitation_in_session(request) is not None
 

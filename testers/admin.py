@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from atelier import bounds
 from atelier.admin import AppendOnlyAdmin, ReadOnlyAdmin
 from atelier.errors import DomainError
 from atelier.permissions import is_site_admin
@@ -91,6 +92,12 @@ class ProgramAdmin(ReadOnlyAdmin):
 
     def has_change_permission(self, request, obj=None):
         return is_site_admin(request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "max_amount_minor" in form.base_fields:
+            form.base_fields["max_amount_minor"].required = False  # empty keeps the default (or the current value)
+        return form
 
     def save_model(self, request, obj, form, change):
         values = {name: form.cleaned_data[name] for name in form.changed_data if name in actions.PROGRAM_FIELDS}
@@ -269,7 +276,8 @@ class FeedbackEventAdmin(ReadOnlyAdmin):
 # --- testing time --------------------------------------------------------------------------------------------
 
 class CorrectTimeLogForm(forms.Form):
-    date = forms.DateField(label="Day of the session", widget=forms.DateInput(attrs={"type": "date"}))
+    date = bounds.BoundedDateField(label="Day of the session", widget=forms.DateInput(attrs={"type": "date"}),
+                                   earliest=bounds.EARLIEST_DATE, latest=bounds.today)
     minutes = forms.IntegerField(label="Minutes", min_value=1, max_value=24 * 60)
     reason = forms.CharField(label="Reason for the correction", max_length=500,
                              help_text="Kept in the audit log; an approved log's earnings are mended by payments.")

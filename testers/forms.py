@@ -2,6 +2,7 @@
 from django import forms
 from django.utils import timezone
 
+from atelier import bounds
 from testers.models import ArtistProfile, Clause, Feedback, Membership, TimeLog
 
 
@@ -40,7 +41,8 @@ class FeedbackForm(MembershipChoiceMixin, forms.Form):
     membership = forms.ModelChoiceField(queryset=Membership.objects.none(), label="Program", empty_label=None)
     kind = forms.ChoiceField(choices=Feedback.Kind.choices, label="Kind")
     title = forms.CharField(max_length=200)
-    body = forms.CharField(label="What happened, or what you would like", widget=forms.Textarea(attrs={"rows": 6}))
+    body = forms.CharField(label="What happened, or what you would like", max_length=bounds.LONG_TEXT,
+                           widget=forms.Textarea(attrs={"rows": 6}))
     severity = forms.ChoiceField(
         choices=[("", "—")] + list(Feedback.Severity.choices), required=False, label="Severity",
         help_text="For bugs: how much does it get in your way?",
@@ -59,17 +61,18 @@ class FeedbackForm(MembershipChoiceMixin, forms.Form):
 
 
 class ReplyForm(forms.Form):
-    message = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 3}))
+    message = forms.CharField(label="Reply", max_length=bounds.REASON_TEXT, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class TriageForm(forms.Form):
     to_status = forms.ChoiceField(label="New status", choices=Feedback.Status.choices)
     duplicate_of = forms.IntegerField(
-        label="Duplicate of (item number)", required=False, min_value=1,
+        label="Duplicate of (item number)", required=False, min_value=1, max_value=bounds.ID_MAX,
         help_text="For a duplicate: the number of the original item.",
     )
     message = forms.CharField(
-        label="Message to the artist", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Message to the artist", required=False, max_length=bounds.REASON_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required when declining: the reason.",
     )
 
@@ -81,10 +84,14 @@ class TriageForm(forms.Form):
 
 class TimeLogForm(MembershipChoiceMixin, forms.Form):
     membership = forms.ModelChoiceField(queryset=Membership.objects.none(), label="Program", empty_label=None)
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
+    date = bounds.BoundedDateField(widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate,
+                                   earliest=bounds.past_year, latest=bounds.today,
+                                   too_late="You cannot log time on a day that has not come yet.",
+                                   help_text="Testing time of the past year, up to today.")
     hours = forms.IntegerField(min_value=0, max_value=24, initial=1)
     extra_minutes = forms.IntegerField(label="Minutes", min_value=0, max_value=59, initial=0)
-    description = forms.CharField(label="What you tested", widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(label="What you tested", max_length=bounds.REASON_TEXT,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, memberships=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,7 +107,7 @@ class TimeLogForm(MembershipChoiceMixin, forms.Form):
 
 
 class RejectTimeForm(forms.Form):
-    reason = forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label="Reason", max_length=bounds.REASON_TEXT, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ProfileForm(forms.ModelForm):
@@ -148,13 +155,15 @@ class ClauseForm(forms.ModelForm):
 
 
 class DraftSummaryForm(forms.Form):
-    summary = forms.CharField(label="What changed, in plain words", required=False,
+    summary = forms.CharField(label="What changed, in plain words", required=False, max_length=bounds.LONG_TEXT,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class PublishForm(forms.Form):
-    effective_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate,
-                                     help_text="Artists must accept the new version from this date.")
+    effective_date = bounds.BoundedDateField(
+        widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate,
+        earliest=bounds.today, latest=bounds.schedule_latest,
+        help_text="Artists must accept the new version from this date: today or within a year.")
 
 
 class FeedbackFilterForm(forms.Form):

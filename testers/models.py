@@ -3,11 +3,12 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from atelier import bounds
 from atelier.models import AppendOnlyModel
 from atelier.transitions import TransitionTable
 
@@ -26,7 +27,7 @@ class Program(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code, e.g. USD or EUR.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=bounds.LONG_TEXT)
     review_sla_days = models.PositiveSmallIntegerField(
         default=5, help_text="Days a reviewer has to decide a share request."
     )
@@ -45,12 +46,20 @@ class Program(models.Model):
         default=14, validators=[MaxValueValidator(365)],
         help_text="Notice given before new terms take effect: their effective date defaults to this many days ahead.",
     )
+    max_amount_minor = models.BigIntegerField(
+        default=bounds.DEFAULT_PROGRAM_MAX_AMOUNT_MINOR,
+        validators=[MinValueValidator(1), MaxValueValidator(bounds.BIG_AMOUNT_MAX)],
+        help_text="The largest single amount the program accepts (a rate, a stipend, an adjustment), in minor units.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="program_currency_iso4217"),
+            models.CheckConstraint(condition=Q(max_amount_minor__gt=0, max_amount_minor__lte=bounds.BIG_AMOUNT_MAX),
+                                   name="program_max_amount_in_range"),
+            bounds.max_length_constraint("program", "description", bounds.LONG_TEXT),
         ]
 
     def __str__(self):
@@ -209,7 +218,7 @@ class TermsVersion(models.Model):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="terms_versions")
     number = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    summary = models.TextField(blank=True, help_text="What changed, in plain words.")
+    summary = models.TextField(blank=True, max_length=bounds.LONG_TEXT, help_text="What changed, in plain words.")
     effective_date = models.DateField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
@@ -221,6 +230,7 @@ class TermsVersion(models.Model):
     class Meta:
         ordering = ["program", "-number"]
         constraints = [
+            bounds.max_length_constraint("termsversion", "summary", bounds.LONG_TEXT),
             models.UniqueConstraint(fields=["program", "number"], name="terms_version_number_unique"),
             models.UniqueConstraint(
                 fields=["program"], condition=Q(status="draft"), name="terms_one_draft_per_program"
@@ -278,12 +288,14 @@ class Clause(models.Model):
     key = models.SlugField(max_length=60, help_text="Stays the same across versions, so changes can be shown.")
     klass = models.CharField("class", max_length=20, choices=Klass.choices)
     title = models.CharField(max_length=120)
-    text = models.TextField(help_text="Plain-language text.")
-    examples = models.TextField(blank=True)
+    text = models.TextField(max_length=bounds.LONG_TEXT, help_text="Plain-language text.")
+    examples = models.TextField(blank=True, max_length=bounds.LONG_TEXT)
 
     class Meta:
         ordering = ["terms_version", "position"]
         constraints = [
+            bounds.max_length_constraint("clause", "text", bounds.LONG_TEXT),
+            bounds.max_length_constraint("clause", "examples", bounds.LONG_TEXT),
             models.UniqueConstraint(fields=["terms_version", "key"], name="clause_key_unique_in_version"),
         ]
 
@@ -335,11 +347,11 @@ class Feedback(models.Model):
     membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="feedback")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     title = models.CharField(max_length=200)
-    body = models.TextField()
+    body = models.TextField(max_length=bounds.LONG_TEXT)
     severity = models.CharField(max_length=10, choices=Severity.choices, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW, db_index=True)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    decline_reason = models.TextField(blank=True)
+    decline_reason = models.TextField(blank=True, max_length=bounds.REASON_TEXT)
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -351,6 +363,8 @@ class Feedback(models.Model):
         ordering = ["-created_at"]
         verbose_name_plural = "feedback"
         constraints = [
+            bounds.max_length_constraint("feedback", "body", bounds.LONG_TEXT),
+            bounds.max_length_constraint("feedback", "decline_reason", bounds.REASON_TEXT),
             models.CheckConstraint(condition=~Q(kind="bug") | ~Q(severity=""), name="feedback_bug_has_severity"),
             models.CheckConstraint(condition=~Q(status="declined") | Q(decline_reason__regex=r"\S"),
                                    name="feedback_declined_has_reason"),
@@ -403,10 +417,13 @@ class FeedbackEvent(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10, blank=True)
-    message = models.TextField(blank=True)
+    message = models.TextField(blank=True, max_length=bounds.REASON_TEXT)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        constraints = [
+            bounds.max_length_constraint("feedbackevent", "message", bounds.REASON_TEXT),
+        ]
         ordering = ["created_at", "id"]
 
 
@@ -420,18 +437,20 @@ class TimeLog(models.Model):
     membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="time_logs")
     date = models.DateField()
     minutes = models.PositiveIntegerField()
-    description = models.TextField("what you tested")
+    description = models.TextField("what you tested", max_length=bounds.REASON_TEXT)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    rejection_reason = models.TextField(blank=True)
+    rejection_reason = models.TextField(blank=True, max_length=bounds.REASON_TEXT)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-date", "-id"]
         constraints = [
+            bounds.max_length_constraint("timelog", "description", bounds.REASON_TEXT),
+            bounds.max_length_constraint("timelog", "rejection_reason", bounds.REASON_TEXT),
             models.CheckConstraint(condition=Q(minutes__gt=0, minutes__lte=24 * 60), name="timelog_minutes_in_a_day"),
             models.CheckConstraint(condition=~Q(status="rejected") | Q(rejection_reason__regex=r"\S"),
                                    name="timelog_rejected_has_reason"),

@@ -11,7 +11,9 @@ import uuid
 from django.db.models import Max
 from django.utils import timezone
 
+from atelier import bounds
 from atelier.actions import SYSTEM
+from atelier.money import format_money
 from payments.models import LedgerEntry, RateCard
 from payments.services import ledger as ledger_services
 from payments.services.rates import AMOUNT_FIELDS
@@ -20,6 +22,15 @@ from payments.selectors import unpriced_feedback, unpriced_time_logs
 from .base import PaymentsAction
 
 __all__ = ["CreateRateCard", "AdjustLedger", "PriceWaitingWork", "CreditStipend", "CorrectTimeLogCredit"]
+
+
+def _over_program_maximum(program, amounts) -> str | None:
+    """Why one of these amounts is refused for this program (its own maximum single amount), or None."""
+    largest = max((a for a in amounts if a is not None), default=0)
+    if largest > program.max_amount_minor:
+        return (f"{format_money(largest, program.currency)} is above this program's maximum single amount, "
+                f"{format_money(program.max_amount_minor, program.currency)}.")
+    return None
 
 
 class CreateRateCard(PaymentsAction):
@@ -42,9 +53,17 @@ class CreateRateCard(PaymentsAction):
         for value in amounts.values():
             if value is not None and (int(value) != value or value < 0):
                 return "Amounts must be whole, non-negative numbers of minor units."
+        too_large = _over_program_maximum(program, amounts.values())
+        if too_large:
+            return too_large
+        if len(self.params.get("notes") or "") > bounds.REASON_TEXT:
+            return f"Notes are at most {bounds.REASON_TEXT:,} characters."
         effective_date = self.params.get("effective_date")
         if effective_date is None:
             return "Give the date the version takes effect."
+        if not bounds.EARLIEST_DATE <= effective_date <= bounds.schedule_latest():
+            return (f"A version takes effect between {bounds.EARLIEST_DATE:%d %B %Y} and a year from today "
+                    f"({bounds.schedule_latest():%d %B %Y}).")
         existing = RateCard.objects.filter(program=program)
         if effective_date < timezone.localdate() and existing.exists():
             return ("A new version must take effect today or later: work already done stays priced by the version "
@@ -88,10 +107,12 @@ class AdjustLedger(PaymentsAction):
     def refusal(self, membership):
         if not (self.params.get("reason") or "").strip():
             return "Give the reason for the adjustment."
+        if len(self.params["reason"].strip()) > bounds.REASON_TEXT:
+            return f"Give the reason in at most {bounds.REASON_TEXT:,} characters."
         amount = self.params.get("amount_minor")
         if amount is None or int(amount) != amount or amount == 0:
             return "The amount must be a non-zero whole number of minor units."
-        return None
+        return _over_program_maximum(membership.program, [abs(amount)])
 
     def run(self):
         existing = LedgerEntry.objects.filter(source_key=self.source_key()).first()

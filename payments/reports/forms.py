@@ -6,6 +6,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
+from atelier import bounds
 from payments.models import Payout
 from payments.reports.selectors import Filters, Period
 from testers.models import Membership
@@ -18,8 +19,8 @@ class DateInput(forms.DateInput):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label="From", widget=DateInput)
-    end = forms.DateField(label="To", widget=DateInput)
+    start = bounds.BoundedDateField(label="From", widget=DateInput)
+    end = bounds.BoundedDateField(label="To", widget=DateInput)
 
     def __init__(self, data=None, *, default: Period | None = None, **kwargs):
         default = default or Period.default()
@@ -74,7 +75,14 @@ class PayoutFilterForm(ReportFilterForm):
 
 
 class YearEndForm(forms.Form):
-    year = forms.IntegerField(label="Calendar year", min_value=2000, max_value=2100)
+    year = forms.IntegerField(label="Calendar year", min_value=bounds.EARLIEST_DATE.year)
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        latest = bounds.report_latest().year
+        if year > latest:
+            raise forms.ValidationError(f"Choose a year from {bounds.EARLIEST_DATE.year} to {latest}.")
+        return year
     cohort = forms.ChoiceField(label="Cohort", required=False)
     status = forms.ChoiceField(label="Membership status", required=False,
                                choices=[("", "Any status"), *Membership.Status.choices])

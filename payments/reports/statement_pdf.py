@@ -26,6 +26,11 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 from atelier.money import format_money
 from payments.reports.selectors import Statement
 
+#: A table row never outgrows a page (reportlab cannot split a row: LayoutError): text in a cell is cut here and
+#: given in full (up to NOTE_CHARS) in the notes after the table, as paragraphs that flow across pages.
+CELL_CHARS = 300
+NOTE_CHARS = 20_000
+NOTE_CHUNK = 1_500
 FONT_DIRS = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu"]
 INK = colors.HexColor("#1d1b26")
 MUTED = colors.HexColor("#5d5a6b")
@@ -91,6 +96,16 @@ def _safe(text: str, unicode_font: bool) -> str:
     return text.replace("\u2212", "-").replace("\u2013", "-").encode("cp1252", "replace").decode("cp1252")
 
 
+def _cut(text: str, limit: int) -> tuple[str, bool]:
+    return (text, False) if len(text) <= limit else (text[:limit].rstrip() + "…", True)
+
+
+def _chunks(text: str, size: int):
+    """Paragraph-sized pieces, each of which a page can hold."""
+    for start in range(0, len(text), size):
+        yield text[start:start + size]
+
+
 def render_statement(statement: Statement, *, generated_at=None) -> bytes:
     regular, bold, unicode_font = _fonts()
     generated_at = generated_at or timezone.localtime()
@@ -153,6 +168,7 @@ def render_statement(statement: Statement, *, generated_at=None) -> bytes:
 
     # Every ledger line of the period.
     story.append(Paragraph(s("Ledger lines"), heading))
+    notes = []  # (note number, date, full text) of the lines whose text is cut in the table
     if statement.entries:
         rows = [[Paragraph(s(h), head_right if h == "Amount" else head)
                  for h in ("Date", "Source", "Description", "Quantity × rate", "Rate card", "Amount")]]
@@ -164,9 +180,15 @@ def render_statement(statement: Statement, *, generated_at=None) -> bytes:
             payout = entry.payout
             transfer = f" · {payout.stripe_transfer_id}" if payout and payout.stripe_transfer_id else ""
             source = s(entry.get_kind_display()) + f"<br/><font size=6 color='#5d5a6b'>{s(entry.source_key)}</font>"
-            description = s(entry.description + transfer)
+            text, cut = _cut(entry.description + transfer, CELL_CHARS)
+            description = s(text)
             if entry.reason and entry.reason not in entry.description:
-                description += f"<br/><i>{s(entry.reason)}</i>"
+                reason, reason_cut = _cut(entry.reason, CELL_CHARS)
+                description += f"<br/><i>{s(reason)}</i>"
+                cut = cut or reason_cut
+            if cut:
+                notes.append((len(notes) + 1, entry.work_date, entry.description + transfer, entry.reason or ""))
+                description += f"<br/>{s(f'(in full in note {len(notes)})')}"
             rows.append([
                 Paragraph(s(f"{entry.work_date:%Y-%m-%d}"), cell),
                 Paragraph(source, cell),
@@ -187,6 +209,16 @@ def render_statement(statement: Statement, *, generated_at=None) -> bytes:
             ("BOX", (0, 0), (-1, -1), 0.5, LINE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ]))
         story.append(table)
+        if notes:
+            story.append(Paragraph(s("Notes"), heading))
+            for number, day, description_text, reason_text in notes:
+                story.append(Paragraph(s(f"Note {number} · {day:%Y-%m-%d} · ") + s(_cut(description_text, 255)[0]),
+                                       ParagraphStyle("n", parent=body, fontName=bold)))
+                full, cut = _cut(reason_text, NOTE_CHARS)
+                story += [Paragraph(s(piece), body) for piece in _chunks(full, NOTE_CHUNK)]
+                if cut:
+                    story.append(Paragraph(s(f"({len(reason_text) - NOTE_CHARS:,} more characters not shown.)"),
+                                           subtitle))
     else:
         story.append(Paragraph(s("No ledger lines in this period."), body))
 

@@ -32,15 +32,33 @@ class WebhookResult:
 
 
 def receive_webhook(payload: bytes, signature_header: str) -> WebhookResult:
-    """Verify, store and apply one delivery. 400 changes nothing; 500 asks Stripe to deliver again."""
+    """Verify, store and apply one delivery. 400 changes nothing (or stores the event as failed, when it is
+    signed but of the wrong shape, so a redelivery is acknowledged); 500 asks Stripe to deliver again."""
+    try:
+        event = json.loads(payload)
+    except (ValueError, RecursionError) as error:  # RecursionError: "[[[[…" nested deeper than Python recurses
+        return _refused(f"Invalid payload: {error!r}"[:300])
+    if not isinstance(event, dict):
+        # Checked before the signature: the Stripe library assumes an object and would raise on anything else.
+        return _refused("Not an event.")
     try:
         gateway.verify_webhook(payload, signature_header)
-        event = json.loads(payload)
-    except (gateway.InvalidWebhook, ValueError) as error:
+    except gateway.InvalidWebhook as error:
         return WebhookResult(400, f"Invalid signature or payload: {error}")
-    if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
-        return WebhookResult(400, "Not an event.")
-    if bool(event.get("livemode")) != bool(settings.STRIPE_LIVEMODE):
+    except (ValueError, TypeError, AttributeError, KeyError) as error:
+        return _refused(f"Invalid payload: {error!r}")
+    problem = envelope_problem(event)
+    if not problem and b"\\u0000" in payload:
+        problem = "it contains a NUL character, which PostgreSQL cannot store"
+    if problem:
+        return _refused(f"Not an event: {problem}")
+    if StripeEvent.objects.filter(event_id=event["id"]).exists():
+        return WebhookResult(200, "Already received.")  # a redelivery, even of an event stored as failed
+    problem = shape_problem(event)
+    if problem:
+        _store_failed(event, f"Malformed payload: {problem}")
+        return _refused(f"Malformed payload: {problem}", event)
+    if event.get("livemode", False) != bool(settings.STRIPE_LIVEMODE):
         return WebhookResult(400, "Event livemode does not match this installation.")
     try:
         with transaction.atomic():
@@ -62,15 +80,87 @@ def receive_webhook(payload: bytes, signature_header: str) -> WebhookResult:
     except gateway.FinalStripeError as error:
         _store_failed(event, error.message)
         return WebhookResult(200, "Stored, could not be applied.")
+    except (ValueError, TypeError, AttributeError, KeyError, OverflowError) as error:
+        # A shape shape_problem() did not foresee: the same answer as a foreseen one, never a 500 (which
+        # Stripe would redeliver for days).
+        logger.exception("Webhook %s could not be read", event.get("id"))
+        _store_failed(event, f"Malformed payload: {error!r}"[:1000])
+        return WebhookResult(400, "Malformed payload.")
     return WebhookResult(200, "OK")
 
 
+def _refused(message: str, event: dict | None = None) -> WebhookResult:
+    logger.warning("Webhook refused (%s): %s", (event or {}).get("id", "no id"), message)
+    return WebhookResult(400, message)
+
+
+# Stripe's ids and the event types are short ASCII strings; amounts fit our BigIntegerField; timestamps fit a date.
+_MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z
+_MAX_AMOUNT = 10**15
+
+
+def _is_int(value, low, high) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _is_text(value, max_length: int, *, optional: bool = False) -> bool:
+    if value is None:
+        return optional
+    return isinstance(value, str) and 0 < len(value) <= max_length and "\x00" not in value
+
+
+def envelope_problem(event: dict) -> str:
+    """What makes the event impossible to store, in words, or ''."""
+    if not _is_text(event.get("id"), 255):
+        return "the id is not a string of at most 255 characters"
+    if not _is_text(event.get("type"), 100):
+        return "the type is not a string of at most 100 characters"
+    return ""
+
+
+def shape_problem(event: dict) -> str:
+    """What in a stored-able event is of the wrong shape for the handlers, in words, or ''."""
+    if "account" in event and event["account"] is not None and not _is_text(event["account"], 64):
+        return "account is not an account id"
+    if not isinstance(event.get("livemode", False), bool):
+        return "livemode is not true or false"
+    if "created" in event and not _is_int(event["created"], 0, _MAX_TIMESTAMP):
+        return "created is not a timestamp"
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        return "data.object is not an object"
+    obj = data["object"]
+    kind = event["type"]
+    if kind == "account.updated":
+        if not _is_text(event.get("account") or obj.get("id"), 64):
+            return "no account id"
+    elif kind == "transfer.reversed":
+        if not _is_text(obj.get("id"), 255):
+            return "the transfer id is not a string"
+        if obj.get("metadata") is not None and not isinstance(obj["metadata"], dict):
+            return "metadata is not an object"
+    elif kind in ("payout.paid", "payout.failed"):
+        if obj.get("amount") is not None and not _is_int(obj["amount"], -_MAX_AMOUNT, _MAX_AMOUNT):
+            return "amount is not a whole number in range"
+        if obj.get("currency") is not None and not (isinstance(obj["currency"], str) and len(obj["currency"]) == 3
+                                                    and obj["currency"].isalpha()):
+            return "currency is not a three-letter code"
+        if obj.get("arrival_date") is not None and not _is_int(obj["arrival_date"], 0, _MAX_TIMESTAMP):
+            return "arrival_date is not a timestamp"
+        for key in ("failure_message", "failure_code"):
+            if obj.get(key) is not None and not isinstance(obj[key], str):
+                return f"{key} is not a string"
+    return ""
+
+
 def _store_failed(event: dict, message: str) -> None:
+    account = event.get("account")
     try:
         with transaction.atomic():
             stored = StripeEvent.objects.create(
-                event_id=event["id"], type=event["type"], account=event.get("account") or "",
-                livemode=bool(event.get("livemode")), payload=event,
+                event_id=event["id"], type=event["type"],
+                account=account if isinstance(account, str) and len(account) <= 64 else "",
+                livemode=event.get("livemode") is True, payload=event,
             )
             actions.FailStripeEvent(SYSTEM, stored, error=message).run()
     except IntegrityError:
@@ -138,6 +228,7 @@ def handle_connected_payout(event: dict) -> bool:
     else:
         status = "failed"
         message = obj.get("failure_message") or obj.get("failure_code") or "Your bank refused the payout."
+    message = message[:255]
     actions.RecordBankPayout(SYSTEM, account, status=status, message=message).run()
     return True
 

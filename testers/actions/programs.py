@@ -7,14 +7,15 @@ from testers.models import Program, StaffRole
 from .base import TestersAction
 
 PROGRAM_FIELDS = ("name", "slug", "currency", "status", "description", "review_sla_days", "deadline_policy",
-                  "watermark_text", "reporting_threshold_minor", "terms_notice_days")
+                  "watermark_text", "reporting_threshold_minor", "terms_notice_days",
+                  "max_amount_minor")
 
 
 def _program_values(params) -> dict:
     unknown = set(params) - set(PROGRAM_FIELDS)
     if unknown:
         raise ValueError(f"Program fields {sorted(unknown)} cannot be set here")
-    values = dict(params)
+    values = {name: value for name, value in params.items() if not (name == "max_amount_minor" and value is None)}
     if "currency" in values:
         values["currency"] = (values["currency"] or "").upper()
     return values

@@ -6,6 +6,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from atelier import bounds
 from atelier.errors import Refusal
 from atelier.models import AuditLogEntry
 from atelier.requestcontext import current_ip
@@ -176,6 +177,10 @@ class PublishTerms(_DraftEdit):
             return "Choose the date from which the new terms apply."
         if effective_date < timezone.localdate():
             return "The effective date cannot be in the past: terms apply from their date forward."
+        if effective_date > bounds.schedule_latest():
+            # A far date would freeze the program's terms: no later version could take effect before it.
+            return (f"The effective date can be at most a year ahead, by {bounds.schedule_latest():%d %B %Y}: "
+                    f"a later date would hold back every version after this one.")
         previous = (
             TermsVersion.objects.filter(program_id=version.program_id, status=TermsVersion.Status.PUBLISHED)
             .order_by("-number").first()

@@ -8,6 +8,7 @@ import datetime
 from django.db.models import Sum
 from django.utils import timezone
 
+from atelier import bounds
 from atelier.errors import ActionRefused, Refusal
 from testers.models import ArtistProfile, Membership, TimeLog
 from testers.signals import time_log_approved, time_log_corrected
@@ -29,6 +30,8 @@ def time_problem(*, artist_id: int, date: datetime.date | None, minutes: int | N
         return "Choose the day you tested."
     if date > timezone.localdate():
         return "You cannot log time on a day that has not come yet."
+    if date < bounds.EARLIEST_DATE:
+        return f"Choose a day from {bounds.EARLIEST_DATE:%d %B %Y}."
     if minutes is None or minutes <= 0:
         return "Log at least one minute."
     if minutes > MINUTES_PER_DAY:
@@ -65,6 +68,10 @@ class LogTime(TestersAction):
         date, minutes = self.params.get("date"), self.params.get("minutes")
         _lock_artist(membership.artist_id)
         problem = time_problem(artist_id=membership.artist_id, date=date, minutes=minutes)
+        if not problem and date < bounds.past_year():
+            problem = f"Log testing time of the past year only: from {bounds.past_year():%d %B %Y}."
+        if not problem and len(clean_text(self.params.get("description"))) > bounds.REASON_TEXT:
+            problem = f"Describe what you tested in at most {bounds.REASON_TEXT:,} characters."
         if problem:
             raise ActionRefused(Refusal(problem, "rule"))
         log = TimeLog.objects.create(membership=membership, date=date, minutes=minutes,

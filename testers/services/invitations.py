@@ -65,6 +65,8 @@ def revoke_invitation(*, invitation: Invitation, by) -> Invitation:
 
 
 MAX_CSV_ROWS = 1000
+#: At most this many bad lines are listed; a file with more is mostly wrong, and the page stays readable.
+MAX_LISTED_ERRORS = 50
 
 
 class CsvRejected(DomainError):
@@ -76,7 +78,10 @@ class CsvRejected(DomainError):
 
 
 def parse_invitation_csv(program, data: bytes) -> list[dict]:
-    """Read `name,email[,cohort]` rows (a header line is optional); raise CsvRejected listing every bad line."""
+    """Read `name,email[,cohort]` rows (a header line is optional); raise CsvRejected listing every bad line.
+
+    The cheap checks come first and need no query: text encoding, NUL characters, the number of rows, then each
+    row's shape. Only a file that passes them all is checked against the program, in two queries for all rows."""
     import csv
     import io
 
@@ -87,18 +92,24 @@ def parse_invitation_csv(program, data: bytes) -> list[dict]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CsvRejected([(1, "The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")])
-    rows, errors, seen = [], [], {}
+    if "\x00" in text:
+        # PostgreSQL cannot store a NUL character; such a file is usually not a CSV at all (a spreadsheet, UTF-16).
+        bad = [number for number, line in enumerate(text.splitlines(), start=1) if "\x00" in line]
+        raise CsvRejected([(number, "This line contains a NUL character: save the file as “CSV UTF-8” and "
+                                    "upload it again.") for number in bad[:MAX_LISTED_ERRORS]])
     reader = csv.reader(io.StringIO(text))
     try:
         lines = list(reader)
     except csv.Error as error:
         raise CsvRejected([(reader.line_num, f"This line cannot be read as CSV ({error}).")])
-    for number, cells in enumerate(lines, start=1):
-        cells = [cell.strip() for cell in cells]
-        if not any(cells):
-            continue  # blank lines are harmless
-        if number == 1 and len(cells) >= 2 and cells[1].lower() in ("email", "e-mail"):
-            continue  # the header
+    filled = [(number, [cell.strip() for cell in cells]) for number, cells in enumerate(lines, start=1)
+              if any(cell.strip() for cell in cells)]  # blank lines are harmless
+    if filled and filled[0][0] == 1 and len(filled[0][1]) >= 2 and filled[0][1][1].lower() in ("email", "e-mail"):
+        filled = filled[1:]  # the header
+    if len(filled) > MAX_CSV_ROWS:
+        raise CsvRejected([(filled[MAX_CSV_ROWS][0], f"The file has more than {MAX_CSV_ROWS} rows; split it.")])
+    rows, errors, seen = [], [], {}
+    for number, cells in filled:
         if len(cells) < 2 or len(cells) > 3:
             errors.append((number, f"Expected 2 or 3 columns (name, e-mail, optional cohort), found {len(cells)}."))
             continue
@@ -107,7 +118,7 @@ def parse_invitation_csv(program, data: bytes) -> list[dict]:
         try:
             validate_email(email)
         except ValidationError:
-            errors.append((number, f"“{cells[1]}” is not a valid e-mail address."))
+            errors.append((number, f"“{cells[1][:254]}” is not a valid e-mail address."))
             continue
         if len(name) > 120:
             errors.append((number, "The name is longer than 120 characters."))
@@ -119,15 +130,12 @@ def parse_invitation_csv(program, data: bytes) -> list[dict]:
             errors.append((number, f"{email} is already on line {seen[email]}."))
             continue
         seen[email] = number
-        problem = problem_with(program, email)
-        if problem:
-            errors.append((number, problem))
-            continue
         rows.append({"line": number, "name": name, "email": email, "cohort": cohort})
-    if len(rows) + len(errors) > MAX_CSV_ROWS:
-        raise CsvRejected([(MAX_CSV_ROWS + 1, f"The file has more than {MAX_CSV_ROWS} rows; split it.")])
+    if not errors and rows:
+        problems = actions.problems_with_many(program, seen)
+        errors = [(row["line"], problems[row["email"]]) for row in rows if row["email"] in problems]
     if errors:
-        raise CsvRejected(errors)
+        raise CsvRejected(errors[:MAX_LISTED_ERRORS])
     if not rows:
         raise CsvRejected([(1, "The file has no rows to import.")])
     return rows

@@ -11,6 +11,7 @@ PROD_ENV = {
     "DJANGO_ALLOWED_HOSTS": "atelier.example.com",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/atelier",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 
 
@@ -60,3 +61,23 @@ def test_production_passes_check_deploy_without_warnings():
     result = run_manage(["check", "--deploy", "--fail-level", "WARNING"], PROD_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues (0 silenced)" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_shared_cache():
+    """Four workers with their own in-process caches let 20 wrong passwords through instead of 5."""
+    for cache_url in (None, "locmemcache://", "dummycache://"):
+        env = {k: v for k, v in PROD_ENV.items() if k != "CACHE_URL"}
+        if cache_url:
+            env["CACHE_URL"] = cache_url
+        result = run_python(READ, env, drop=("CACHE_URL",))
+        assert result.returncode != 0 and "CACHE_URL" in result.stderr, cache_url
+
+
+def test_check_deploy_reports_a_per_process_cache():
+    result = run_manage(["check", "--deploy"], {"CACHE_URL": "locmemcache://"})
+    assert "atelier.E001" in result.stdout + result.stderr
+
+
+def test_trusted_proxies_that_are_not_addresses_refuse_to_start():
+    result = run_python(READ, {"TRUSTED_PROXIES": "10.0.0.0/8,not-a-network"})
+    assert result.returncode != 0 and "TRUSTED_PROXIES" in result.stderr

@@ -17,8 +17,8 @@ def differences_belong_to_their_program(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0003_action_layer_constraints'),
-        ('testers', '0003_actions_constraints'),
+        ('payments', '0004_input_bounds'),
+        ('testers', '0004_input_bounds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('testers', '0003_actions_constraints'),
+        ('testers', '0004_input_bounds'),
     ]
 
     operations = [
