@@ -19,7 +19,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from payments.models import PayoutRun, StripeAccount
+from payments.models import Payout, PayoutRun, StripeAccount
 from payments.services import payouts
 from testers.models import Membership, StaffRole
 
@@ -75,6 +75,21 @@ def fake_accounts_payload():
          "enabled": a.state == StripeAccount.State.ENABLED}
         for a in StripeAccount.objects.filter(stripe_account_id__startswith=DEMO_ACCOUNT_PREFIX)
         .select_related("artist__user")
+    ]
+
+
+def fake_transfers_payload():
+    """What `sync_fake_stripe` sends too: the transfers of the demo's paid payouts (made at a throwaway fake while
+    seeding), so the `make run` fake knows them and reconciliation of the demo finds no difference."""
+    paid = (Payout.objects.filter(status=Payout.Status.PAID, stripe_account__stripe_account_id__startswith=DEMO_ACCOUNT_PREFIX)
+            .select_related("run", "stripe_account", "membership"))
+    return [
+        {"id": p.stripe_transfer_id, "amount": p.amount_minor, "currency": p.currency,
+         "destination": p.stripe_account.stripe_account_id, "transfer_group": p.run.transfer_group,
+         "metadata": (p.transfer_params or {}).get("metadata") or payouts.transfer_metadata(p),
+         "description": (p.transfer_params or {}).get("description"),
+         "created": int(p.paid_at.timestamp()) if p.paid_at else None}
+        for p in paid
     ]
 
 

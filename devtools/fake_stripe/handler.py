@@ -112,6 +112,8 @@ class Handler(BaseHTTPRequestHandler):
                 if action == "disable":
                     return Response.json(200, fake.disable_account(account_id, **data))
                 return Response.json(200, fake.update_account(account_id, **data))
+            if path == "/_fake/transfers" and method == "POST":
+                return Response.json(200, fake.import_transfer(**data))
             match = re.fullmatch(r"/_fake/transfers/([^/]+)/reverse", path)
             if match and method == "POST":
                 return Response.json(200, fake.reverse_transfer(match.group(1), data.get("amount")))

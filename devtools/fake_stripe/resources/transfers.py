@@ -22,6 +22,33 @@ from ..protocol import (
 class Transfers:
     """Mixed into ``FakeStripe``."""
 
+    def import_transfer(self, *, id: str, amount: int, currency: str, destination: str, created: int | None = None,
+                        transfer_group: str | None = None, metadata: dict | None = None,
+                        description: str | None = None) -> dict:
+        """Know a transfer made elsewhere (the demo seed pays its past run through a throwaway fake): stored as
+        it was, with its id, so reconciliation against this fake finds it. No balance is checked or taken."""
+        with self.lock:
+            if id in self._transfers:
+                return copy.deepcopy(self._transfers[id])
+            if destination not in self.accounts:
+                raise _invalid(f"No such destination: '{destination}'", "resource_missing", "destination")
+            currency = currency.lower()
+            acct_balance = self.account_balances.setdefault(destination, {})
+            acct_balance[currency] = acct_balance.get(currency, 0) + int(amount)
+            transfer = {
+                "id": id, "object": "transfer", "amount": int(amount), "amount_reversed": 0,
+                "balance_transaction": new_id("txn"), "created": int(created or time.time()), "currency": currency,
+                "description": description, "destination": destination, "destination_payment": new_id("py"),
+                "livemode": False, "metadata": _clean_metadata(metadata or {}),
+                "reversals": {"object": "list", "data": [], "has_more": False, "total_count": 0,
+                              "url": f"/v1/transfers/{id}/reversals"},
+                "reversed": False, "source_transaction": None, "source_type": "card",
+                "transfer_group": transfer_group,
+            }
+            self._transfers[id] = transfer
+            self._register(id)
+            return copy.deepcopy(transfer)
+
     def reverse_transfer(self, transfer_id: str, amount: int | None = None) -> dict:
         """Reverse a transfer as if from the dashboard; emits ``transfer.reversed``."""
         with self.lock:

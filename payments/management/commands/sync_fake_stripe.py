@@ -1,5 +1,6 @@
 """`python manage.py sync_fake_stripe`: tell the fake Stripe server (which keeps state in memory) about the
-demo's connected accounts, so the demo can pay them. Used by `make run` after it starts the fake."""
+demo's connected accounts, so the demo can pay them, and about the transfers of the demo's past run, so that
+reconciling the demo finds no difference. Used by `make run` after it starts the fake."""
 import json
 import time
 import urllib.error
@@ -7,7 +8,7 @@ import urllib.request
 
 from django.core.management.base import BaseCommand, CommandError
 
-from payments.demo_payouts import fake_accounts_payload, stripe_base
+from payments.demo_payouts import fake_accounts_payload, fake_transfers_payload, stripe_base
 
 
 class Command(BaseCommand):
@@ -27,9 +28,11 @@ class Command(BaseCommand):
                 if time.monotonic() > deadline:
                     raise CommandError(f"The fake Stripe server at {base} does not answer.")
                 time.sleep(0.3)
-        accounts = fake_accounts_payload()
-        for account in accounts:
-            request = urllib.request.Request(f"{base}/_fake/accounts", data=json.dumps(account).encode(),
-                                             headers={"Content-Type": "application/json"}, method="POST")
-            urllib.request.urlopen(request, timeout=5).close()
-        self.stdout.write(f"{len(accounts)} demo account(s) known to the fake Stripe server at {base}.")
+        accounts, transfers = fake_accounts_payload(), fake_transfers_payload()
+        for path, items in (("accounts", accounts), ("transfers", transfers)):
+            for item in items:
+                request = urllib.request.Request(f"{base}/_fake/{path}", data=json.dumps(item).encode(),
+                                                 headers={"Content-Type": "application/json"}, method="POST")
+                urllib.request.urlopen(request, timeout=5).close()
+        self.stdout.write(f"{len(accounts)} demo account(s) and {len(transfers)} transfer(s) known to the fake "
+                          f"Stripe server at {base}.")
