@@ -26,7 +26,7 @@ from testers.models import Membership
 from payments.tasks.payouts import send_payout, send_payout_run
 from payments.services.payouts import (_generation, credit_back, find_transfer, finish_run_if_done,
                                        idempotency_key_for, transfer_params)
-from atelier.mfa import verify_fresh_totp
+from atelier.mfa import WRONG_CODE, fresh_totp_refusal
 
 from .base import PaymentsAction
 
@@ -165,7 +165,9 @@ class ApprovePayoutRun(PaymentsAction):
     def run(self):
         if self.check() is None and "totp_verified" not in self.params:
             # Checked once, before anything is locked: a code can be used only once (allauth marks it used).
-            self.params["totp_verified"] = verify_fresh_totp(self.actor, self.params.get("totp_code") or "")
+            refusal = fresh_totp_refusal(self.actor, self.params.get("totp_code") or "")
+            self.params["totp_verified"] = refusal is None
+            self.params["totp_refusal"] = refusal
         if self.check() is None and self.target.total_minor and "available_minor" not in self.params:
             try:
                 self.params["available_minor"] = gateway.available_balance(self.target.currency)
@@ -175,8 +177,7 @@ class ApprovePayoutRun(PaymentsAction):
 
     def refusal(self, run):
         if self.params.get("totp_verified") is False:
-            return ("Enter the current 6-digit code from your authenticator app to send this money "
-                    "(each code works once).")
+            return self.params.get("totp_refusal") or WRONG_CODE
         available = self.params.get("available_minor")
         if available is not None and run.total_minor and available < run.total_minor:
             return (f"The Stripe balance ({format_money(available, run.currency)}) does not cover this run "

@@ -2,6 +2,7 @@
 the run's progress updating by itself (htmx polling) until it completes."""
 import datetime
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -59,8 +60,23 @@ def test_finance_creates_a_second_finance_approves_and_the_run_completes_live(pa
         page.get_by_role("button", name="Sign out").click()
 
         sign_in_with_totp(page, approver)
+        signed_in_with = totp_code(approver)
         page.goto(f"/staff/lumen-beta/payouts/{run.pk}/")
-        page.get_by_role("button", name="Approve and send").click()
+        page.get_by_role("link", name="Review and send…").click()
+        # The confirmation: how many, how much, who is left out and why, and a fresh code.
+        expect(page.locator('[data-count="payouts"]')).to_have_text("4")
+        expect(page.locator('[data-total="USD"]')).to_have_text("$100.06")
+        expect(page.locator("#send-skips")).to_contain_text("Nora Noaccount")
+        expect(page.locator("#send-skips")).to_contain_text("No payout account connected")
+        page.get_by_label("Code from your authenticator app").fill(signed_in_with)
+        page.get_by_role("button", name="Approve and send $100.06").click()
+        expect(page.get_by_text("That code was already used")).to_be_visible()  # the sign-in's code: refused
+        assert PayoutRun.objects.get(pk=run.pk).status == PayoutRun.Status.CREATED
+        deadline = time.monotonic() + 35
+        while totp_code(approver) == signed_in_with and time.monotonic() < deadline:
+            time.sleep(0.5)  # the approver waits for the next code in their app
+        page.get_by_label("Code from your authenticator app").fill(totp_code(approver))
+        page.get_by_role("button", name="Approve and send $100.06").click()
         expect(page.get_by_text("Run approved")).to_be_visible()
         status = page.locator("[data-run-status]")
         expect(status).to_have_text("Approved")
