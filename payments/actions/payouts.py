@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.db.models import Count
 from django.utils import timezone
 
+from atelier import bounds
 from atelier.actions import SYSTEM
 from atelier.errors import ActionRefused, DomainError, Refusal
 from atelier.money import format_money
@@ -77,6 +78,8 @@ class CreatePayoutRun(PaymentsAction):
             return "The period must start on or before its end."
         if end > timezone.localdate():
             return "The period cannot end in the future."
+        if start < bounds.EARLIEST_DATE:
+            return f"The period starts on or after {bounds.EARLIEST_DATE:%-d %B %Y}: Atelier keeps nothing older."
         overlapping = PayoutRun.objects.filter(
             program=program, period_start__lte=end, period_end__gte=start,
         ).exclude(status=PayoutRun.Status.CANCELLED).first()

@@ -331,3 +331,11 @@ def test_the_payout_account_page_names_what_stripe_still_needs(client, program):
     client.force_login(membership.artist.user)
     page = client.get(reverse("payments:payout_account")).content.decode()
     assert "<li>An identity document</li><li>A bank account to receive payouts</li>" in page
+
+
+@pytest.mark.django_db
+def test_a_run_for_the_year_1_is_refused_in_words_whatever_path_creates_it(program, finance):
+    with pytest.raises(ActionRefused, match="starts on or after 1 January 2000"):
+        services.create_payout_run(program=program, period_start=datetime.date(1, 1, 1),
+                                   period_end=datetime.date(1, 12, 31), by=finance)
+    assert not PayoutRun.objects.exists()
