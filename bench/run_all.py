@@ -16,7 +16,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 PYTHON = sys.executable
-SCRIPTS = ["query_counts", "request_rate", "page_times", "payout_run", "export_memory"]
+SCRIPTS = ["query_counts", "request_rate", "page_times", "payout_run", "payout_lease", "pacing", "export_memory"]
 
 
 EXPORT_SIZES = ["10000", "100000", "300000"]

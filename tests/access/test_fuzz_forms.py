@@ -185,7 +185,7 @@ CASES = [
     FormCase("admin_program", R.ADMIN, lambda w: reverse("admin:testers_program_add"), lambda w: {
         "name": "Lumen", "slug": "lumen", "currency": "EUR", "status": "active", "description": "A program.",
         "review_sla_days": "5", "deadline_policy": "escalate", "watermark_text": "Lumen",
-        "reporting_threshold_minor": "", "max_amount_minor": "100000"}),
+        "reporting_threshold_minor": "", "max_amount_minor": "100000", "terms_notice_days": "14"}),
     FormCase("admin_correct_time", R.ADMIN, lambda w: reverse("admin:testers_timelog_changelist"), lambda w: {
         "date": (TODAY - datetime.timedelta(days=2)).isoformat(), "minutes": "90", "reason": "Typo."},
         extra={"action": "correct", "apply": "1"}),
