@@ -31,3 +31,12 @@ def why_not(context, action_name, obj=None):
     action now, else the reason in words (show a disabled button with it, or hide the button when
     `refusal.kind == "permission"`)."""
     return actions.check(action_name, context["request"].user, obj)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, param, number):
+    """{% page_url "held" page_obj.next_page_number %}: this page's query string with one page parameter set, so
+    several paginated lists on one page each keep their own page (includes/pagination.html uses it)."""
+    query = context["request"].GET.copy()
+    query[param] = number
+    return f"?{query.urlencode()}"
