@@ -371,10 +371,11 @@ def run_progress(run: PayoutRun) -> dict:
         failed=Count("pk", filter=Q(status=Payout.Status.FAILED)),
         unknown=Count("pk", filter=Q(status=Payout.Status.UNKNOWN)),
         cancelled=Count("pk", filter=Q(status=Payout.Status.CANCELLED)),
+        held=Count("pk", filter=Q(status=Payout.Status.HELD)),
         pending=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
         paid_minor=Sum("amount_minor", filter=Q(status=Payout.Status.PAID)),
     )
     rows["paid_minor"] = rows["paid_minor"] or 0
-    rows["done"] = rows["paid"] + rows["failed"] + rows["unknown"] + rows["cancelled"]
+    rows["done"] = rows["paid"] + rows["failed"] + rows["unknown"] + rows["cancelled"] + rows["held"]
     rows["percent"] = int(100 * rows["done"] / rows["total"]) if rows["total"] else 100
     return rows

@@ -116,6 +116,8 @@ def test_an_account_refreshed_to_details_needed_before_sending_holds_the_payout_
     assert transfer_posts(fake_stripe) == []  # nothing was sent
     assert run.status == PayoutRun.Status.COMPLETED_WITH_FAILURES
     assert selectors.balance_minor(membership) == 0  # still set aside for this payout
+    progress = services.run_progress(run)
+    assert (progress["held"], progress["done"], progress["percent"]) == (1, 1, 100)
 
     client.force_login(membership.artist.user)
     page = client.get(reverse("payments:earnings")).content.decode()
