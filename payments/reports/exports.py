@@ -141,7 +141,7 @@ def payout_run_rows(run) -> Iterator[list]:
         artist = payout.membership.artist
         yield [payout.pk, artist.display_name, artist.legal_name, payout.stripe_account.stripe_account_id,
                to_decimal(payout.amount_minor, payout.currency), payout.currency, payout.status,
-               payout.stripe_transfer_id, payout.failure_message]
+               payout.stripe_transfer_id, payout.held_reason or payout.failure_message]
     totals = run.payouts.order_by().values("status").annotate(n=Count("pk"), total=Sum("amount_minor"))
     for row in totals.order_by("status"):
         yield ["total", f"{row['n']} payouts", "", "", to_decimal(row["total"], run.currency), run.currency,
