@@ -113,7 +113,7 @@ class ChangeProgramSettings(TestersAction):
         reason = settings_refusal(program, values)
         if reason:
             return reason
-        if self.params and not any(getattr(program, name) != value for name, value in values.items()):
+        if not any(getattr(program, name) != value for name, value in values.items()):
             return "Nothing to save: no setting changed."
         return None
 
