@@ -101,7 +101,8 @@ NOT_OWN_REQUEST = Condition("not your own request", _not_own_request, "You canno
 RULES: dict[str, Rule] = {
     # Programs and people
     "program.create": Rule(admin_only=True),
-    "staff_role.manage": Rule(admin_only=True),
+    # A program's team (invite, change a role, revoke; the team page): its managers, and site admins.
+    "staff_role.manage": Rule(staff=frozenset({MANAGER})),
     "program.view_staff": Rule(staff=ALL_STAFF),
     "program.manage": Rule(staff=frozenset({MANAGER})),
     "dashboard.view": Rule(staff=frozenset({MANAGER})),

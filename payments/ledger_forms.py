@@ -7,35 +7,8 @@ from django import forms
 from django.utils import timezone
 
 from atelier import bounds
-from atelier.money import exponent, format_money, from_decimal, to_decimal
-
-
-class MoneyField(forms.DecimalField):
-    """A decimal typed by a person, checked against the currency's decimal places; cleans to minor units."""
-
-    def __init__(self, *, currency: str, signed: bool = False, max_minor: int = bounds.INT_MAX, **kwargs):
-        self.currency = currency
-        self.max_minor = max_minor
-        places = exponent(currency)
-        kwargs.setdefault("decimal_places", places)
-        if not signed:
-            kwargs.setdefault("min_value", 0)
-        super().__init__(max_digits=14, **kwargs)
-        self.widget.attrs["step"] = "1" if places == 0 else f"0.{'0' * (places - 1)}1"
-        self.widget.attrs["inputmode"] = "decimal"
-
-    def clean(self, value):
-        amount = super().clean(value)
-        if amount is None:
-            return None
-        try:
-            minor = from_decimal(amount, self.currency)
-        except ValueError as error:
-            raise forms.ValidationError(str(error))
-        if abs(minor) > self.max_minor:
-            # The column's range: the program's own (smaller) maximum is the action's rule.
-            raise forms.ValidationError(f"Enter an amount of at most {format_money(self.max_minor, self.currency)}.")
-        return minor
+from atelier.forms import MoneyField  # noqa: F401  (the ledger forms' money field, shared with testers)
+from atelier.money import to_decimal
 
 
 RATE_FIELDS = [

@@ -3,7 +3,10 @@ from django import forms
 from django.utils import timezone
 
 from atelier import bounds
-from testers.models import ArtistProfile, Clause, Feedback, Membership, TimeLog
+from atelier.forms import MoneyField
+from atelier.money import to_decimal
+from testers.actions.programs import CREDIT_MAX, DEADLINE_DAYS, NOTICE_DAYS, WATERMARK_MAX
+from testers.models import ArtistProfile, Clause, Feedback, Membership, Program, StaffRole, TimeLog
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -184,3 +187,71 @@ class ArtistFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any status")] + list(Membership.Status.choices), required=False)
     cohort = forms.CharField(required=False, max_length=60)
     q = forms.CharField(label="Search", required=False, max_length=100)
+
+
+# --- program settings and team --------------------------------------------------------------------------------
+
+class ProgramSettingsForm(forms.Form):
+    """A program's settings as a manager types them: days as whole numbers, amounts as money in the program's
+    currency (cleaned to minor units). The bounds are the action's (testers.actions.programs)."""
+
+    review_sla_days = forms.IntegerField(
+        label="Review deadline (days)", min_value=DEADLINE_DAYS[0], max_value=DEADLINE_DAYS[1],
+        help_text="Days a reviewer has to decide a share request once it is submitted.")
+    deadline_policy = forms.ChoiceField(
+        label="At the deadline", choices=Program.DeadlinePolicy.choices,
+        help_text="What happens to a share request still undecided at its deadline.")
+    appeal_sla_days = forms.IntegerField(
+        label="Appeal deadline (days)", min_value=DEADLINE_DAYS[0], max_value=DEADLINE_DAYS[1],
+        help_text="Days to decide an appeal, or a request escalated to the manager.")
+    watermark_text = forms.CharField(
+        label="Watermark text", max_length=WATERMARK_MAX, required=False,
+        help_text="The program's mark on approved, published works. Empty: no watermark.")
+    credit_text = forms.CharField(
+        label="Credit text", max_length=CREDIT_MAX, required=False,
+        help_text="How the program is credited beside a published work, e.g. 'Shared with Atelier Beta'.")
+    terms_notice_days = forms.IntegerField(
+        label="Terms notice period (days)", min_value=NOTICE_DAYS[0], max_value=NOTICE_DAYS[1],
+        help_text="New terms take effect this many days after publication by default.")
+
+    def __init__(self, *args, program: Program, **kwargs):
+        super().__init__(*args, **kwargs)
+        currency = program.currency
+        self.fields["reporting_threshold"] = MoneyField(
+            currency=currency, required=False, max_minor=bounds.BIG_AMOUNT_MAX,
+            label=f"Year-end reporting threshold ({currency})",
+            help_text="Artists paid this much or more in a year are flagged on the year-end report. Empty: the US "
+                      "Form 1099-NEC threshold of the year (programs paying in USD only).")
+        self.fields["fair_pay_floor_hourly"] = MoneyField(
+            currency=currency, required=False, max_minor=program.max_amount_minor,
+            label=f"Fair-pay floor per hour ({currency})",
+            help_text="The minimum effective hourly rate, all earnings included, when the rate card in force sets "
+                      "none. Empty: no floor.")
+        self.order_fields(["review_sla_days", "deadline_policy", "appeal_sla_days", "watermark_text", "credit_text",
+                           "reporting_threshold", "terms_notice_days", "fair_pay_floor_hourly"])
+        if not self.is_bound:
+            self.initial = {name: getattr(program, name) for name in self.base_fields}
+            for field, model_field in self.MONEY.items():
+                value = getattr(program, model_field)
+                self.initial[field] = None if value is None else to_decimal(value, currency)
+
+    MONEY = {"reporting_threshold": "reporting_threshold_minor",
+             "fair_pay_floor_hourly": "fair_pay_floor_hourly_minor"}
+
+    def values(self) -> dict:
+        """The cleaned settings under the program's field names."""
+        data = dict(self.cleaned_data)
+        for field, model_field in self.MONEY.items():
+            data[model_field] = data.pop(field)
+        return data
+
+
+class StaffInviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail", max_length=254,
+                             help_text="If they have no account yet, one is made and they choose their password "
+                                       "from the e-mail.")
+    role = forms.ChoiceField(label="Role", choices=StaffRole.Role.choices)
+
+
+class StaffRoleChangeForm(forms.Form):
+    role = forms.ChoiceField(label="New role", choices=StaffRole.Role.choices)

@@ -31,12 +31,19 @@ class Program(models.Model):
     review_sla_days = models.PositiveSmallIntegerField(
         default=5, help_text="Days a reviewer has to decide a share request."
     )
+    appeal_sla_days = models.PositiveSmallIntegerField(
+        default=5, help_text="Days a reviewer (or the manager) has to decide an appeal or an escalated request."
+    )
     deadline_policy = models.CharField(
         max_length=20, choices=DeadlinePolicy.choices, default=DeadlinePolicy.ESCALATE,
         help_text="What happens to a share request still undecided at its deadline.",
     )
     watermark_text = models.CharField(
         max_length=80, blank=True, help_text="The program's mark on approved, published works."
+    )
+    credit_text = models.CharField(
+        max_length=120, blank=True,
+        help_text="How the program is credited beside a published work, e.g. 'Shared with Atelier Beta'.",
     )
     reporting_threshold_minor = models.BigIntegerField(
         null=True, blank=True,
@@ -51,6 +58,11 @@ class Program(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(bounds.BIG_AMOUNT_MAX)],
         help_text="The largest single amount the program accepts (a rate, a stipend, an adjustment), in minor units.",
     )
+    fair_pay_floor_hourly_minor = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Minimum effective hourly rate, in minor units, when the rate card in force sets none; "
+                  "empty means no floor.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -59,6 +71,8 @@ class Program(models.Model):
             models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="program_currency_iso4217"),
             models.CheckConstraint(condition=Q(max_amount_minor__gt=0, max_amount_minor__lte=bounds.BIG_AMOUNT_MAX),
                                    name="program_max_amount_in_range"),
+            models.CheckConstraint(condition=Q(review_sla_days__gte=1, appeal_sla_days__gte=1),
+                                   name="program_deadlines_at_least_a_day"),
             bounds.max_length_constraint("program", "description", bounds.LONG_TEXT),
         ]
 

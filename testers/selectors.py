@@ -1,11 +1,14 @@
 """Reads about programs, terms and memberships that several apps share."""
 from __future__ import annotations
 
-from django.db.models import Q
+from allauth.mfa.models import Authenticator
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from atelier.errors import DomainError
-from testers.models import Clause, Feedback, FeedbackAttachment, Membership, TermsAcceptance, TermsVersion, TimeLog
+from testers.models import (
+    Clause, Feedback, FeedbackAttachment, Membership, StaffRole, TermsAcceptance, TermsVersion, TimeLog,
+)
 
 
 def current_terms(program) -> TermsVersion | None:
@@ -155,3 +158,10 @@ def current_terms_by_program(program_ids) -> dict:
     for version in versions:
         result.setdefault(version.program_id, version)
     return result
+
+
+def program_team(program):
+    """The program's staff roles, one row per role, with the person and whether they set up TOTP (one query)."""
+    totp = Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP)
+    return (StaffRole.objects.filter(program=program).select_related("user")
+            .annotate(has_totp=Exists(totp)).order_by("user__email", "role", "pk"))

@@ -5,8 +5,9 @@ import logging
 from celery import shared_task
 from atelier.media import MediaRejected
 from testers import media
-from testers.models import FeedbackAttachment, Invitation
+from testers.models import FeedbackAttachment, Invitation, StaffRole
 from testers.services.invitations import queue_invitation_email
+from testers.services.staff import queue_staff_invitation_email
 from testers.services.terms import send_terms_reminders
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,13 @@ def send_invitation_email(invitation_id: int) -> None:
     invitation = Invitation.objects.select_related("program").filter(pk=invitation_id).first()
     if invitation is not None:
         queue_invitation_email(invitation)
+
+
+@shared_task(autoretry_for=(OSError,), max_retries=5, retry_backoff=True)
+def send_staff_invitation_email(staff_role_id: int, new_account: bool) -> None:
+    staff_role = StaffRole.objects.select_related("user", "program").filter(pk=staff_role_id).first()
+    if staff_role is not None:  # revoked meanwhile: nothing to tell
+        queue_staff_invitation_email(staff_role, new_account=new_account)
 
 
 @shared_task(name="testers.tasks.remind_terms")

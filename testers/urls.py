@@ -22,6 +22,10 @@ urlpatterns = [
     path("artists/<int:pk>/", portal.profile_detail, name="profile_detail"),
     # Staff pages of one program
     path("staff/<slug:slug>/", staff.staff_program, name="staff_program"),
+    path("staff/<slug:slug>/settings/", staff.staff_settings, name="staff_settings"),
+    path("staff/<slug:slug>/team/", staff.staff_team, name="staff_team"),
+    path("staff/<slug:slug>/team/<int:pk>/role/", staff.staff_role_change, name="staff_role_change"),
+    path("staff/<slug:slug>/team/<int:pk>/revoke/", staff.staff_role_revoke, name="staff_role_revoke"),
     path("staff/<slug:slug>/artists/", staff.staff_artists, name="staff_artists"),
     path("staff/<slug:slug>/artists/<int:pk>/", staff.staff_artist, name="staff_artist"),
     path("staff/<slug:slug>/invitations/", staff.staff_invitations, name="staff_invitations"),

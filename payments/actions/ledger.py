@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from atelier import bounds
 from atelier.actions import SYSTEM
+from atelier.errors import Refusal
 from atelier.money import format_money
 from payments.models import LedgerEntry, RateCard
 from payments.services import ledger as ledger_services
@@ -21,7 +22,7 @@ from payments.selectors import unpriced_feedback, unpriced_time_logs
 
 from .base import PaymentsAction
 
-__all__ = ["CreateRateCard", "AdjustLedger", "PriceWaitingWork", "CreditStipend", "CorrectTimeLogCredit"]
+__all__ = ["CreateRateCard", "UpdateRateCard", "DeleteRateCard", "AdjustLedger", "PriceWaitingWork", "CreditStipend", "CorrectTimeLogCredit"]
 
 
 def _over_program_maximum(program, amounts) -> str | None:
@@ -31,6 +32,54 @@ def _over_program_maximum(program, amounts) -> str | None:
         return (f"{format_money(largest, program.currency)} is above this program's maximum single amount, "
                 f"{format_money(program.max_amount_minor, program.currency)}.")
     return None
+
+
+def _card_refusal(program, params, card=None) -> str | None:
+    """Why a rate card version with these values cannot be saved (`card`: the scheduled version being edited)."""
+    amounts = params.get("amounts") or {}
+    unknown = set(amounts) - set(AMOUNT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown rate card fields: {sorted(unknown)}")
+    for value in amounts.values():
+        if value is not None and (int(value) != value or value < 0):
+            return "Amounts must be whole, non-negative numbers of minor units."
+    too_large = _over_program_maximum(program, amounts.values())
+    if too_large:
+        return too_large
+    if len(params.get("notes") or "") > bounds.REASON_TEXT:
+        return f"Notes are at most {bounds.REASON_TEXT:,} characters."
+    effective_date = params.get("effective_date")
+    if effective_date is None:
+        return "Give the date the version takes effect."
+    if not bounds.EARLIEST_DATE <= effective_date <= bounds.schedule_latest():
+        return (f"A version takes effect between {bounds.EARLIEST_DATE:%d %B %Y} and a year from today "
+                f"({bounds.schedule_latest():%d %B %Y}).")
+    others = RateCard.objects.filter(program=program)
+    if card is not None:
+        others = others.exclude(pk=card.pk)
+    if effective_date < timezone.localdate() and (card is not None or others.exists()):
+        return ("A new version must take effect today or later: work already done stays priced by the version "
+                "that was in force.")
+    if others.filter(effective_date=effective_date).exists():
+        return "A version already takes effect on that date. Choose another date."
+    return None
+
+
+def _scheduled_refusal(card) -> Refusal | None:
+    """A version can be changed or deleted only while it is scheduled: once in force it has priced work (or may
+    have), and what was promised for a day's work never changes; a new version is published instead."""
+    if card.effective_date <= timezone.localdate():
+        day = f"{card.effective_date.day} {card.effective_date:%B %Y}"
+        return Refusal(f"Version {card.version} took effect on {day}: it can no longer be "
+                       f"changed. Publish a new version instead.", "state")
+    if LedgerEntry.objects.filter(rate_card=card).exists():
+        return Refusal(f"Version {card.version} already priced work, so it stays as it is.", "state")
+    return None
+
+
+def _card_values(card) -> dict:
+    return {"effective_date": card.effective_date.isoformat(), "notes": card.notes,
+            **{name: getattr(card, name) for name in AMOUNT_FIELDS}}
 
 
 class CreateRateCard(PaymentsAction):
@@ -46,31 +95,7 @@ class CreateRateCard(PaymentsAction):
     permission = "ratecard.manage"
 
     def refusal(self, program):
-        amounts = self.params.get("amounts") or {}
-        unknown = set(amounts) - set(AMOUNT_FIELDS)
-        if unknown:
-            raise TypeError(f"Unknown rate card fields: {sorted(unknown)}")
-        for value in amounts.values():
-            if value is not None and (int(value) != value or value < 0):
-                return "Amounts must be whole, non-negative numbers of minor units."
-        too_large = _over_program_maximum(program, amounts.values())
-        if too_large:
-            return too_large
-        if len(self.params.get("notes") or "") > bounds.REASON_TEXT:
-            return f"Notes are at most {bounds.REASON_TEXT:,} characters."
-        effective_date = self.params.get("effective_date")
-        if effective_date is None:
-            return "Give the date the version takes effect."
-        if not bounds.EARLIEST_DATE <= effective_date <= bounds.schedule_latest():
-            return (f"A version takes effect between {bounds.EARLIEST_DATE:%d %B %Y} and a year from today "
-                    f"({bounds.schedule_latest():%d %B %Y}).")
-        existing = RateCard.objects.filter(program=program)
-        if effective_date < timezone.localdate() and existing.exists():
-            return ("A new version must take effect today or later: work already done stays priced by the version "
-                    "that was in force.")
-        if existing.filter(effective_date=effective_date).exists():
-            return "A version already takes effect on that date. Choose another date."
-        return None
+        return _card_refusal(program, self.params)
 
     def apply(self, program):
         amounts = self.params.get("amounts") or {}
@@ -86,6 +111,57 @@ class CreateRateCard(PaymentsAction):
 
     def audit_program(self, program, card):
         return program
+
+
+class UpdateRateCard(PaymentsAction):
+    """Change a scheduled version (its effective date still ahead) before it takes effect, with the same rules
+    as a new one. Params: effective_date, notes, amounts. The audit entry holds before/after of what changed."""
+
+    name = "payments.ratecard.updated"
+    label = "changed scheduled rate card version"
+    model = RateCard
+    permission = "ratecard.manage"
+    select_related = ("program",)
+
+    def refusal(self, card):
+        return _scheduled_refusal(card) or _card_refusal(card.program, self.params, card=card)
+
+    def apply(self, card):
+        values = {"effective_date": self.params["effective_date"], "notes": self.params.get("notes") or "",
+                  **(self.params.get("amounts") or {})}
+        self.change(card, **values)
+        for side in (self.before, self.after):
+            if "effective_date" in side:
+                side["effective_date"] = side["effective_date"].isoformat()
+        self.audit_data["version"] = card.version
+
+    def audit_program(self, card, result):
+        return card.program
+
+
+class DeleteRateCard(PaymentsAction):
+    """Delete a scheduled version before it takes effect; the audit entry keeps what it said."""
+
+    name = "payments.ratecard.deleted"
+    label = "deleted scheduled rate card version"
+    model = RateCard
+    permission = "ratecard.manage"
+    select_related = ("program",)
+
+    def refusal(self, card):
+        return _scheduled_refusal(card)
+
+    def apply(self, card):
+        self.before = {"version": card.version, "currency": card.currency, **_card_values(card)}
+        self.audit_data["rate_card_id"] = card.pk
+        self._program = card.program
+        card.delete()
+
+    def audit_target(self, card, result):
+        return self._program
+
+    def audit_program(self, card, result):
+        return self._program
 
 
 class AdjustLedger(PaymentsAction):

@@ -2,7 +2,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -14,6 +14,7 @@ from atelier.permissions import can, get_object_for, get_program_for
 from payments import actions, selectors
 from payments.portal import payout_notices
 from payments.ledger_forms import RATE_FIELDS, AdjustmentForm, RateCardForm, StatementForm
+from payments.models import RateCard
 from payments.reports import exports
 from payments.reports import selectors as report_selectors
 from payments.reports.selectors import Period
@@ -120,6 +121,43 @@ def ratecard_create(request, slug):
             messages.success(request, f"Version {card.version} takes effect on {card.effective_date:%d %B %Y}.")
             return redirect("payments:ratecard_list", slug=program.slug)
     return render(request, "payments/ledger/ratecard_form.html", {"program": program, "form": form, "current": current})
+
+
+def _scheduled_card(request, slug, pk):
+    program = _program(request, slug, "ratecard.manage")
+    return program, get_object_or_404(RateCard.objects.select_related("program"), program=program, pk=pk)
+
+
+@login_required
+def ratecard_edit(request, slug, pk):
+    """Change a scheduled version before it takes effect (the action refuses a version in force or past)."""
+    program, card = _scheduled_card(request, slug, pk)
+    refusal = actions.UpdateRateCard(request.user, card).check()
+    if refusal is not None and refusal.kind != "rule":  # asked without values, only who and when count here
+        messages.error(request, str(refusal))
+        return redirect("payments:ratecard_list", slug=program.slug)
+    form = RateCardForm(request.POST or None, currency=program.currency, current=card,
+                        initial={"effective_date": card.effective_date, "notes": card.notes})
+    if request.method == "POST" and form.is_valid():
+        saved = perform(request, actions.UpdateRateCard(
+            request.user, card, effective_date=form.cleaned_data["effective_date"],
+            notes=form.cleaned_data["notes"], amounts=form.amounts()), form=form)
+        if saved is not None:
+            messages.success(request, f"Version {saved.version} saved; it takes effect on "
+                                      f"{saved.effective_date:%d %B %Y}.")
+            return redirect("payments:ratecard_list", slug=program.slug)
+    return render(request, "payments/ledger/ratecard_form.html",
+                  {"program": program, "form": form, "card": card, "current": None},
+                  )
+
+
+@login_required
+@require_POST
+def ratecard_delete(request, slug, pk):
+    program, card = _scheduled_card(request, slug, pk)
+    perform(request, actions.DeleteRateCard(request.user, card),
+            success=f"Version {card.version}, scheduled for {card.effective_date:%d %B %Y}, deleted.")
+    return redirect("payments:ratecard_list", slug=program.slug)
 
 
 @login_required

@@ -20,6 +20,7 @@ CONSTRAINT_MESSAGES = {
     "membership_unique_per_program": "This artist is already a member of this program.",
     "staffrole_unique_per_program": "This person already holds this role in this program.",
     "program_currency_iso4217": "The currency is a three-letter ISO 4217 code, such as USD or EUR.",
+    "program_deadlines_at_least_a_day": "Review and appeal deadlines are at least one day.",
 }
 
 

@@ -1,4 +1,5 @@
-"""Staff pages of one program: overview, artists, invitations, terms, feedback triage, time approvals."""
+"""Staff pages of one program: overview, settings, team, artists, invitations, terms, feedback triage, time
+approvals."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -11,9 +12,10 @@ from atelier.permissions import can, get_object_for, get_program_for, staff_role
 from testers import actions, selectors, staff_links
 from testers.forms import (
     ArtistFilterForm, ClauseForm, DraftSummaryForm, FeedbackFilterForm, InvitationForm, InvitationImportForm,
-    MembershipStatusForm, PublishForm, RejectTimeForm, ReplyForm, TimeFilterForm, TriageForm,
+    MembershipStatusForm, ProgramSettingsForm, PublishForm, RejectTimeForm, ReplyForm, StaffInviteForm,
+    StaffRoleChangeForm, TimeFilterForm, TriageForm,
 )
-from testers.models import Clause, Feedback, Invitation, Membership, TermsVersion, TimeLog
+from testers.models import Clause, Feedback, Invitation, Membership, StaffRole, TermsVersion, TimeLog
 from testers.services import invitations as invitation_services
 from testers.services import terms as terms_services
 from testers.views import paginate
@@ -47,6 +49,8 @@ def staff_program(request, slug):
             ("Terms", "testers:staff_terms", "program.view_staff", None),
             ("Feedback triage", "testers:staff_feedback", "feedback.view", counts["new_feedback"]),
             ("Time approvals", "testers:staff_timelogs", "timelog.view", counts["pending_time"]),
+            ("Team", "testers:staff_team", "staff_role.manage", None),
+            ("Program settings", "testers:staff_settings", "program.manage", None),
         ]
         if can(request.user, action, program)
     ]
@@ -54,6 +58,66 @@ def staff_program(request, slug):
         "program": program, "roles": roles, "counts": counts, "current_terms": current,
         "own_links": own_links, "other_links": staff_links.links_for(request.user, program),
     })
+
+
+# --- settings and team ----------------------------------------------------------------------------
+
+@login_required
+def staff_settings(request, slug):
+    program = _program(request, slug, "program.manage")
+    form = ProgramSettingsForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid():
+        changed = {name: value for name, value in form.values().items() if getattr(program, name) != value}
+        if not changed:
+            messages.info(request, "Nothing changed.")
+            return redirect("testers:staff_settings", slug=slug)
+        if perform(request, actions.ChangeProgramSettings(request.user, program, **changed), form=form,
+                   success="Settings saved.") is not None:
+            return redirect("testers:staff_settings", slug=slug)
+    return render(request, "testers/staff/settings.html", {"program": program, "form": form},
+                  )
+
+
+@login_required
+def staff_team(request, slug):
+    program = _program(request, slug, "staff_role.manage")
+    form = StaffInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if perform(request, actions.InviteStaff(request.user, program=program, email=data["email"], role=data["role"]),
+                   form=form) is not None:
+            messages.success(request, f"{data['email']} is now {StaffRole.Role(data['role']).label.lower()} of "
+                                      f"{program.name}; they were sent an e-mail.")
+            return redirect("testers:staff_team", slug=slug)
+    return render(request, "testers/staff/team.html", {
+        "program": program, "form": form, "page_obj": paginate(request, selectors.program_team(program)),
+        "roles": StaffRole.Role.choices,
+    })
+
+
+def _staff_role(request, slug, pk):
+    program = _program(request, slug, "staff_role.manage")
+    return get_object_or_404(StaffRole.objects.select_related("user", "program"), program=program, pk=pk)
+
+
+@login_required
+@require_POST
+def staff_role_change(request, slug, pk):
+    staff_role = _staff_role(request, slug, pk)
+    form = StaffRoleChangeForm(request.POST)
+    role = form.cleaned_data["role"] if form.is_valid() else ""
+    perform(request, actions.ChangeStaffRole(request.user, staff_role, role=role),
+            success=f"{staff_role.user.email} is now {StaffRole.Role(role).label.lower() if role else ''}.")
+    return redirect("testers:staff_team", slug=slug)
+
+
+@login_required
+@require_POST
+def staff_role_revoke(request, slug, pk):
+    staff_role = _staff_role(request, slug, pk)
+    perform(request, actions.RevokeStaffRole(request.user, staff_role),
+            success=f"{staff_role.user.email} no longer holds the {staff_role.get_role_display().lower()} role.")
+    return redirect("testers:staff_team", slug=slug)
 
 
 # --- artists --------------------------------------------------------------------------------------

@@ -126,6 +126,17 @@ def _invitation(w, b, role):
     return {"slug": w.program_a.slug, "pk": w.invitation.pk}
 
 
+def _team_role(w, b, role):
+    """A's reviewer's staff role (a manager may change or revoke it)."""
+    from testers.models import StaffRole  # the world's rows are read when a row is used, after the app loads
+
+    return {"slug": w.program_a.slug, "pk": StaffRole.objects.get(program=w.program_a, user=w.users[R.A_REVIEWER]).pk}
+
+
+def _rate_card(w, b, role):
+    return {"slug": w.program_a.slug, "pk": w.rate_card.pk}
+
+
 def _member(w, b, role):
     return {"slug": w.program_a.slug, "membership_id": w.own.membership.pk}
 
@@ -274,6 +285,12 @@ EXPECTED: dict[str, Row] = {
     # --- testers: staff pages of program A ----------------------------------------------------------------
     "testers:staff_program": Row(_slug, get=STAFF_OF_A, staff_data=True),
     "testers:staff_artists": Row(_slug, get=MANAGER_FINANCE, staff_data=True),
+    "testers:staff_settings": Row(_slug, get=MANAGER, post=MANAGER, staff_data=True,
+                                  why="program.manage: the program's managers (and site admins) change its settings"),
+    "testers:staff_team": Row(_slug, get=MANAGER, post=MANAGER, staff_data=True,
+                              why="staff_role.manage: the team page is the managers' (and site admins')"),
+    "testers:staff_role_change": Row(_team_role, get=None, post=MANAGER, staff_data=True),
+    "testers:staff_role_revoke": Row(_team_role, get=None, post=MANAGER, staff_data=True),
     "testers:staff_artist": Row(
         lambda w, b, role: {"slug": w.program_a.slug, "pk": w.own.membership.pk}, get=MANAGER_FINANCE,
         post=MANAGER, staff_data=True, data=_status_body, why="manager and finance read; the manager changes status"),
@@ -371,6 +388,8 @@ EXPECTED: dict[str, Row] = {
     # --- payments: staff ledger and rate cards ------------------------------------------------------------
     "payments:ratecard_list": Row(_slug, get=STAFF_OF_A, staff_data=True),
     "payments:ratecard_create": Row(_slug, get=MANAGER, post=MANAGER, staff_data=True),
+    "payments:ratecard_edit": Row(_rate_card, get=MANAGER, post=MANAGER, staff_data=True),
+    "payments:ratecard_delete": Row(_rate_card, get=None, post=MANAGER, staff_data=True),
     "payments:ledger_overview": Row(_slug, get=MANAGER_FINANCE, staff_data=True),
     "payments:ledger_unpriced": Row(_slug, get=MANAGER_FINANCE, staff_data=True),
     "payments:ledger_price_unpriced": Row(_slug, get=None, post=MANAGER_FINANCE, staff_data=True),

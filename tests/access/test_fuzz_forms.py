@@ -132,6 +132,12 @@ CASES = [
                                             "feedback_bug_critical", "feedback_feature", "feedback_quality",
                                             "feedback_general", "monthly_stipend", "minimum_payout")},
                         "fair_pay_floor_hourly": "", "notes": "Raise."}),
+    FormCase("program_settings", R.A_MANAGER, lambda w: reverse("testers:staff_settings", args=[w.program_a.slug]),
+             lambda w: {"review_sla_days": "4", "deadline_policy": "escalate", "appeal_sla_days": "6",
+                        "watermark_text": "Lumen beta", "credit_text": "Shared with Lumen",
+                        "reporting_threshold": "600.00", "terms_notice_days": "14", "fair_pay_floor_hourly": "20"}),
+    FormCase("staff_invite", R.A_MANAGER, lambda w: reverse("testers:staff_team", args=[w.program_a.slug]),
+             lambda w: {"email": "new.reviewer@example.test", "role": "reviewer"}),
     FormCase("filters", R.A_MANAGER, lambda w: reverse("testers:staff_feedback", args=[w.program_a.slug]),
              lambda w: {"status": "new", "kind": "bug", "severity": "high", "cohort": "", "q": "crash",
                         "page": "1"}, method="GET"),
@@ -185,7 +191,8 @@ CASES = [
     FormCase("admin_program", R.ADMIN, lambda w: reverse("admin:testers_program_add"), lambda w: {
         "name": "Lumen", "slug": "lumen", "currency": "EUR", "status": "active", "description": "A program.",
         "review_sla_days": "5", "deadline_policy": "escalate", "watermark_text": "Lumen",
-        "reporting_threshold_minor": "", "max_amount_minor": "100000", "terms_notice_days": "14"}),
+        "reporting_threshold_minor": "", "max_amount_minor": "100000", "terms_notice_days": "14",
+        "appeal_sla_days": "5", "credit_text": "", "fair_pay_floor_hourly_minor": ""}),
     FormCase("admin_correct_time", R.ADMIN, lambda w: reverse("admin:testers_timelog_changelist"), lambda w: {
         "date": (TODAY - datetime.timedelta(days=2)).isoformat(), "minutes": "90", "reason": "Typo."},
         extra={"action": "correct", "apply": "1"}),

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db
 EXPECTED = {
     "program.view_staff": {"manager", "reviewer", "finance"},
     "program.manage": {"manager"},
+    "staff_role.manage": {"manager"},
     "invitation.manage": {"manager"},
     "terms.manage": {"manager"},
     "terms.view": {"manager", "reviewer", "finance", "owner", "member"},

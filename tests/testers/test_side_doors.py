@@ -239,6 +239,7 @@ def test_admin_grants_a_staff_role_through_an_intermediate_page_and_it_is_audite
 
 
 def test_admin_revokes_a_staff_role_through_the_action(admin_client, program, manager):
+    factories.staff_user(program, "manager")  # a program keeps at least one manager
     role = StaffRole.objects.get(user=manager)
     admin_client.post(reverse("admin:testers_staffrole_changelist"),
                       {"action": "revoke", "_selected_action": [role.pk]})
@@ -247,14 +248,16 @@ def test_admin_revokes_a_staff_role_through_the_action(admin_client, program, ma
     assert entry.data["before"] == {"user": manager.email, "role": "manager"} and entry.program == program
 
 
-def test_only_a_site_admin_grants_or_revokes_staff_roles(program, manager):
+def test_only_managers_of_the_program_and_site_admins_grant_or_revoke_staff_roles(program, manager, other_program):
     person = factories.UserFactory()
-    grant = actions.GrantStaffRole(manager, program=program, user=person, role="manager")
-    assert grant.check().kind == "permission"
-    with pytest.raises(ActionRefused):
-        grant.run()
-    revoke = actions.RevokeStaffRole(manager, StaffRole.objects.get(user=manager))
-    assert revoke.check().kind == "permission"
+    for outsider in (factories.staff_user(program, "reviewer"), factories.staff_user(other_program, "manager")):
+        grant = actions.GrantStaffRole(outsider, program=program, user=person, role="manager")
+        assert grant.check().kind == "permission"
+        with pytest.raises(ActionRefused):
+            grant.run()
+        revoke = actions.RevokeStaffRole(outsider, StaffRole.objects.get(user=manager))
+        assert revoke.check().kind == "permission"
+    assert actions.GrantStaffRole(manager, program=program, user=person, role="reviewer").check() is None
     assert not StaffRole.objects.filter(user=person).exists()
 
 
@@ -333,7 +336,7 @@ def test_admin_refusals_become_messages_never_a_500(admin_client, participant):
 def test_site_admin_creates_and_changes_a_program_through_the_actions(admin_client):
     response = admin_client.post(reverse("admin:testers_program_add"), {
         "name": "Lumen", "slug": "lumen", "currency": "EUR", "status": "active", "review_sla_days": 5,
-        "deadline_policy": "escalate", "terms_notice_days": 14})
+        "deadline_policy": "escalate", "appeal_sla_days": 5, "terms_notice_days": 14})
     assert response.status_code == 302
     from testers.models import Program
 
@@ -341,7 +344,7 @@ def test_site_admin_creates_and_changes_a_program_through_the_actions(admin_clie
     assert audited("testers.program.created") == 1
     admin_client.post(reverse("admin:testers_program_change", args=[program.pk]), {
         "name": "Lumen Beta", "slug": "lumen", "currency": "EUR", "status": "active", "review_sla_days": 3,
-        "deadline_policy": "escalate", "terms_notice_days": 14})
+        "deadline_policy": "escalate", "appeal_sla_days": 5, "terms_notice_days": 14})
     program.refresh_from_db()
     assert (program.name, program.review_sla_days) == ("Lumen Beta", 3)
     entry = AuditLogEntry.objects.get(action="testers.program.updated")

@@ -49,6 +49,8 @@ class FairPay:
     floor_minor: int | None
     rate_card: RateCard | None
     rows: Sequence[FairPayRow] = field(default_factory=list)
+    #: where the floor comes from: "rate_card" (the version in force sets one), "program" (its settings), or ""
+    floor_source: str = ""
 
     def load_memberships(self, rows=None) -> None:
         """Fetch the memberships (with their artists) of `rows` (default: every row) that are not loaded yet."""
@@ -129,11 +131,14 @@ def fair_pay(program, filters: Filters) -> FairPay:
 
     Hours are the minutes of approved time logs dated in the period. Artists without approved hours have
     no rate (they are listed, not counted in the distribution, never flagged). The floor is that of the
-    rate card in force on the period's last day.
+    rate card in force on the period's last day, or the program's own when that version sets none.
     """
     p = filters.period
     card = rate_card_for(program, p.end)
-    floor = card.fair_pay_floor_hourly_minor if card else None
+    # The version in force may set its own floor; otherwise the program's (its settings page), if any.
+    floor, floor_source = (card.fair_pay_floor_hourly_minor, "rate_card") if card else (None, "")
+    if floor is None and program.fair_pay_floor_hourly_minor is not None:
+        floor, floor_source = program.fair_pay_floor_hourly_minor, "program"
     minutes = dict(
         TimeLog.objects.filter(membership__program=program, status=TimeLog.Status.APPROVED,
                                date__gte=p.start, date__lte=p.end)
@@ -150,7 +155,7 @@ def fair_pay(program, filters: Filters) -> FairPay:
         return {**earned, **{pk: earned.get(pk, 0) + total for pk, total in more.items()}}
 
     earned = _cached_ledger(program, filters, f"fair-pay-earned:{p.start}:{p.end}", earned_by_membership, add)
-    result = FairPay(floor_minor=floor, rate_card=card)
+    result = FairPay(floor_minor=floor, rate_card=card, floor_source=floor_source if floor is not None else "")
     data = []
     for pk, name in memberships(program, filters).values_list("pk", "artist__display_name"):
         earned_minor, approved_minutes = earned.get(pk) or 0, minutes.get(pk) or 0
