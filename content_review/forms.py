@@ -116,6 +116,12 @@ class AppealForm(forms.Form):
                                         "you can appeal once.")
 
 
+class RemoveFromShowcaseForm(forms.Form):
+    reason = forms.CharField(label="Why it comes off the showcase", max_length=bounds.LONG_TEXT,
+                             widget=forms.Textarea(attrs={"rows": 4}),
+                             help_text="The artist is told this reason. They cannot put the work back themselves.")
+
+
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[
         ("open", "Waiting for a decision"), ("submitted", "In review"), ("escalated", "Escalated"),
