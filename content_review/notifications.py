@@ -56,13 +56,28 @@ def submitted(event):
 
 @notice("content_review.deadline.approaching", category="review")
 def deadline_approaching(event):
+    """Whoever decides now: the reviewers (first deadline), the manager it was escalated to, the appeal's
+    assignee (the program's managers when nobody holds it)."""
     share_request = _request(event)
+    status = share_request.status
+    if status == ShareRequest.Status.ESCALATED:
+        people = ([share_request.escalated_to] if share_request.escalated_to and share_request.escalated_to.is_active
+                  else staff_of(share_request.membership.program_id, Role.MANAGER))
+        after = "after that it is deemed approved"
+    elif status == ShareRequest.Status.APPEALED:
+        appeal = Appeal.objects.select_related("assigned_to").get(share_request=share_request)
+        people = ([appeal.assigned_to] if appeal.assigned_to and appeal.assigned_to.is_active
+                  else staff_of(share_request.membership.program_id, Role.MANAGER, exclude=appeal.refused_by_id))
+        after = "after that the refusal is deemed overturned"
+    else:
+        people = _deciders(share_request)
+        after = (f"after that the program's policy decides for you "
+                 f"({share_request.membership.program.get_deadline_policy_display().lower()})")
+    what = "appeal" if status == ShareRequest.Status.APPEALED else "share request"
     return [Message(person, f"Deadline near: “{share_request.title}”",
-                    f"This share request must be decided by {_when(share_request.deadline_at)}; "
-                    f"after that the program's policy decides for you "
-                    f"({share_request.membership.program.get_deadline_policy_display().lower()}).",
+                    f"This {what} must be decided by {_when(share_request.decide_by)}; {after}.",
                     _review(share_request))
-            for person in _deciders(share_request)]
+            for person in people if person.pk != share_request.membership.artist.user_id]
 
 
 def _decision_text(decision: ReviewDecision) -> str:

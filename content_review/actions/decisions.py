@@ -172,8 +172,9 @@ class DeemApprovedAfterEscalation(ReviewAction):
 
 
 class WarnDeadlineApproaching(ReviewAction):
-    """The reviewers are told a request's deadline is near (the beat task; content_review/notifications.py says
-    who). Changes nothing but is audited, which is also what makes it once per deadline. Params: now."""
+    """Whoever decides is told the deadline in force is near (the beat task; content_review/notifications.py says
+    who): the review deadline, the manager's once escalated, the appeal's once appealed. Changes nothing but is
+    audited, which is also what makes it once per deadline. Params: now."""
 
     name = "content_review.deadline.approaching"
     label = "warned reviewers that a share request's deadline is near"
@@ -185,18 +186,19 @@ class WarnDeadlineApproaching(ReviewAction):
     def refusal(self, obj):
         if obj is None:
             return None
-        if obj.status != Status.SUBMITTED or obj.deadline_at is None:
+        decide_by = obj.decide_by
+        if decide_by is None:
             return Refusal("This request is not waiting for a decision.", "state")
         now = self.params.get("now") or timezone.now()
-        if obj.deadline_at <= now:
+        if decide_by <= now:
             return Refusal("The deadline has passed: the program's policy applies.", "state")
         if AuditLogEntry.objects.filter(action=self.name, target_type=ShareRequest._meta.label,
-                                        target_id=str(obj.pk), data__deadline_at=obj.deadline_at.isoformat()).exists():
+                                        target_id=str(obj.pk), data__deadline_at=decide_by.isoformat()).exists():
             return Refusal("The reviewers were already warned of this deadline.", "state")
         return None
 
     def apply(self, obj):
-        self.audit_data["deadline_at"] = obj.deadline_at.isoformat()
+        self.audit_data.update(deadline_at=obj.decide_by.isoformat(), status=obj.status)
         return obj
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from atelier.actions import SYSTEM
@@ -98,11 +99,16 @@ def warn_near_deadlines(*, now=None) -> int:
     """Tell the reviewers of every request whose deadline is within WARNING_BEFORE (once per deadline: the action
     refuses a second warning). Returns how many requests."""
     now = now or timezone.now()
-    ids = (ShareRequest.objects.filter(status=Status.SUBMITTED, deadline_at__gt=now,
-                                       deadline_at__lte=now + WARNING_BEFORE)
-           .order_by("deadline_at").values_list("pk", flat=True))
+    window = {"gt": now, "lte": now + WARNING_BEFORE}
+    near = (Q(status=Status.SUBMITTED, deadline_at__gt=window["gt"], deadline_at__lte=window["lte"])
+            | Q(status=Status.ESCALATED, escalation_deadline_at__gt=window["gt"],
+                escalation_deadline_at__lte=window["lte"])
+            | Q(status=Status.APPEALED, appeal__status="pending", appeal__decide_by__gt=window["gt"],
+                appeal__decide_by__lte=window["lte"]))
+    ids = ShareRequest.objects.filter(near).values_list("pk", flat=True)
     warned = 0
-    for share_request in ShareRequest.objects.filter(pk__in=list(ids)).order_by("deadline_at"):
+    for share_request in (ShareRequest.objects.filter(pk__in=list(ids)).select_related("appeal")
+                          .order_by("deadline_at")):
         action = _actions().WarnDeadlineApproaching(SYSTEM, share_request, now=now)
         if action.check() is None:
             try:

@@ -167,3 +167,31 @@ def test_a_request_still_on_time_is_not_deemed_anything(member, tmp_path, review
     share_request = appealed(member, tmp_path, reviewer)
     refusal = actions.DeemAppealOverturned(SYSTEM, share_request).check()
     assert refusal is not None and "not passed" in str(refusal)
+
+
+def test_the_manager_is_warned_before_the_escalation_deadline_once(member, tmp_path, manager,
+                                                                  django_capture_on_commit_callbacks):
+    share_request = escalated(member, tmp_path, django_capture_on_commit_callbacks)
+    ShareRequest.objects.filter(pk=share_request.pk).update(escalation_deadline_at=timezone.now()
+                                                            + timedelta(hours=3))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.warn_near_deadlines() == 1
+    assert [m.to for m in mail.outbox] == [[manager.email]]
+    assert "deemed approved" in mail.outbox[0].body
+    entry = AuditLogEntry.objects.get(action="content_review.deadline.approaching")
+    assert entry.data["status"] == S.ESCALATED
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.warn_near_deadlines() == 0
+
+
+def test_the_appeals_assignee_is_warned_before_its_deadline(member, tmp_path, reviewer, manager,
+                                                            django_capture_on_commit_callbacks):
+    appealed(member, tmp_path, reviewer)
+    appeal = Appeal.objects.get()
+    Appeal.objects.update(decide_by=timezone.now() + timedelta(hours=3))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.warn_near_deadlines() == 1
+    assert [m.to for m in mail.outbox] == [[appeal.assigned_to.email]]
+    assert "deemed overturned" in mail.outbox[0].body and reviewer.email not in mail.outbox[0].to
