@@ -206,9 +206,9 @@ def near_deadline(program, within: timedelta, *, limit: int = 10) -> tuple[list,
     are in all (one query, two when the list is full). For the manager's dashboard."""
     now = timezone.now()
     due = (
-        ShareRequest.objects.filter(membership__program=program, status__in=ShareRequest.OPEN,
-                                    deadline_at__isnull=False, deadline_at__lte=now + within)
-        .select_related("membership__artist").order_by("deadline_at", "id")
+        ShareRequest.objects.filter(membership__program=program, status__in=ShareRequest.OPEN)
+        .annotate(due_at=DUE_AT).filter(due_at__isnull=False, due_at__lte=now + within)
+        .select_related("membership__artist", "appeal").order_by("due_at", "id")
     )
     first = list(due[:limit])
     return first, (due.count() if len(first) == limit else len(first))

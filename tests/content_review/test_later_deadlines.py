@@ -195,3 +195,19 @@ def test_the_appeals_assignee_is_warned_before_its_deadline(member, tmp_path, re
         assert services.warn_near_deadlines() == 1
     assert [m.to for m in mail.outbox] == [[appeal.assigned_to.email]]
     assert "deemed overturned" in mail.outbox[0].body and reviewer.email not in mail.outbox[0].to
+
+
+def test_dashboard_lists_an_escalated_request_by_the_managers_deadline(client, member, tmp_path, manager,
+                                                                       django_capture_on_commit_callbacks):
+    from content_review.selectors import near_deadline
+
+    share_request = escalated(member, tmp_path, django_capture_on_commit_callbacks)
+    # Its review deadline has passed, but the manager's is days away: not near, not overdue.
+    assert near_deadline(member.program, timedelta(days=1)) == ([], 0)
+    ShareRequest.objects.filter(pk=share_request.pk).update(escalation_deadline_at=timezone.now()
+                                                            + timedelta(hours=5))
+    due, count = near_deadline(member.program, timedelta(days=1))
+    assert [r.pk for r in due] == [share_request.pk] and count == 1
+    client.force_login(manager)
+    page = client.get(reverse("payments:reports_dashboard", args=[member.program.slug])).content.decode()
+    assert share_request.title in page
