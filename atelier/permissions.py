@@ -138,7 +138,8 @@ RULES: dict[str, Rule] = {
                           conditions=(NOT_OWN_REQUEST, NOT_OWN_DECISION, APPEAL_ASSIGNEE)),
     "work.retry": Rule(staff=frozenset({MANAGER, REVIEWER}), owner=True, active=True),
     "showcase.consent": Rule(owner=True, active=True),
-    "showcase.withdraw": Rule(staff=frozenset({MANAGER}), owner=True),
+    "showcase.withdraw": Rule(owner=True),  # the artist's own consent; a manager removes with a reason (below)
+    "showcase.remove": Rule(staff=frozenset({MANAGER})),
     "review_report.view": Rule(staff=ALL_STAFF, member=True),
     "review_report.view_by_reviewer": Rule(staff=frozenset({MANAGER, REVIEWER})),
     # Payments

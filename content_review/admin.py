@@ -74,7 +74,13 @@ class WorkAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Take the selected works off the showcase")
     def take_off_showcase(self, request, queryset):
-        run_each(self, request, queryset, actions.WithdrawShowcaseConsent, "Taken off the showcase")
+        # A site admin runs the managers' action; the artist is told this sentence as the reason.
+        run_each(self, request, queryset,
+                 lambda user, work: actions.RemoveFromShowcase(user, work, reason=ADMIN_REMOVAL_REASON),
+                 "Taken off the showcase")
+
+
+ADMIN_REMOVAL_REASON = "Taken off the showcase by an Atelier site admin; ask the program's managers why."
 
 
 @admin.register(ReviewDecision)

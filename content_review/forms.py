@@ -37,6 +37,19 @@ class ClauseCheckboxes(forms.CheckboxSelectMultiple):
         return option
 
 
+class ClauseTextCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes with each clause's text under its title, so a reviewer reads what they cite (issue 15)."""
+
+    option_template_name = "content_review/widgets/clause_option.html"
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        option["clause"] = getattr(value, "instance", None)
+        if option["clause"] is not None and option["attrs"].get("id"):
+            option["attrs"]["aria-describedby"] = f"{option['attrs']['id']}_text"
+        return option
+
+
 class ClauseChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, clause):
         return f"{clause} — {clause.get_klass_display()}"
@@ -83,7 +96,7 @@ class ShareRequestForm(forms.Form):
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(label="Decision", widget=forms.RadioSelect)
     clauses = ClauseChoiceField(
-        label="Clauses cited", queryset=Clause.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        label="Clauses cited", queryset=Clause.objects.none(), required=False, widget=ClauseTextCheckboxes,
         help_text="Required for every decision but a plain approval. “Free to share” clauses cannot justify a refusal.",
     )
     reason = forms.CharField(required=False, max_length=bounds.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 3}),
@@ -114,6 +127,12 @@ class AppealForm(forms.Form):
     message = forms.CharField(label="Why you appeal", max_length=bounds.LONG_TEXT, widget=forms.Textarea(attrs={"rows": 5}),
                               help_text="Another reviewer will read this and decide. Their decision is final; "
                                         "you can appeal once.")
+
+
+class RemoveFromShowcaseForm(forms.Form):
+    reason = forms.CharField(label="Why it comes off the showcase", max_length=bounds.LONG_TEXT,
+                             widget=forms.Textarea(attrs={"rows": 4}),
+                             help_text="The artist is told this reason. They cannot put the work back themselves.")
 
 
 class QueueFilterForm(forms.Form):

@@ -62,6 +62,9 @@ class ShareRequest(models.Model):
     escalated_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The manager's own deadline once a request is escalated; past it the system deems the request approved
+    # (docs/content_review.md, "Deadlines"), so the artist never waits past two deadlines.
+    escalation_deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
     first_decided_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
@@ -97,6 +100,8 @@ class ShareRequest(models.Model):
             ),
             models.CheckConstraint(condition=~Q(status="escalated") | Q(escalated_at__isnull=False),
                                    name="share_request_escalated_has_date"),
+            models.CheckConstraint(condition=~Q(status="escalated") | Q(escalation_deadline_at__isnull=False),
+                                   name="share_request_escalated_has_deadline"),
             models.CheckConstraint(condition=~Q(status="withdrawn") | Q(withdrawn_at__isnull=False),
                                    name="share_request_withdrawn_has_date"),
         ]
@@ -117,10 +122,28 @@ class ShareRequest(models.Model):
         return self.status == self.Status.SUBMITTED and self.deadline_at is not None and self.deadline_at <= timezone.now()
 
     @property
+    def decide_by(self):
+        """The deadline in force: the review deadline, the manager's once escalated, the appeal's once appealed."""
+        if self.status == self.Status.ESCALATED:
+            return self.escalation_deadline_at
+        if self.status == self.Status.APPEALED:
+            appeal = getattr(self, "appeal", None)
+            return appeal.decide_by if appeal is not None else None
+        if self.status == self.Status.SUBMITTED:
+            return self.deadline_at
+        return None
+
+    @property
+    def is_past_decide_by(self):
+        decide_by = self.decide_by
+        return decide_by is not None and decide_by <= timezone.now()
+
+    @property
     def time_left(self):
-        if self.deadline_at is None or self.status not in self.OPEN:
+        decide_by = self.decide_by
+        if decide_by is None:
             return None
-        return self.deadline_at - timezone.now()
+        return decide_by - timezone.now()
 
     @property
     def has_conditions(self):
@@ -151,9 +174,11 @@ ShareRequest.TRANSITIONS = TransitionTable(_S, {
     "refuse": (_DECIDABLE, _S.REFUSED),
     "escalate": ([_S.SUBMITTED], _S.ESCALATED),  # the system, past the deadline
     "deem_approved": ([_S.SUBMITTED], _S.APPROVED),  # the system, past the deadline
+    "deem_approved_after_escalation": ([_S.ESCALATED], _S.APPROVED),  # the system, past the manager's deadline
     "appeal": ([_S.REFUSED], _S.APPEALED),
     "overturn": ([_S.APPEALED], _S.APPROVED),  # the appeal's decision approves (final)
     "uphold": ([_S.APPEALED], _S.REFUSED),  # the appeal's decision refuses again (final)
+    "deem_overturned": ([_S.APPEALED], _S.APPROVED),  # the system, past the appeal's deadline (final)
 })
 
 
@@ -196,6 +221,9 @@ class Work(models.Model):
     published_error = models.TextField(blank=True)
     showcase_consent = models.BooleanField(default=False, help_text="The artist agrees to show it on the showcase.")
     showcase_consent_at = models.DateTimeField(null=True, blank=True)
+    # A manager took the work off the showcase, with a reason the artist is told; the artist cannot put it back.
+    showcase_removed_at = models.DateTimeField(null=True, blank=True)
+    showcase_removed_reason = models.TextField(blank=True, max_length=bounds.LONG_TEXT)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -208,6 +236,10 @@ class Work(models.Model):
                                    name="work_publishing_failed_has_error"),
             models.CheckConstraint(condition=~Q(showcase_consent=True) | Q(showcase_consent_at__isnull=False),
                                    name="work_showcase_consent_has_date"),
+            models.CheckConstraint(condition=Q(showcase_removed_at__isnull=True)
+                                   | (~Q(showcase_removed_reason="") & Q(showcase_consent=False)),
+                                   name="work_showcase_removed_has_reason"),
+            bounds.max_length_constraint("work", "showcase_removed_reason", bounds.LONG_TEXT),
         ]
 
     def __str__(self):
@@ -328,6 +360,9 @@ class Appeal(models.Model):
         ReviewDecision, null=True, blank=True, on_delete=models.PROTECT, related_name="appeal_decided"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # When the appeal must be decided: its creation plus the program's appeal deadline. Past it the system deems
+    # the refusal overturned (docs/content_review.md, "Deadlines").
+    decide_by = models.DateTimeField(null=True, blank=True, db_index=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -342,6 +377,8 @@ class Appeal(models.Model):
                 | (~Q(status="pending") & Q(decision__isnull=False, decided_at__isnull=False)),
                 name="appeal_decided_has_decision",
             ),
+            models.CheckConstraint(condition=~Q(status="pending") | Q(decide_by__isnull=False),
+                                   name="appeal_pending_has_deadline"),
         ]
 
     def __str__(self):
@@ -353,4 +390,5 @@ _A = Appeal.Status
 Appeal.TRANSITIONS = TransitionTable(_A, {
     "overturn": ([_A.PENDING], _A.OVERTURNED),
     "uphold": ([_A.PENDING], _A.UPHELD),
+    "deem_overturned": ([_A.PENDING], _A.OVERTURNED),
 })

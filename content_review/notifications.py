@@ -56,13 +56,28 @@ def submitted(event):
 
 @notice("content_review.deadline.approaching", category="review")
 def deadline_approaching(event):
+    """Whoever decides now: the reviewers (first deadline), the manager it was escalated to, the appeal's
+    assignee (the program's managers when nobody holds it)."""
     share_request = _request(event)
+    status = share_request.status
+    if status == ShareRequest.Status.ESCALATED:
+        people = ([share_request.escalated_to] if share_request.escalated_to and share_request.escalated_to.is_active
+                  else staff_of(share_request.membership.program_id, Role.MANAGER))
+        after = "after that it is deemed approved"
+    elif status == ShareRequest.Status.APPEALED:
+        appeal = Appeal.objects.select_related("assigned_to").get(share_request=share_request)
+        people = ([appeal.assigned_to] if appeal.assigned_to and appeal.assigned_to.is_active
+                  else staff_of(share_request.membership.program_id, Role.MANAGER, exclude=appeal.refused_by_id))
+        after = "after that the refusal is deemed overturned"
+    else:
+        people = _deciders(share_request)
+        after = (f"after that the program's policy decides for you "
+                 f"({share_request.membership.program.get_deadline_policy_display().lower()})")
+    what = "appeal" if status == ShareRequest.Status.APPEALED else "share request"
     return [Message(person, f"Deadline near: “{share_request.title}”",
-                    f"This share request must be decided by {_when(share_request.deadline_at)}; "
-                    f"after that the program's policy decides for you "
-                    f"({share_request.membership.program.get_deadline_policy_display().lower()}).",
+                    f"This {what} must be decided by {_when(share_request.decide_by)}; {after}.",
                     _review(share_request))
-            for person in _deciders(share_request)]
+            for person in people if person.pk != share_request.membership.artist.user_id]
 
 
 def _decision_text(decision: ReviewDecision) -> str:
@@ -105,7 +120,8 @@ def decided(event):
 for _name in ("content_review.share_request.approved", "content_review.share_request.approved_with_conditions",
               "content_review.share_request.changes_requested", "content_review.share_request.refused",
               "content_review.deadline.deemed_approved", "content_review.appeal.overturned",
-              "content_review.appeal.upheld"):
+              "content_review.appeal.upheld", "content_review.deadline.deemed_approved_after_escalation",
+              "content_review.deadline.appeal_deemed_overturned"):
     notice(_name, category="review")(decided)
 
 
@@ -116,10 +132,12 @@ def escalated(event):
     messages = [Message(share_request.membership.artist.user, f"“{share_request.title}” passed its review deadline",
                         f"No reviewer decided your share request “{share_request.title}” within "
                         f"{program.review_sla_days} days. It has been escalated to the program manager, who will "
-                        f"decide it.", _mine(share_request))]
+                        f"decide it by {_when(share_request.escalation_deadline_at)}; if they do not, it is "
+                        f"deemed approved.", _mine(share_request))]
     if share_request.escalated_to and share_request.escalated_to.is_active:
         messages.append(Message(share_request.escalated_to, f"Escalated: “{share_request.title}”",
-                                "This share request passed its review deadline and is yours to decide.",
+                                "This share request passed its review deadline and is yours to decide by "
+                                f"{_when(share_request.escalation_deadline_at)}; after that it is deemed approved.",
                                 _review(share_request)))
     return messages
 
@@ -132,14 +150,28 @@ def appeal_assigned(event):
     if appeal is None or appeal.assigned_to is None:
         return []
     return [Message(appeal.assigned_to, f"Appeal to decide: “{appeal.share_request.title}”",
-                    f"The artist appealed a refusal. Your decision on the appeal is final.\n\n{appeal.message}",
+                    f"The artist appealed a refusal. Your decision on the appeal is final. Decide by "
+                    f"{_when(appeal.decide_by)}; after that the refusal is deemed overturned.\n\n{appeal.message}",
                     _review(appeal.share_request))]
+
+
+@notice("content_review.showcase.work_removed", category="review")
+def showcase_removed(event):
+    """The artist, when a manager took their work off the showcase: with the manager's reason."""
+    work = Work.objects.select_related("share_request__membership__artist__user",
+                                       "share_request__membership__program").get(pk=event["target_id"])
+    share_request = work.share_request
+    program = share_request.membership.program
+    return [Message(share_request.membership.artist.user,
+                    f"Your work “{work.original_name}” was taken off the showcase",
+                    f"A manager of {program.name} took your work from “{share_request.title}” off the public "
+                    f"showcase.\n\nReason: {work.showcase_removed_reason}", _mine(share_request))]
 
 
 @notice("content_review.showcase.consent_withdrawn", category="review")
 def showcase_withdrawn(event):
-    """The other side: the artist when a manager took their work off the showcase; the managers when the artist
-    did (the public page changed)."""
+    """The managers, when the artist took their work off the showcase (the public page changed); the artist too
+    when someone else did (entries from before managers removed works with a reason)."""
     work = Work.objects.select_related("share_request__membership__artist__user",
                                        "share_request__membership__program").get(pk=event["target_id"])
     share_request = work.share_request

@@ -73,12 +73,14 @@ def review_figures_over_time(program, filters) -> dict:
         rows = [{**row, "median_hours": statistics.median(delays[row["month"]]) if row["month"] in delays else None}
                 for row in rows]
     counts = {name: [0] * len(months) for name in ("Submitted", "Approved", "Refused", "Deadlines missed")}
-    hours = {"Median hours to first decision": [0] * len(months)}
+    # None, not 0, for a month with no decision: the chart leaves a gap there rather than plotting "0 h".
+    hours = {"Median hours to first decision": [None] * len(months)}
     for row in rows:
         i = index[timezone.localdate(row["month"]).replace(day=1)]
         counts["Submitted"][i] = row["submitted"]
         counts["Approved"][i] = row["approved"]
         counts["Refused"][i] = row["refused"]
         counts["Deadlines missed"][i] = row["missed"]
-        hours["Median hours to first decision"][i] = round(row["median_hours"] or 0, 1)
+        if row["median_hours"] is not None:
+            hours["Median hours to first decision"][i] = round(row["median_hours"], 1)
     return {"months": months, "series": counts, "hours": hours}

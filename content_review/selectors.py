@@ -5,7 +5,7 @@ import math
 from collections import Counter, defaultdict
 from datetime import timedelta
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case, Count, F, Prefetch, Q, When
 from django.utils import timezone
 
 from content_review.models import Appeal, ReviewDecision, ShareRequest, Work
@@ -53,6 +53,16 @@ QUEUE_FILTERS = {
 }
 
 
+# The deadline in force (ShareRequest.decide_by, in SQL): the review deadline, the manager's once escalated, the
+# appeal's once appealed; none once decided.
+DUE_AT = Case(
+    When(status=Status.SUBMITTED, then=F("deadline_at")),
+    When(status=Status.ESCALATED, then=F("escalation_deadline_at")),
+    When(status=Status.APPEALED, then=F("appeal__decide_by")),
+    default=None,
+)
+
+
 def review_queue(program, *, status: str = "open", artist_id=None, overdue: bool = False):
     """A program's share requests for its reviewers, the closest deadline first. Drafts are never shown."""
     qs = (
@@ -61,11 +71,12 @@ def review_queue(program, *, status: str = "open", artist_id=None, overdue: bool
         .prefetch_related(_works_prefetch())
         .annotate(work_count=Count("works", distinct=True))
     )
+    qs = qs.annotate(due_at=DUE_AT)
     if artist_id:
         qs = qs.filter(membership__artist_id=artist_id)
     if overdue:
-        qs = qs.filter(Q(deadline_missed=True) | Q(status=Status.SUBMITTED, deadline_at__lte=timezone.now()))
-    return qs.order_by("deadline_at", "id")
+        qs = qs.filter(Q(deadline_missed=True) | Q(due_at__lte=timezone.now()))
+    return qs.order_by(F("due_at").asc(nulls_last=True), "deadline_at", "id")
 
 
 def queue_artists(program):
@@ -195,9 +206,9 @@ def near_deadline(program, within: timedelta, *, limit: int = 10) -> tuple[list,
     are in all (one query, two when the list is full). For the manager's dashboard."""
     now = timezone.now()
     due = (
-        ShareRequest.objects.filter(membership__program=program, status__in=ShareRequest.OPEN,
-                                    deadline_at__isnull=False, deadline_at__lte=now + within)
-        .select_related("membership__artist").order_by("deadline_at", "id")
+        ShareRequest.objects.filter(membership__program=program, status__in=ShareRequest.OPEN)
+        .annotate(due_at=DUE_AT).filter(due_at__isnull=False, due_at__lte=now + within)
+        .select_related("membership__artist", "appeal").order_by("due_at", "id")
     )
     first = list(due[:limit])
     return first, (due.count() if len(first) == limit else len(first))

@@ -16,6 +16,8 @@ urlpatterns = [
     path("share-requests/<int:pk>/appeal/", views.appeal_request, name="appeal_request"),
     path("share-requests/works/<int:work_pk>/retry/", views.retry_work, name="retry_work"),
     path("share-requests/works/<int:work_pk>/showcase/", views.showcase_consent, name="showcase_consent"),
+    path("share-requests/works/<int:work_pk>/showcase/remove/", views.remove_from_showcase,
+         name="remove_from_showcase"),
     path("share-requests/files/<uuid:token>/<slug:variant>/", views.work_file, name="work_file"),
     # Staff
     path("staff/<slug:slug>/review/", views.queue, name="queue"),

@@ -11,7 +11,9 @@ from atelier.http import perform
 from atelier.pagination import paginate
 from atelier.permissions import can, get_object_for, get_program_for
 from content_review import actions, selectors, services
-from content_review.forms import AppealForm, DecisionForm, QueueFilterForm, ReportPeriodForm, ShareRequestForm
+from content_review.forms import (
+    AppealForm, DecisionForm, QueueFilterForm, RemoveFromShowcaseForm, ReportPeriodForm, ShareRequestForm,
+)
 from content_review.models import Work
 from content_review.storage import private_storage
 from testers.models import Membership, Program
@@ -215,6 +217,31 @@ def showcase_consent(request, work_pk):
     perform(request, action, success=f"“{work.original_name}” {'will be shown' if consent else 'is no longer shown'} "
                                      "on the showcase.")
     return redirect("content_review:request_detail", pk=work.share_request_id)
+
+
+@login_required
+def remove_from_showcase(request, work_pk):
+    """A manager takes a work off the showcase, with a reason for the artist."""
+    work = get_object_for(request.user, "showcase.remove",
+                          Work.objects.select_related("share_request__membership__program",
+                                                      "share_request__membership__artist"),
+                          pk=work_pk, **WORK_PATHS)
+    refusal = actions.RemoveFromShowcase(request.user, work).check()
+    if refusal is not None:
+        if refusal.kind == "mfa":
+            raise TwoFactorRequired(str(refusal))
+        messages.error(request, refusal)
+        return redirect("content_review:request_detail", pk=work.share_request_id)
+    form = RemoveFromShowcaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = perform(request, actions.RemoveFromShowcase(request.user, work, reason=form.cleaned_data["reason"]),
+                       success=f"“{work.original_name}” is off the showcase; the artist has been told why.",
+                       form=form)
+        if done is not None:
+            return redirect("content_review:request_detail", pk=work.share_request_id)
+    return render(request, "content_review/showcase_remove.html",
+                  {"form": form, "work": work, "share_request": work.share_request,
+                   "program": work.share_request.membership.program})
 
 
 VARIANTS = {"thumbnail": "thumbnail", "poster": "poster", "full": "clean", "published": "published"}

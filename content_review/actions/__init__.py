@@ -2,14 +2,15 @@
 appeals is one registered action (see docs/actions.md and docs/content_review.md for the list, who may run
 each, and the transition tables on the models)."""
 from content_review.actions.decisions import (  # noqa: F401
-    DECIDE, DEADLINE_POLICIES, ApproveShareRequest, ApproveShareRequestWithConditions, DeemApproved, Escalate,
+    DECIDE, DEADLINE_POLICIES, ApproveShareRequest, ApproveShareRequestWithConditions, DeemApproved,
+    DeemApprovedAfterEscalation, DeemAppealOverturned, Escalate,
     OverturnRefusal, RefuseShareRequest, RequestChanges, UpholdRefusal, WarnDeadlineApproaching, appeal_action_for,
 )
 from content_review.actions.share_requests import (  # noqa: F401
     AppealRefusal, CreateShareRequest, SubmitShareRequest, UpdateShareRequest, WithdrawShareRequest,
 )
 from content_review.actions.works import (  # noqa: F401
-    GiveShowcaseConsent, RetryPublishing, RetryWork, WithdrawShowcaseConsent, WorkProcessed, WorkProcessingFailed,
+    GiveShowcaseConsent, RemoveFromShowcase, RetryPublishing, RetryWork, WithdrawShowcaseConsent, WorkProcessed, WorkProcessingFailed,
     WorkPublished, WorkPublishingFailed,
 )
 from atelier.actions import register_retired_name  # noqa: E402

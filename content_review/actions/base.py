@@ -15,6 +15,7 @@ CONSTRAINT_MESSAGES = {
     "share_request_submitted_has_deadline": "A submitted request needs its submission time and review deadline.",
     "share_request_decided_has_date": "A decided request needs the time of its decision.",
     "share_request_escalated_has_date": "An escalated request needs the time it was escalated.",
+    "share_request_escalated_has_deadline": "An escalated request needs the manager's deadline.",
     "share_request_withdrawn_has_date": "A withdrawn request needs the time it was withdrawn.",
     "decision_deemed_has_no_reviewer": "Only the deadline policy deems a request approved; a reviewer decides "
                                        "everything else.",
@@ -23,10 +24,12 @@ CONSTRAINT_MESSAGES = {
     "decision_only_conditional_approval_has_conditions": "Only an approval with conditions carries conditions.",
     "decision_has_a_reason": "Give the reason in words.",
     "appeal_not_assigned_to_refuser": "The reviewer who refused cannot be given the appeal.",
+    "appeal_pending_has_deadline": "A pending appeal needs the time by which it is decided.",
     "appeal_decided_has_decision": "A decided appeal needs its decision and the time it was decided.",
     "work_processing_status_not_none": "A work's copies are always made.",
     "work_processing_failed_has_error": "A failed work needs the reason it failed.",
     "work_publishing_failed_has_error": "A failed credited copy needs the reason it failed.",
+    "work_showcase_removed_has_reason": "A work a manager took off the showcase needs the reason, and is off it.",
     "work_showcase_consent_has_date": "Consent to the showcase needs the time it was given.",
 }
 

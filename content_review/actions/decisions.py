@@ -6,6 +6,7 @@ manager; "appeal.decide": not your own request, not the reviewer who refused, th
 which statuses allow it in ShareRequest.TRANSITIONS. Nothing here repeats either."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import ClassVar
 
 from django.utils import timezone
@@ -14,6 +15,7 @@ from atelier.errors import DomainError, Refusal
 from atelier.models import AuditLogEntry
 from content_review.actions.base import ReviewAction
 from content_review.models import Appeal, ReviewDecision, ShareRequest
+from content_review.services.deadlines import appeal_days
 from content_review.services.decisions import record_decision, validate_decision
 from testers.models import StaffRole
 
@@ -122,9 +124,13 @@ class Escalate(DeadlineAction):
     policy = "escalate"
 
     def apply(self, obj):
-        manager = (StaffRole.objects.filter(program=obj.membership.program, role=StaffRole.Role.MANAGER,
+        program = obj.membership.program
+        manager = (StaffRole.objects.filter(program=program, role=StaffRole.Role.MANAGER,
                                             user__is_active=True).order_by("user_id").select_related("user").first())
-        self.change(obj, deadline_missed=True, escalated_at=self.params.get("now") or timezone.now(),
+        now = self.params.get("now") or timezone.now()
+        # The manager gets a deadline of the same length; past it the request is deemed approved.
+        self.change(obj, deadline_missed=True, escalated_at=now,
+                    escalation_deadline_at=now + timedelta(days=program.review_sla_days),
                     escalated_to_id=manager.user_id if manager else None)
         self.audit_data.update(deadline_at=obj.deadline_at.isoformat(),
                                escalated_to=manager.user.email if manager else None)
@@ -134,9 +140,41 @@ class Escalate(DeadlineAction):
 DEADLINE_POLICIES = {action.policy: action for action in (DeemApproved, Escalate)}
 
 
+class DeemApprovedAfterEscalation(ReviewAction):
+    """The manager did not decide an escalated request by its deadline either: the artist is not kept waiting
+    longer, the request is deemed approved (whatever the program's policy; it chose escalation for the first
+    deadline only). Params: now."""
+
+    name = "content_review.deadline.deemed_approved_after_escalation"
+    label = "deemed escalated share request approved at the manager's deadline"
+    model = ShareRequest
+    transition = "deem_approved_after_escalation"
+    system = True
+    people = False
+    select_related = ("membership__program",)
+
+    def state_refusal(self, obj, status):
+        return "This request is not escalated."
+
+    def refusal(self, obj):
+        now = self.params.get("now") or timezone.now()
+        if obj.escalation_deadline_at is None or obj.escalation_deadline_at > now:
+            return Refusal("The manager's deadline has not passed yet.", "rule")
+        return None
+
+    def apply(self, obj):
+        days = obj.membership.program.review_sla_days
+        reason = (f"The request passed its review deadline and was escalated; the program manager did not decide "
+                  f"it within {days} more day{'s' if days != 1 else ''}, so it is deemed approved.")
+        record_decision(self, obj, outcome=Outcome.DEEMED_APPROVED, by=None, reason=reason)
+        self.audit_data["escalation_deadline_at"] = obj.escalation_deadline_at.isoformat()
+        return obj
+
+
 class WarnDeadlineApproaching(ReviewAction):
-    """The reviewers are told a request's deadline is near (the beat task; content_review/notifications.py says
-    who). Changes nothing but is audited, which is also what makes it once per deadline. Params: now."""
+    """Whoever decides is told the deadline in force is near (the beat task; content_review/notifications.py says
+    who): the review deadline, the manager's once escalated, the appeal's once appealed. Changes nothing but is
+    audited, which is also what makes it once per deadline. Params: now."""
 
     name = "content_review.deadline.approaching"
     label = "warned reviewers that a share request's deadline is near"
@@ -148,18 +186,19 @@ class WarnDeadlineApproaching(ReviewAction):
     def refusal(self, obj):
         if obj is None:
             return None
-        if obj.status != Status.SUBMITTED or obj.deadline_at is None:
+        decide_by = obj.decide_by
+        if decide_by is None:
             return Refusal("This request is not waiting for a decision.", "state")
         now = self.params.get("now") or timezone.now()
-        if obj.deadline_at <= now:
+        if decide_by <= now:
             return Refusal("The deadline has passed: the program's policy applies.", "state")
         if AuditLogEntry.objects.filter(action=self.name, target_type=ShareRequest._meta.label,
-                                        target_id=str(obj.pk), data__deadline_at=obj.deadline_at.isoformat()).exists():
+                                        target_id=str(obj.pk), data__deadline_at=decide_by.isoformat()).exists():
             return Refusal("The reviewers were already warned of this deadline.", "state")
         return None
 
     def apply(self, obj):
-        self.audit_data["deadline_at"] = obj.deadline_at.isoformat()
+        self.audit_data.update(deadline_at=obj.decide_by.isoformat(), status=obj.status)
         return obj
 
 
@@ -223,6 +262,50 @@ class UpholdRefusal(DecideAppeal):
     label = "upheld refusal on appeal"
     transition = "uphold"
     outcomes = (Outcome.REFUSE,)
+
+
+class DeemAppealOverturned(ReviewAction):
+    """Nobody decided an appeal by its deadline: the refusal is deemed overturned (final), as the artist was
+    promised a decision in time and the program did not keep it. Params: now."""
+
+    name = "content_review.deadline.appeal_deemed_overturned"
+    label = "deemed refusal overturned at the appeal's deadline"
+    model = ShareRequest
+    transition = "deem_overturned"
+    system = True
+    people = False
+    select_related = ("membership__program",)
+
+    def state_refusal(self, obj, status):
+        return "There is no pending appeal."
+
+    def refusal(self, obj):
+        appeal = Appeal.objects.filter(share_request_id=obj.pk).first()
+        now = self.params.get("now") or timezone.now()
+        if appeal is None or appeal.decide_by is None or appeal.decide_by > now:
+            return Refusal("The appeal's deadline has not passed yet.", "rule")
+        return None
+
+    def apply(self, obj):
+        appeal = Appeal.objects.select_for_update(of=("self",)).get(share_request_id=obj.pk)
+        table = Appeal.TRANSITIONS
+        if not table.allows("deem_overturned", appeal.status):
+            raise DomainError("This appeal was already decided; the decision is final.")
+        days = appeal_days(obj.membership.program)
+        reason = (f"Nobody decided the appeal within {days} day{'s' if days != 1 else ''}, so the refusal is "
+                  "deemed overturned and the request approved.")
+        decision = record_decision(self, obj, outcome=Outcome.DEEMED_APPROVED, by=None, reason=reason,
+                                   on_appeal=True)
+        appeal.status = table.target("deem_overturned", appeal.status)
+        appeal.decision = decision
+        appeal.decided_at = decision.created_at
+        appeal.save(update_fields=["status", "decision", "decided_at"])
+        self.audit_data.update(appeal=appeal.pk, appeal_status=appeal.status,
+                               decide_by=appeal.decide_by.isoformat())
+        return decision
+
+    def audit_target(self, obj, result):
+        return obj
 
 
 def appeal_action_for(outcome: str):

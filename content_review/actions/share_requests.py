@@ -10,6 +10,7 @@ from content_review import tasks
 from content_review.actions.base import ReviewAction
 from content_review.models import Appeal, ReviewDecision, ShareRequest
 from content_review.services import uploads
+from content_review.services.deadlines import appeal_days
 from testers.models import Clause, StaffRole
 from testers.selectors import accepted_version, has_accepted_current
 
@@ -205,11 +206,15 @@ class AppealRefusal(ReviewAction):
             raise DomainError("Say why you appeal the refusal.")
         refusal = (obj.decisions.filter(outcome=ReviewDecision.Outcome.REFUSE)
                    .order_by("-created_at", "-id").first())
-        assignee = appeal_assignee(obj.membership.program, refusal.decided_by)
+        program = obj.membership.program
+        assignee = appeal_assignee(program, refusal.decided_by)
+        now = timezone.now()
         appeal = Appeal.objects.create(share_request=obj, refusal=refusal, refused_by=refusal.decided_by,
-                                       assigned_to=assignee, message=message)
+                                       assigned_to=assignee, message=message, created_at=now,
+                                       decide_by=now + timedelta(days=appeal_days(program)))
         self.emit(appeal_id=appeal.pk)  # its reviewer is told (content_review/notifications.py)
-        self.audit_data.update(appeal=appeal.pk, assigned_to=getattr(assignee, "email", None), message=message)
+        self.audit_data.update(appeal=appeal.pk, assigned_to=getattr(assignee, "email", None), message=message,
+                               decide_by=appeal.decide_by.isoformat())
         return appeal
 
     def audit_target(self, obj, result):

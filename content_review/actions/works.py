@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from django.utils import timezone
 
-from atelier.errors import Refusal
+from atelier.errors import DomainError, Refusal
 from content_review import tasks
 from content_review.actions.base import ReviewAction
 from content_review.models import ShareRequest, Work
@@ -156,6 +156,8 @@ class GiveShowcaseConsent(WorkAction):
     def refusal(self, obj):
         if obj.share_request.status != ShareRequest.Status.APPROVED:
             return Refusal("Only approved works can be shown on the showcase.", "state")
+        if obj.showcase_removed_at is not None:
+            return Refusal(f"A manager took this work off the showcase: {obj.showcase_removed_reason}", "state")
         if obj.showcase_consent:
             return Refusal("This work is already on the showcase.", "state")
         return None
@@ -167,12 +169,12 @@ class GiveShowcaseConsent(WorkAction):
 
 
 class WithdrawShowcaseConsent(WorkAction):
-    """The artist (paused and removed ones too) or a program manager takes a work off the showcase."""
+    """The artist (paused and removed ones too) takes their work off the showcase."""
 
     name = "content_review.showcase.consent_withdrawn"
     label = "took work off the showcase"
     permission = "showcase.withdraw"
-    permission_reason = "You may not change the showcase."
+    permission_reason = "Only the artist takes their work off the showcase this way; a manager gives a reason."
 
     def refusal(self, obj):
         if not obj.showcase_consent:
@@ -182,4 +184,29 @@ class WithdrawShowcaseConsent(WorkAction):
     def apply(self, obj):
         self.change(obj, showcase_consent=False, showcase_consent_at=timezone.now())
         self.audit_data.update(work=obj.original_name, share_request=obj.share_request_id)
+        return obj
+
+
+class RemoveFromShowcase(WorkAction):
+    """A program manager takes a work off the showcase, with a reason the artist is told (content_review/
+    notifications.py). The artist cannot put it back. Params: reason (required)."""
+
+    name = "content_review.showcase.work_removed"
+    label = "took work off the showcase, as a manager"
+    permission = "showcase.remove"
+    permission_reason = "Only the program's managers take a work off the showcase."
+
+    def refusal(self, obj):
+        if not obj.showcase_consent:
+            return Refusal("This work is not on the showcase.", "state")
+        return None
+
+    def apply(self, obj):
+        reason = (self.params.get("reason") or "").strip()
+        if not reason:
+            raise DomainError("Say why the work is taken off the showcase: the artist is told.")
+        now = timezone.now()
+        self.change(obj, showcase_consent=False, showcase_consent_at=now, showcase_removed_at=now,
+                    showcase_removed_reason=reason)
+        self.audit_data.update(work=obj.original_name, share_request=obj.share_request_id, reason=reason)
         return obj

@@ -15,8 +15,8 @@ from content_review.services.deadlines import (
 from content_review.services.decisions import appeal_refusal, decide_appeal, decide_share_request
 from content_review.services.derived_files import make_published_copy, process_work, retry_action, retry_work
 from content_review.services.share_requests import (
-    create_share_request, set_showcase_consent, submit_share_request, update_share_request, upload_action,
-    withdraw_share_request,
+    create_share_request, remove_from_showcase, set_showcase_consent, submit_share_request, update_share_request,
+    upload_action, withdraw_share_request,
 )
 from content_review.services.uploads import (
     MAX_WORKS, UploadRejected, check_uploads, clean_fields, delete_files, media_limits, needs_review,
@@ -25,7 +25,7 @@ from content_review.services.uploads import (
 __all__ = [
     # share requests
     "create_share_request", "update_share_request", "submit_share_request", "withdraw_share_request",
-    "upload_action", "set_showcase_consent",
+    "upload_action", "set_showcase_consent", "remove_from_showcase",
     # decisions and appeals
     "decide_share_request", "appeal_refusal", "decide_appeal",
     # deadlines

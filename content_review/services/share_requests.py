@@ -50,8 +50,13 @@ def withdraw_share_request(share_request: ShareRequest, *, by) -> ShareRequest:
 # --- showcase -----------------------------------------------------------------------------------
 
 def set_showcase_consent(work: Work, *, by, consent: bool) -> Work:
-    """The artist's consent (per work) to show an approved work, credited, on the program's showcase; the
-    artist or a program manager withdraws it."""
+    """The artist's consent (per work) to show an approved work, credited, on the program's showcase; the artist
+    withdraws it (a manager removes it with a reason: `remove_from_showcase`)."""
     actions = _actions()
     action = actions.GiveShowcaseConsent if consent else actions.WithdrawShowcaseConsent
     return action(by, work).run()
+
+
+def remove_from_showcase(work: Work, *, by, reason: str) -> Work:
+    """A program manager takes a work off the showcase; the artist is told the reason."""
+    return _actions().RemoveFromShowcase(by, work, reason=reason).run()

@@ -243,18 +243,22 @@ def stacked_bar_chart(title: str, desc: str, categories: list[str], series: dict
 def line_chart(title: str, desc: str, categories: list[str], series: dict[str, list[int]], *,
                fmt: Callable = str, category_header: str = "Month", prefix: str = "line",
                counts: bool = False) -> Chart:
-    """One line per series, each with its own marker shape and dash pattern, its name written at its end."""
+    """One line per series, each with its own marker shape and dash pattern, its name written at its end.
+
+    A value of None is "no figure" (e.g. no decision that month): no point, a gap in the line, "—" in the table."""
     chart_id = _chart_id(prefix)
     names = list(series)
     headers = [category_header, *names]
-    rows = [[c, *[fmt(series[n][i]) for n in names]] for i, c in enumerate(categories)]
-    peak = max((v for values in series.values() for v in values), default=0)
+    shown = lambda v: "—" if v is None else fmt(v)  # noqa: E731
+    rows = [[c, *[shown(series[n][i]) for n in names]] for i, c in enumerate(categories)]
+    peak = max((v for values in series.values() for v in values if v is not None), default=0)
     if not categories or peak <= 0:
         chart = _empty(chart_id, title, desc, headers)
         chart.rows = rows
         return chart
     legend, legend_bottom = _legend(chart_id, names, 10, 18, width=WIDTH, lines=True)
-    end_labels = [f"{name} ({fmt(series[name][-1])})" if len(names) > 1 else fmt(series[name][-1]) for name in names]
+    last = {name: next((v for v in reversed(series[name]) if v is not None), None) for name in names}
+    end_labels = [(f"{name} ({shown(last[name])})" if len(names) > 1 else shown(last[name])) for name in names]
     right = min(190, 14 + 7 * max(len(label) for label in end_labels))
     width, left, top, bottom = WIDTH, 50, legend_bottom + 28, 40
     height = top + PLOT_H + bottom
@@ -267,15 +271,28 @@ def line_chart(title: str, desc: str, categories: list[str], series: dict[str, l
     for s, name in enumerate(names):
         colour = STYLES[s % len(STYLES)][0]
         points = [(left + (step * i if len(categories) > 1 else plot_w / 2),
-                   top + plot_h - plot_h * max(v, 0) / top_value) for i, v in enumerate(series[name])]
+                   None if v is None else top + plot_h - plot_h * max(v, 0) / top_value)
+                  for i, v in enumerate(series[name])]
         dash = DASHES[s % len(DASHES)]
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        path = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(points))
-        parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2.5"{dash_attr}/>')
+        # A missing value breaks the line: each run of values starts with a move.
+        path, pen_down = [], False
+        for x, y in points:
+            if y is None:
+                pen_down = False
+                continue
+            path.append(f"{'L' if pen_down else 'M'}{x:.1f},{y:.1f}")
+            pen_down = True
+        if path:
+            parts.append(f'<path d="{" ".join(path)}" fill="none" stroke="{colour}" stroke-width="2.5"{dash_attr}/>')
         for (x, y), value, category in zip(points, series[name], categories):
+            if y is None:
+                continue
             parts.append(f'<g>{_marker(MARKERS[s % len(MARKERS)], x, y, colour)}'
                          f'<title>{escape(category)} — {escape(name)}: {escape(fmt(value))}</title></g>')
-        ends.append([points[-1][1] + 4, points[-1][0] + 10, end_labels[s]])
+        drawn = [(x, y) for x, y in points if y is not None]
+        if drawn:
+            ends.append([drawn[-1][1] + 4, drawn[-1][0] + 10, end_labels[s]])
     # Each line's name and last value at its end; labels keep 15 units apart, in the order of the lines.
     ends.sort()
     for i in range(1, len(ends)):
@@ -292,6 +309,33 @@ def line_chart(title: str, desc: str, categories: list[str], series: dict[str, l
     parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{INK}"/>')
     parts.append("</svg>")
     return Chart(chart_id, title, desc, mark_safe("".join(parts)), headers, rows)
+
+
+#: width of one character of a 12-unit axis label, rounded up (digits and currency signs of system-ui fonts)
+AXIS_CHAR_W = 8
+AXIS_GAP = 10
+
+
+def _extent(x: float, text: str, anchor: str) -> tuple[float, float]:
+    width = AXIS_CHAR_W * len(text)
+    start = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+    return start, start + width
+
+
+def axis_labels(xs: list[float], texts: list[str], *, end_x: float, end_text: str) -> list[tuple[float, str, str]]:
+    """[(x, text, anchor)] of the labels to draw along an axis: the first edge (anchored at its start), then each
+    edge whose label clears the previous one drawn by AXIS_GAP, and always the last edge (anchored at its end),
+    before which any label it would touch is dropped. No two labels drawn overlap, whatever their lengths."""
+    if not xs:
+        return [(end_x, end_text, "end")]
+    chosen = [(xs[0], texts[0], "start")]
+    for x, text in zip(xs[1:], texts[1:]):
+        if _extent(x, text, "middle")[0] >= _extent(*chosen[-1])[1] + AXIS_GAP:
+            chosen.append((x, text, "middle"))
+    end_start = _extent(end_x, end_text, "end")[0]
+    while chosen and _extent(*chosen[-1])[1] + AXIS_GAP > end_start:
+        chosen.pop()
+    return [*chosen, (end_x, end_text, "end")]
 
 
 def histogram(title: str, desc: str, bins: list[dict], *, fmt: Callable = str, marker: int | None = None,
@@ -316,9 +360,8 @@ def histogram(title: str, desc: str, bins: list[dict], *, fmt: Callable = str, m
     top_value = integer_top(max(b["count"] for b in bins))
     span_low, span_high = bins[0]["low"], bins[-1]["high"]
     slot = plot_w / len(bins)
-    # Label every k-th bin edge so the amounts never overlap.
+    # Bin edges are labelled only where the label clears the one before it and the last edge's (see below).
     label_w = 8 * max(len(fmt(b["high"])) for b in bins) + 6
-    every = max(1, math.ceil(label_w / slot))
     parts = [_open(chart_id, title, desc, width, height), _pattern_defs(chart_id, 2), legend,
              _y_axis(left, top, plot_w, plot_h, top_value, lambda v: f"{v:g}")]
     for i, b in enumerate(bins):
@@ -330,11 +373,10 @@ def histogram(title: str, desc: str, bins: list[dict], *, fmt: Callable = str, m
             parts.append(f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{slot - 2:.1f}" height="{h:.1f}" fill="{fill}" '
                          f'stroke="{INK}" stroke-width="0.75"/>')
         parts.append(_text(x + slot / 2, y - 5, str(b["count"]), size=13, anchor="middle", weight="bold"))
-        if i % every == 0 and x < left + plot_w - label_w:
-            parts.append(f'<line x1="{x:.1f}" y1="{top + plot_h}" x2="{x:.1f}" y2="{top + plot_h + 5}" stroke="{INK}"/>')
-            parts.append(_text(x, top + plot_h + 18, fmt(b["low"]), size=12, anchor="start" if i == 0 else "middle",
-                               fill=MUTED))
-    parts.append(_text(left + plot_w, top + plot_h + 18, fmt(span_high), size=12, anchor="end", fill=MUTED))
+    for x, text, anchor in axis_labels([left + slot * i for i in range(len(bins))], [fmt(b["low"]) for b in bins],
+                                       end_x=left + plot_w, end_text=fmt(span_high)):
+        parts.append(f'<line x1="{x:.1f}" y1="{top + plot_h}" x2="{x:.1f}" y2="{top + plot_h + 5}" stroke="{INK}"/>')
+        parts.append(_text(x, top + plot_h + 18, text, size=12, anchor=anchor, fill=MUTED))
     parts.append(_text(left + plot_w / 2, top + plot_h + 40, "Effective hourly rate (per hour)", size=13,
                        anchor="middle"))
     if marker is not None and span_high > span_low:

@@ -28,8 +28,12 @@ def _program(request, slug, action):
     return get_program_for(request.user, action, slug)
 
 
+def _default_period(program):
+    return selectors.Period.default(since=selectors.program_started(program))
+
+
 def _filter_form(request, program):
-    return ReportFilterForm(request.GET or None, cohorts=selectors.cohorts(program))
+    return ReportFilterForm(request.GET or None, cohorts=selectors.cohorts(program), default=_default_period(program))
 
 
 def _money_fmt(currency):
@@ -112,7 +116,7 @@ def overview(request, slug):
     review_hours_chart = charts.line_chart(
         "Time to first review decision",
         f"Median hours from submission to the first decision, for share requests first submitted in each month "
-        f"of {filters.period} (0 when none was decided).",
+        f"of {filters.period}; a month in which none was decided has no point.",
         _month_labels(review["months"]), review["hours"], fmt=lambda v: f"{v:g} h", prefix="review-hours",
     )
     return render(request, "payments/reports/overview.html", _context(
@@ -139,7 +143,7 @@ def earnings(request, slug):
 @login_required
 def payouts(request, slug):
     program = _program(request, slug, "reports.view")
-    form = PayoutFilterForm(request.GET or None, cohorts=selectors.cohorts(program))
+    form = PayoutFilterForm(request.GET or None, cohorts=selectors.cohorts(program), default=_default_period(program))
     filters = form.filters()
     by_status = selectors.payouts_by_status(program, filters)
     chart = charts.bar_chart(
@@ -212,7 +216,8 @@ def export(request, slug, report, fmt):
         filters = YearEndForm(request.GET or None, cohorts=selectors.cohorts(program)).filters()
         stamp = f"{filters.period.start.year}"
     elif report == "payouts":
-        filters = PayoutFilterForm(request.GET or None, cohorts=selectors.cohorts(program)).filters()
+        filters = PayoutFilterForm(request.GET or None, cohorts=selectors.cohorts(program),
+                                   default=_default_period(program)).filters()
         stamp = f"{filters.period.start:%Y%m%d}-{filters.period.end:%Y%m%d}"
     else:
         filters = _filter_form(request, program).filters()

@@ -339,8 +339,13 @@ EXPECTED: dict[str, Row] = {
         soft=NOT_ACTIVE, why="re-processing a work: the artist (active) or the program's reviewers/managers"),
     "content_review:showcase_consent": Row(
         _work_pk("sr_approved"), get=None, post=frozenset({R.A_OWNER}),
-        soft=NOT_ACTIVE | {R.A_MANAGER, ADMIN}, data=_consent_body, staff_data=True,
-        why="only the artist consents to show their work (a manager may only take it down)"),
+        soft=NOT_ACTIVE | {R.A_MANAGER, ADMIN}, data=_consent_body,
+        why="only the artist consents to show their work or withdraws consent (a manager takes it down with a "
+            "reason: remove_from_showcase, issue 15)"),
+    "content_review:remove_from_showcase": Row(
+        lambda w, b, role: {"work_pk": w.extra["showcased_work"].pk}, get=MANAGER, post=MANAGER, staff_data=True,
+        data=lambda w, b, role: {"reason": "Taken down by the access test."},
+        why="showcase.remove: the program's managers take a work off the showcase, with a reason (issue 15)"),
     "content_review:work_file": Row(_work_file, get=SHARE_READERS, staff_data=True),
 
     # --- content_review: staff and public -----------------------------------------------------------------

@@ -184,7 +184,8 @@ def build_world(tmp: Path, fake_stripe) -> World:
                                                   clause_ids=clauses)
     refusal = _decide(sr_appealed, ReviewDecision.Outcome.REFUSE, users[R.A_MANAGER], confidential)
     appeal = Appeal.objects.create(share_request=sr_appealed, refusal=refusal, refused_by=users[R.A_MANAGER],
-                                   assigned_to=users[R.A_REVIEWER], message="Please look again.")
+                                   assigned_to=users[R.A_REVIEWER], message="Please look again.",
+                                   decide_by=timezone.now() + datetime.timedelta(days=5))
     sr_appealed.status = ShareRequest.Status.APPEALED
     sr_appealed.save()
     # An approved request whose work the artist put on the showcase (credited copy ready).

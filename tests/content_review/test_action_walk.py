@@ -42,7 +42,7 @@ def request_in(status, *, policy="escalate", works=()):
     if status in DECIDED:
         fields.update(decided_at=now, first_decided_at=now)
     if status == S.ESCALATED:
-        fields.update(escalated_at=now, escalated_to=manager, deadline_missed=True)
+        fields.update(escalated_at=now, escalated_to=manager, deadline_missed=True, escalation_deadline_at=past)
     if status == S.WITHDRAWN:
         fields.update(withdrawn_at=now)
     share_request = ShareRequest.objects.create(membership=membership, title=f"In {status}", status=status, **fields)
@@ -55,7 +55,7 @@ def request_in(status, *, policy="escalate", works=()):
         refusal.clauses.set([cited(share_request, Clause.Klass.CONFIDENTIAL)])
         if status == S.APPEALED:
             Appeal.objects.create(share_request=share_request, refusal=refusal, refused_by=reviewer,
-                                  message="It was announced.")
+                                  message="It was announced.", decide_by=past)
     share_request.manager, share_request.reviewer = manager, reviewer
     return share_request
 
@@ -115,6 +115,10 @@ CASES = {
         make=lambda status: request_in(status, policy="escalate"), actor=lambda target: actions.SYSTEM),
     "content_review.deadline.deemed_approved": ActionCase(
         make=lambda status: request_in(status, policy="deemed_approved"), actor=lambda target: actions.SYSTEM),
+    "content_review.deadline.deemed_approved_after_escalation": ActionCase(
+        make=lambda status: request_in(status), actor=lambda target: actions.SYSTEM),
+    "content_review.deadline.appeal_deemed_overturned": ActionCase(
+        make=lambda status: request_in(status), actor=lambda target: actions.SYSTEM),
     "content_review.appeal.created": ActionCase(
         make=lambda status: request_in(status), actor=owner, params=lambda target: {"message": "It was announced."}),
     "content_review.appeal.overturned": ActionCase(

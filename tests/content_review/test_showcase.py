@@ -105,10 +105,12 @@ def test_a_manager_can_take_a_work_off_the_showcase_but_not_consent_for_the_arti
     with pytest.raises(DomainError, match="Only the artist"):
         services.set_showcase_consent(approved_work, by=manager, consent=True)
     services.set_showcase_consent(approved_work, by=approved_work.share_request.membership.artist.user, consent=True)
-    services.set_showcase_consent(approved_work, by=manager, consent=False)
+    with pytest.raises(DomainError, match="a manager gives a reason"):
+        services.set_showcase_consent(approved_work, by=manager, consent=False)
+    services.remove_from_showcase(approved_work, by=manager, reason="The client asked us to.")
     assert "Approved piece" not in showcase(client, program)
-    entry = AuditLogEntry.objects.filter(action="content_review.showcase.consent_withdrawn").get()
-    assert entry.actor == manager
+    entry = AuditLogEntry.objects.filter(action="content_review.showcase.work_removed").get()
+    assert entry.actor == manager and entry.data["reason"] == "The client asked us to."
 
 
 def test_artist_gives_consent_through_the_request_page(client, approved_work, program):
@@ -117,3 +119,69 @@ def test_artist_gives_consent_through_the_request_page(client, approved_work, pr
     assert "on the showcase" in page
     client.post(reverse("content_review:showcase_consent", args=[approved_work.pk]), {"consent": "yes"})
     assert "Approved piece" in showcase(client, program)
+
+
+# --- a manager takes a work off the showcase, with a reason (issue 15) -------------------------------------------
+
+def test_manager_takes_a_work_off_the_showcase_with_a_reason_and_the_artist_is_told(
+        client, approved_work, manager, program, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    artist = approved_work.share_request.membership.artist.user
+    services.set_showcase_consent(approved_work, by=artist, consent=True)
+    client.force_login(manager)
+    detail = reverse("content_review:request_detail", args=[approved_work.share_request_id])
+    url = reverse("content_review:remove_from_showcase", args=[approved_work.pk])
+    assert url in client.get(detail).content.decode()  # the button, for a manager
+    assert url in showcase(client, program)  # and on the showcase itself
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"reason": "The client asked us to take it down."})
+    assert response.status_code == 302 and response["Location"] == detail
+    approved_work.refresh_from_db()
+    assert not approved_work.showcase_consent and approved_work.showcase_removed_at is not None
+    assert approved_work.showcase_removed_reason == "The client asked us to take it down."
+    entry = AuditLogEntry.objects.get(action="content_review.showcase.work_removed")
+    assert entry.actor == manager and entry.data["reason"] == "The client asked us to take it down."
+    assert [m.to for m in mail.outbox] == [[artist.email]]
+    assert "The client asked us to take it down." in mail.outbox[0].body
+    assert "Approved piece" not in showcase(client, program)
+
+
+def test_removing_from_the_showcase_needs_a_reason(client, approved_work, manager):
+    services.set_showcase_consent(approved_work, by=approved_work.share_request.membership.artist.user, consent=True)
+    client.force_login(manager)
+    response = client.post(reverse("content_review:remove_from_showcase", args=[approved_work.pk]), {"reason": " "})
+    assert response.status_code == 200 and "This field is required." in response.content.decode()
+    from atelier.errors import DomainError
+
+    with pytest.raises(DomainError, match="Say why"):
+        services.remove_from_showcase(approved_work, by=manager, reason="")
+    approved_work.refresh_from_db()
+    assert approved_work.showcase_consent
+    assert not AuditLogEntry.objects.filter(action="content_review.showcase.work_removed").exists()
+
+
+def test_the_artist_cannot_put_back_a_work_a_manager_removed(client, approved_work, manager):
+    from atelier.errors import DomainError
+
+    artist = approved_work.share_request.membership.artist.user
+    services.set_showcase_consent(approved_work, by=artist, consent=True)
+    services.remove_from_showcase(approved_work, by=manager, reason="Rights question.")
+    with pytest.raises(DomainError, match="A manager took this work off the showcase: Rights question."):
+        services.set_showcase_consent(approved_work, by=artist, consent=True)
+    client.force_login(artist)
+    page = client.get(reverse("content_review:request_detail", args=[approved_work.share_request_id])).content.decode()
+    assert "Rights question." in page
+    assert "Show “" not in page
+
+
+def test_reviewers_and_the_artist_cannot_remove_with_a_reason(client, approved_work, reviewer):
+    artist = approved_work.share_request.membership.artist.user
+    services.set_showcase_consent(approved_work, by=artist, consent=True)
+    url = reverse("content_review:remove_from_showcase", args=[approved_work.pk])
+    for person in (reviewer, artist):
+        client.force_login(person)
+        assert client.post(url, {"reason": "No."}).status_code == 404
+    approved_work.refresh_from_db()
+    assert approved_work.showcase_consent

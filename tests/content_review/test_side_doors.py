@@ -280,8 +280,8 @@ def test_admin_takes_a_work_off_the_showcase_through_the_action(admin_client, si
                                  {"action": "take_off_showcase", "_selected_action": [work.pk]}, follow=True)
     assert response.status_code == 200 and "Taken off the showcase: 1." in response.content.decode()
     assert not Work.objects.get().showcase_consent
-    entry = AuditLogEntry.objects.get(action="content_review.showcase.consent_withdrawn")
-    assert entry.actor == site_admin
+    entry = AuditLogEntry.objects.get(action="content_review.showcase.work_removed")
+    assert entry.actor == site_admin and entry.data["reason"]
     # Again: refused with the action's reason, as a message.
     response = admin_client.post(reverse("admin:content_review_work_changelist"),
                                  {"action": "take_off_showcase", "_selected_action": [work.pk]}, follow=True)

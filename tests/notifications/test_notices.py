@@ -265,8 +265,8 @@ def test_a_work_taken_off_the_showcase_by_its_artist_tells_the_managers(member, 
     committed(lambda: review.set_showcase_consent(work, by=member.artist.user, consent=False))
     assert_told([manager], event="content_review.showcase.consent_withdrawn")
     review.set_showcase_consent(work, by=member.artist.user, consent=True)
-    committed(lambda: review.set_showcase_consent(work, by=manager, consent=False))
-    assert_told([member.artist.user], event="content_review.showcase.consent_withdrawn")
+    committed(lambda: review.remove_from_showcase(work, by=manager, reason="The client asked us to."))
+    assert_told([member.artist.user], event="content_review.showcase.work_removed")
 
 
 # --- money -------------------------------------------------------------------------------------------------------

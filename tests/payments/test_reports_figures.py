@@ -237,4 +237,5 @@ def test_review_figures_per_month_of_first_submission(lumen):
 
     data = review_figures_over_time(lumen["program"], Filters(WINTER))
     assert data["series"] == {"Submitted": [2, 1], "Approved": [1, 0], "Refused": [1, 0], "Deadlines missed": [1, 0]}
-    assert data["hours"] == {"Median hours to first decision": [18.0, 0]}
+    # no decision in the second month: no figure, not 0 h (issue 15)
+    assert data["hours"] == {"Median hours to first decision": [18.0, None]}

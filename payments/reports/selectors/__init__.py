@@ -13,7 +13,7 @@ import from here (`from payments.reports import selectors`); the names below are
 """
 from payments.reports.selectors.common import (  # noqa: F401
     EARNING_KINDS, LEDGER_DAYS_CACHE_SECONDS, MONEY_MOVEMENT_KINDS, Filters, Kind, Period, cohorts, memberships,
-    month_bounds,
+    month_bounds, program_started,
 )
 from payments.reports.selectors.dashboard import NEAR_DEADLINE, dashboard  # noqa: F401
 from payments.reports.selectors.earnings import (  # noqa: F401

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import BigIntegerField, DecimalField, Q, Value
+from django.db.models import BigIntegerField, DecimalField, Min, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -50,10 +50,14 @@ class Period:
         return cls(date(year, 1, 1), date(year, 12, 31))
 
     @classmethod
-    def default(cls, today: date | None = None) -> Period:
-        """The calendar year to date: what finance looks at most often."""
+    def default(cls, today: date | None = None, *, since: date | None = None) -> Period:
+        """The calendar year to date: what finance looks at most often. From `since` (the program's start) when
+        that is later in the year, so the reports list no empty months before the program existed."""
         today = today or timezone.localdate()
-        return cls(date(today.year, 1, 1), today)
+        start = date(today.year, 1, 1)
+        if since is not None and start < since <= today:
+            start = since
+        return cls(start, today)
 
     def months(self) -> list[date]:
         """First day of each calendar month the period touches, in order."""
@@ -148,3 +152,12 @@ def _cached_ledger(program, filters: Filters, name: str, query, merge):
         rows, expires = query(entries), now + LEDGER_DAYS_CACHE_SECONDS
     cache.set(key, {"newest": newest, "rows": rows, "expires": expires}, max(1, math.ceil(expires - now)))
     return rows
+
+
+def program_started(program) -> date:
+    """The day the program started: its creation, or its first ledger entry if that is earlier (entries can be
+    dated back, as imported hours or the demo's are). One query."""
+    created = timezone.localdate(program.created_at) if program.created_at else None
+    first = LedgerEntry.objects.filter(program=program).aggregate(first=Min("work_date"))["first"]
+    days = [d for d in (created, first) if d is not None]
+    return min(days) if days else timezone.localdate()
