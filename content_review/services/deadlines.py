@@ -15,9 +15,8 @@ Status = ShareRequest.Status
 
 
 def appeal_days(program) -> int:
-    """Days to decide an appeal: the program's appeal deadline (`Program.appeal_sla_days`, added by the program
-    settings page) or, where a program has none, its review deadline."""
-    return getattr(program, "appeal_sla_days", None) or program.review_sla_days
+    """Days to decide an appeal: the program's appeal deadline (`Program.appeal_sla_days`, on the settings page)."""
+    return program.appeal_sla_days
 
 
 def _actions():
