@@ -52,24 +52,19 @@ def test_an_escalated_request_gets_the_managers_deadline_of_the_programs_length(
     assert any("deemed approved" in m.body for m in mail.outbox if manager.email in m.to)
 
 
-def test_an_appeal_gets_its_deadline_from_the_programs_review_deadline_without_an_appeal_setting(
+def test_an_appeal_is_due_after_the_programs_appeal_deadline_not_its_review_deadline(
         member, tmp_path, reviewer, manager):
+    program = member.program
+    program.appeal_sla_days, program.review_sla_days = 2, 9
+    program.save()
     before = timezone.now()
     share_request = appealed(member, tmp_path, reviewer)
     appeal = Appeal.objects.get()
-    days = timedelta(days=member.program.review_sla_days)
+    days = timedelta(days=2)
     assert before + days <= appeal.decide_by <= timezone.now() + days
     assert share_request.decide_by == appeal.decide_by
     entry = AuditLogEntry.objects.get(action="content_review.appeal.created")
     assert entry.data["decide_by"] == appeal.decide_by.isoformat()
-
-
-def test_the_appeal_deadline_uses_the_programs_appeal_setting_when_it_has_one(member, reviewer, manager):
-    program = member.program
-    program.appeal_sla_days = 2  # the settings page's field (another branch): read when present
-    assert services.deadlines.appeal_days(program) == 2
-    program.appeal_sla_days = None
-    assert services.deadlines.appeal_days(program) == program.review_sla_days
 
 
 def test_queue_shows_the_deadline_of_escalated_and_appealed_requests_not_a_dash(
