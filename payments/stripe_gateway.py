@@ -21,12 +21,14 @@ API_VERSION = "2026-05-27.dahlia"
 class StripeGatewayError(Exception):
     """A Stripe call did not succeed. `message` is Stripe's own words (shown to finance)."""
 
-    def __init__(self, message: str, *, code: str = "", http_status: int | None = None, kind: str = ""):
+    def __init__(self, message: str, *, code: str = "", http_status: int | None = None, kind: str = "",
+                 should_retry: bool = True):
         super().__init__(message)
         self.message = message
         self.code = code or ""
         self.http_status = http_status
         self.kind = kind
+        self.should_retry = should_retry
 
 
 class RetryableStripeError(StripeGatewayError):
@@ -78,7 +80,21 @@ def get_client() -> stripe.StripeClient:
     return cached[1]
 
 
+def _stripe_says_retrying_is_pointless(error: stripe.StripeError) -> bool:
+    """`Stripe-Should-Retry: false`, or an answer replayed from the idempotency key (`Idempotent-Replayed`):
+    the same request would get the same answer again."""
+    headers = {str(k).lower(): str(v).lower() for k, v in dict(getattr(error, "headers", None) or {}).items()}
+    return headers.get("stripe-should-retry") == "false" or headers.get("idempotent-replayed") == "true"
+
+
 def _translate(error: stripe.StripeError) -> StripeGatewayError:
+    translated = _translate_kind(error)
+    if isinstance(translated, RetryableStripeError) and _stripe_says_retrying_is_pointless(error):
+        translated.should_retry = False
+    return translated
+
+
+def _translate_kind(error: stripe.StripeError) -> StripeGatewayError:
     status = getattr(error, "http_status", None)
     code = getattr(error, "code", None) or ""
     message = getattr(error, "user_message", None) or str(error) or error.__class__.__name__

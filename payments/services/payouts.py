@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import heapq
 import logging
 import os
-import queue
 import random
 import socket
 import threading
@@ -111,29 +111,28 @@ def send_run(run_id: int) -> int:
 
 
 def _send_all(payout_ids: list[int]) -> None:
-    """Send payouts with STRIPE_SEND_CONCURRENCY threads sharing the token bucket, so a run goes at the
-    configured rate even though each Stripe call takes a few hundred milliseconds. Threads need committed
-    rows and their own connections: inside a transaction (the demo seed, tests) or on SQLite, one at a time."""
+    """Send payouts with STRIPE_SEND_CONCURRENCY threads sharing the pacing, so a run goes at the configured rate
+    even though each Stripe call takes a few hundred milliseconds. A payout waiting out a retry backoff gives its
+    thread back: it goes back on the schedule, due when its backoff ends, and the thread sends the next one (a
+    few slow or faulty answers never stall a run). Threads need committed rows and their own connections: inside
+    a transaction (the demo seed, tests) or on SQLite, one payout at a time, sleeping through backoffs."""
     workers = min(int(settings.STRIPE_SEND_CONCURRENCY), len(payout_ids))
     if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
         for payout_id in payout_ids:
             send_payout(payout_id)
         return
-    pending: queue.SimpleQueue = queue.SimpleQueue()
-    for payout_id in payout_ids:
-        pending.put(payout_id)
-    errors: list[BaseException] = []
+    schedule = _Schedule(payout_ids)
 
     def work():
         try:
-            while not errors:
+            while (item := schedule.next()) is not None:
+                due_again = None
                 try:
-                    payout_id = pending.get_nowait()
-                except queue.Empty:
-                    return
-                send_payout(payout_id)
+                    due_again = _send_step(item)
+                finally:
+                    schedule.done(item, due_again)
         except BaseException as error:  # noqa: BLE001 (re-raised in the calling thread)
-            errors.append(error)
+            schedule.fail(error)
         finally:
             connections.close_all()  # this thread's connections only
 
@@ -142,8 +141,66 @@ def _send_all(payout_ids: list[int]) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    if errors:
-        raise errors[0]
+    if schedule.error is not None:
+        raise schedule.error
+
+
+class _Sending:
+    """A payout this process is sending: its id and, once claimed, the claimed row, the lease owner and how many
+    requests were made in this pass."""
+
+    def __init__(self, payout_id: int):
+        self.payout_id, self.payout, self.owner, self.attempt = payout_id, None, "", 0
+
+
+class _Schedule:
+    """The run's payouts by the time they are due (now, or when a backoff ends), shared by the sender threads."""
+
+    def __init__(self, payout_ids):
+        self.ready = threading.Condition()
+        self.heap = [(0.0, n, _Sending(payout_id)) for n, payout_id in enumerate(payout_ids)]
+        self.counter = len(self.heap)
+        self.busy = 0
+        self.error = None
+
+    def next(self) -> _Sending | None:
+        with self.ready:
+            while True:
+                if self.error is not None or (not self.heap and not self.busy):
+                    self.ready.notify_all()
+                    return None
+                now = time.monotonic()
+                if self.heap and self.heap[0][0] <= now:
+                    self.busy += 1
+                    return heapq.heappop(self.heap)[2]
+                self.ready.wait(self.heap[0][0] - now if self.heap else None)
+
+    def done(self, item: _Sending, due_in: float | None) -> None:
+        with self.ready:
+            self.busy -= 1
+            if due_in is not None:
+                self.counter += 1
+                heapq.heappush(self.heap, (time.monotonic() + due_in, self.counter, item))
+            self.ready.notify_all()
+
+    def fail(self, error: BaseException) -> None:
+        with self.ready:
+            self.error = self.error or error
+            self.ready.notify_all()
+
+
+def _send_step(item: _Sending) -> float | None:
+    """Claim the payout (first step) and make one request; the seconds until the next request when Stripe asked
+    to be retried, else None (settled, or left for a later pass)."""
+    if item.payout is None:
+        item.owner = _lease_owner()
+        claimed = _claim(item.payout_id, item.owner)
+        if isinstance(claimed, str):
+            return None
+        item.payout = claimed
+    item.attempt += 1
+    result = _try_once(item.payout, item.owner, item.attempt)
+    return result if isinstance(result, float) else None
 
 
 def _generation(payout: Payout) -> int:
@@ -175,8 +232,15 @@ def _lease_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"
 
 
+def lease_seconds() -> float:
+    """PAYOUT_LEASE_SECONDS, but never shorter than one request and the longest backoff after it: renewed before
+    each request, a lease must not lapse while its worker waits to make the next one."""
+    longest_backoff = settings.STRIPE_RETRY_BACKOFF_SECONDS * (2 ** max(0, settings.STRIPE_MAX_ATTEMPTS - 2)) * 1.5
+    return max(float(settings.PAYOUT_LEASE_SECONDS), settings.STRIPE_TIMEOUT_SECONDS + longest_backoff + 1.0)
+
+
 def _lease_until():
-    return timezone.now() + datetime.timedelta(seconds=settings.PAYOUT_LEASE_SECONDS)
+    return timezone.now() + datetime.timedelta(seconds=lease_seconds())
 
 
 def _lease_free(now) -> Q:
@@ -264,42 +328,56 @@ def _record(payout: Payout, owner: str, action, **params) -> bool:
 
 
 def _attempt_transfer(payout: Payout, owner: str) -> str:
-    """Call Stripe (no transaction open) with the payout's fixed key and parameters, retrying what is safe to
-    retry; an answer that does not say whether money moved leaves the payout "unknown"."""
+    """Call Stripe (no transaction open) until it answers, sleeping through the backoffs: one payout on its own
+    (finance's retry, a single task). Runs use the schedule of `_send_all` instead."""
+    attempt = 0
+    while True:
+        attempt += 1
+        result = _try_once(payout, owner, attempt)
+        if not isinstance(result, float):
+            return result
+        time.sleep(result)
+
+
+def _backoff(attempt: int) -> float:
+    return settings.STRIPE_RETRY_BACKOFF_SECONDS * (2 ** (attempt - 1)) * (1 + random.random() / 2)
+
+
+def _try_once(payout: Payout, owner: str, attempt: int) -> str | float:
+    """One request with the payout's fixed key and parameters (no transaction open). Returns the outcome ("paid",
+    "failed", "unknown", "retry_later", "skipped"), or the seconds to wait before trying again. An answer that
+    does not say whether money moved, at the last attempt or when Stripe says retrying is pointless (a replayed
+    answer, `Stripe-Should-Retry: false`), leaves the payout "unknown"."""
     max_attempts = max(1, settings.STRIPE_MAX_ATTEMPTS)
-    for attempt in range(1, max_attempts + 1):
-        pacing.wait_for_transfer_slot()
-        if not _renew_lease(payout, owner):
-            return "skipped"
-        try:
-            transfer = gateway.create_transfer(**payout.transfer_params, idempotency_key=payout.transfer_key)
-        except gateway.RetryableStripeError as error:
-            if attempt < max_attempts:
-                backoff = settings.STRIPE_RETRY_BACKOFF_SECONDS * (2 ** (attempt - 1))
-                time.sleep(backoff * (1 + random.random() / 2))
-                continue
-            if error.ambiguous:
-                _record(payout, owner, actions.PayoutUnknown,
-                        message=f"Stripe's last answer ({error.message}) does not say whether the transfer was made: "
-                                "not sent again. Reconciliation will look for it.")
-                return "unknown"
-            _release_lease(payout, owner, failure_message=f"Stripe did not answer ({error.message}); "
-                                                          f"it will be tried again."[:2000])
-            logger.warning("Payout %s: retryable error after %s attempts: %s", payout.pk, attempt, error.message)
-            return "retry_later"
-        except gateway.FinalStripeError as error:
-            if error.is_idempotency_error:
-                # A bug: the key was used with other parameters. The first request may have paid.
-                logger.error("Payout %s: idempotency error from Stripe: %s", payout.pk, error.message)
-                _record(payout, owner, actions.PayoutUnknown,
-                        message=f"Idempotency error (check reconciliation): {error.message}")
-                return "unknown"
-            _record(payout, owner, actions.PayoutFailed, message=error.message or "Stripe refused the transfer.",
-                    generation=_generation(payout))
-            return "failed"
-        _record(payout, owner, actions.PayoutPaid, transfer_id=transfer["id"])
-        return "paid"
-    return "retry_later"  # pragma: no cover (the loop always returns)
+    pacing.wait_for_transfer_slot()
+    if not _renew_lease(payout, owner):
+        return "skipped"
+    try:
+        transfer = gateway.create_transfer(**payout.transfer_params, idempotency_key=payout.transfer_key)
+    except gateway.RetryableStripeError as error:
+        if attempt < max_attempts and error.should_retry:
+            return _backoff(attempt)
+        if error.ambiguous:
+            _record(payout, owner, actions.PayoutUnknown,
+                    message=f"Stripe's last answer ({error.message}) does not say whether the transfer was made: "
+                            "not sent again. Reconciliation will look for it.")
+            return "unknown"
+        _release_lease(payout, owner, failure_message=f"Stripe did not answer ({error.message}); "
+                                                      f"it will be tried again."[:2000])
+        logger.warning("Payout %s: retryable error after %s attempts: %s", payout.pk, attempt, error.message)
+        return "retry_later"
+    except gateway.FinalStripeError as error:
+        if error.is_idempotency_error:
+            # A bug: the key was used with other parameters. The first request may have paid.
+            logger.error("Payout %s: idempotency error from Stripe: %s", payout.pk, error.message)
+            _record(payout, owner, actions.PayoutUnknown,
+                    message=f"Idempotency error (check reconciliation): {error.message}")
+            return "unknown"
+        _record(payout, owner, actions.PayoutFailed, message=error.message or "Stripe refused the transfer.",
+                generation=_generation(payout))
+        return "failed"
+    _record(payout, owner, actions.PayoutPaid, transfer_id=transfer["id"])
+    return "paid"
 
 
 def credit_back(payout: Payout, generation: int) -> None:
