@@ -11,6 +11,7 @@ from atelier import spreadsheets
 from atelier.http import perform
 from atelier.pagination import paginate
 from atelier.permissions import can, get_object_for, get_program_for
+from atelier.search import matching, query_of
 from payments import actions, selectors
 from payments.portal import payout_notices
 from payments.ledger_forms import RATE_FIELDS, AdjustmentForm, RateCardForm, StatementForm
@@ -125,9 +126,11 @@ def ratecard_create(request, slug):
 @login_required
 def ledger_overview(request, slug):
     program = _program(request, slug, "ledger.view")
+    q = query_of(request)
+    members = matching(selectors.member_balances(program), q, "artist__display_name", "artist__user__email")
     return render(request, "payments/ledger/overview.html", {
-        "program": program,
-        "page_obj": paginate(request, selectors.member_balances(program)),
+        "program": program, "q": q,
+        "page_obj": paginate(request, members),
         "may_adjust": can(request.user, "ledger.adjust", program),
         "unpriced_count": selectors.unpriced_time_logs(program).count() + selectors.unpriced_feedback(program).count(),
     })
