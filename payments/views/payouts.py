@@ -114,7 +114,7 @@ def run_approve(request, slug, run_id):
     form = SendMoneyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         approved = perform(request, actions.ApprovePayoutRun(request.user, run, **form.cleaned_data), form=form,
-                           success="Run approved: the payouts are being sent.")
+                           success="Run approved.")  # what happens next is the progress panel's to say, live
         if approved is not None:
             return redirect("payments:payout_run", program.slug, run.pk)
     return render(request, "payments/payouts/run_approve.html", {
@@ -151,7 +151,7 @@ def payout_retry(request, slug, run_id, payout_id):
 def payout_release(request, slug, run_id, payout_id):
     program, run, payout = _payout(request, slug, run_id, payout_id)
     perform(request, actions.ReleasePayout(request.user, payout),
-            success=f"Payout {payout.pk} released: it is being sent.")
+            success=f"Payout {payout.pk} released.")
     return redirect("payments:payout_run", program.slug, run.pk)
 
 
