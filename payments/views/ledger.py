@@ -161,16 +161,24 @@ def ledger_adjust(request, slug, membership_id):
     program = _program(request, slug, "ledger.adjust")
     membership = _member(request, program, membership_id, "ledger.adjust")
     form = AdjustmentForm(request.POST or None, currency=program.currency)
+    balance = selectors.balance_minor(membership)
+    below_zero = None
     if request.method == "POST" and form.is_valid():
-        entry = perform(request, actions.AdjustLedger(
-            request.user, membership, amount_minor=form.cleaned_data["amount"],
-            reason=form.cleaned_data["reason"], token=form.cleaned_data["token"]), form=form)
-        if entry is not None:
-            messages.success(request, "Adjustment recorded.")
-            return redirect("payments:ledger_member", slug=program.slug, membership_id=membership.pk)
+        action = actions.AdjustLedger(request.user, membership, amount_minor=form.cleaned_data["amount"],
+                                      reason=form.cleaned_data["reason"], token=form.cleaned_data["token"])
+        after = balance + form.cleaned_data["amount"]
+        # A warning, not a rule: a debit may rightly exceed the balance (an overpayment), but never by a slip.
+        # below_zero_confirmed is sent by the warning page, once the person saw the balance go below zero.
+        if (form.cleaned_data["amount"] < 0 and after < 0 and request.POST.get("below_zero_confirmed") != "1"
+                and action.check() is None):
+            below_zero = after
+        else:
+            entry = perform(request, action, form=form)
+            if entry is not None:
+                messages.success(request, "Adjustment recorded.")
+                return redirect("payments:ledger_member", slug=program.slug, membership_id=membership.pk)
     return render(request, "payments/ledger/adjust.html", {
-        "program": program, "membership": membership, "form": form,
-        "balance": selectors.balance_minor(membership),
+        "program": program, "membership": membership, "form": form, "balance": balance, "below_zero": below_zero,
     })
 
 
