@@ -150,7 +150,7 @@ def staff_invitations_import(request, slug):
         try:
             rows = invitation_services.parse_invitation_csv(program, form.cleaned_data["file"].read())
         except invitation_services.CsvRejected as rejected:
-            errors = rejected.errors
+            errors = rejected.rows
             form.add_error(None, str(rejected))
         else:
             created = perform(request, actions.ImportInvitations(request.user, program=program, rows=rows), form=form)
