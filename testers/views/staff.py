@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from atelier.http import perform
@@ -51,8 +52,19 @@ def staff_program(request, slug):
         ]
         if can(request.user, action, program)
     ]
+    # Each figure opens the list it counts, for those who may see that list.
+    allowed = {name for _, name, _, _ in own_links}
+    cards = [
+        (counts["active"], f"active artists ({counts['paused']} paused, {counts['removed']} removed)",
+         "testers:staff_artists", "?status=active"),
+        (counts["pending_invitations"], "pending invitations", "testers:staff_invitations", "?status=pending"),
+        (counts["new_feedback"], "new feedback to triage", "testers:staff_feedback", "?status=new"),
+        (counts["pending_time"], "time logs waiting", "testers:staff_timelogs", "?status=pending"),
+    ]
+    cards = [(value, label, reverse(name, args=[program.slug]) + query if name in allowed else None)
+             for value, label, name, query in cards]
     return render(request, "testers/staff/program.html", {
-        "program": program, "roles": roles, "counts": counts, "current_terms": current,
+        "program": program, "roles": roles, "counts": counts, "current_terms": current, "cards": cards,
         "own_links": own_links, "other_links": staff_links.links_for(request.user, program),
     })
 
