@@ -141,12 +141,10 @@ class QueueFilterForm(forms.Form):
         ("appealed", "Appealed"), ("changes_requested", "Changes requested"), ("approved", "Approved"),
         ("refused", "Refused"), ("withdrawn", "Withdrawn"), ("all", "All"),
     ])
-    artist = forms.ChoiceField(required=False)
+    # No select of every artist (10,000 options at scale): a search box with htmx suggestions that set `artist`.
+    q = forms.CharField(label="Artist", required=False, max_length=100)
+    artist = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     overdue = forms.BooleanField(label="Overdue only", required=False)
-
-    def __init__(self, *args, artists=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["artist"].choices = [("", "Every artist")] + [(m.artist_id, m.artist.display_name) for m in artists]
 
 
 class ReportPeriodForm(forms.Form):

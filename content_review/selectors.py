@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.db.models import Case, Count, F, Prefetch, Q, When
 from django.utils import timezone
 
+from atelier.search import matching
 from content_review.models import Appeal, ReviewDecision, ShareRequest, Work
 from testers.models import Membership
 
@@ -63,7 +64,8 @@ DUE_AT = Case(
 )
 
 
-def review_queue(program, *, status: str = "open", artist_id=None, overdue: bool = False):
+def review_queue(program, *, status: str = "open", artist_id=None, overdue: bool = False, q: str = "",
+                 by_email: bool = False):
     """A program's share requests for its reviewers, the closest deadline first. Drafts are never shown."""
     qs = (
         ShareRequest.objects.filter(membership__program=program, status__in=QUEUE_FILTERS.get(status, ShareRequest.OPEN))
@@ -74,14 +76,12 @@ def review_queue(program, *, status: str = "open", artist_id=None, overdue: bool
     qs = qs.annotate(due_at=DUE_AT)
     if artist_id:
         qs = qs.filter(membership__artist_id=artist_id)
+    if q:
+        fields = ("membership__artist__display_name",) + (("membership__artist__user__email",) if by_email else ())
+        qs = matching(qs, q, *fields)
     if overdue:
         qs = qs.filter(Q(deadline_missed=True) | Q(due_at__lte=timezone.now()))
     return qs.order_by(F("due_at").asc(nulls_last=True), "deadline_at", "id")
-
-
-def queue_artists(program):
-    return (Membership.objects.filter(program=program, share_requests__isnull=False)
-            .select_related("artist").distinct().order_by("artist__display_name"))
 
 
 def showcase_works(program):

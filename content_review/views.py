@@ -288,17 +288,21 @@ def _staff_program(request, slug, action="share_request.decide"):
 @login_required
 def queue(request, slug):
     program = _staff_program(request, slug)
-    artists = list(selectors.queue_artists(program))
-    form = QueueFilterForm(request.GET or None, artists=artists)
-    status, artist_id, overdue = "open", None, False
+    form = QueueFilterForm(request.GET or None)
+    status, artist_id, overdue, q = "open", None, False, ""
     if form.is_valid():
         status = form.cleaned_data["status"] or "open"
         artist_id = form.cleaned_data["artist"] or None
         overdue = form.cleaned_data["overdue"]
-    page = paginate(request, selectors.review_queue(program, status=status, artist_id=artist_id, overdue=overdue),
-                    PAGE_SIZE)
+        q = form.cleaned_data["q"].strip()
+    by_email = can(request.user, "membership.view", program)
+    chosen = (Membership.objects.filter(program=program, artist_id=artist_id).select_related("artist").first()
+              if artist_id else None)
+    page = paginate(request, selectors.review_queue(program, status=status, artist_id=artist_id, overdue=overdue,
+                                                    q=q, by_email=by_email), PAGE_SIZE)
     return render(request, "content_review/staff/queue.html",
-                  {"program": program, "form": form, "page_obj": page, "status": status})
+                  {"program": program, "form": form, "page_obj": page, "status": status, "chosen": chosen,
+                   "by_email": by_email})
 
 
 @login_required

@@ -2,8 +2,11 @@
 address the invitation was sent to."""
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
+from django.urls import reverse
 
+from atelier.permissions import staff_roles
 from atelier.requestcontext import client_ip
+from testers.models import Membership, Program
 from testers.services.invitations import find_usable_invitation
 
 INVITATION_SESSION_KEY = "atelier_invitation_token"
@@ -48,4 +51,13 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().is_email_verified(request, email)
 
     def get_login_redirect_url(self, request):
+        # Staff with roles in one program only, and no portal of their own as an artist, land on that program's
+        # staff page rather than on an empty portal home. (A `next` address, when given, still wins: allauth asks
+        # this only without one.)
+        user = request.user
+        programs = staff_roles(user) if user.is_authenticated else {}
+        if len(programs) == 1 and not Membership.objects.filter(artist__user=user).exists():
+            program = Program.objects.filter(pk__in=programs).only("slug").first()
+            if program is not None:
+                return reverse("testers:staff_program", args=[program.slug])
         return super().get_login_redirect_url(request)

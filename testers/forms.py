@@ -3,8 +3,10 @@ from django import forms
 from django.utils import timezone
 
 from atelier import bounds
+from atelier.errors import DomainError
 from atelier.forms import MoneyField
 from atelier.money import to_decimal
+from testers import media
 from testers.actions.programs import CREDIT_MAX, DEADLINE_DAYS, NOTICE_DAYS, WATERMARK_MAX
 from testers.models import ArtistProfile, Clause, Feedback, Membership, Program, StaffRole, TimeLog
 
@@ -50,11 +52,29 @@ class FeedbackForm(MembershipChoiceMixin, forms.Form):
         choices=[("", "—")] + list(Feedback.Severity.choices), required=False, label="Severity",
         help_text="For bugs: how much does it get in your way?",
     )
-    images = MultipleImageField(label="Images", help_text="Up to 5 screenshots or outputs (JPEG, PNG, WebP or GIF, 10 MB each).")
+    images = MultipleImageField(label="Images", help_text=f"Up to {media.MAX_ATTACHMENTS} screenshots or outputs "
+                                                          f"({media.ACCEPTED_IMAGES}, 10 MB each).")
 
     def __init__(self, *args, memberships=(), **kwargs):
         super().__init__(*args, **kwargs)
         self._setup_membership(memberships)
+
+    def clean_images(self):
+        # Checked here as well as in the action, so a bad file is reported beside its field even when another
+        # field is also wrong (the action alone would speak only once every other field is valid).
+        images = self.cleaned_data["images"]
+        if len(images) > media.MAX_ATTACHMENTS:
+            raise forms.ValidationError(f"Attach at most {media.MAX_ATTACHMENTS} images.")
+        problems = []
+        for image in images:
+            try:
+                media.check_feedback_image(image)
+            except DomainError as error:
+                problems.append(str(error))
+        if problems:
+            raise forms.ValidationError(
+                [*problems, f"Accepted: {media.ACCEPTED_IMAGES}, up to 10 MB each."])
+        return images
 
     def clean(self):
         data = super().clean()

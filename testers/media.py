@@ -10,6 +10,7 @@ from atelier.errors import DomainError
 from atelier.media import MB, MediaLimits, MediaRejected, inspect_upload, make_image_thumbnail
 
 MAX_ATTACHMENTS = 5
+ACCEPTED_IMAGES = "JPEG, PNG, WebP or GIF"
 FEEDBACK_IMAGE_LIMITS = MediaLimits(max_bytes_image=10 * MB, max_pixels=40_000_000, max_gif_frames=200)
 THUMBNAIL_SIDE = 320
 
@@ -22,7 +23,7 @@ def check_feedback_image(upload) -> tuple[int, int]:
     except MediaRejected as rejected:
         raise DomainError(str(rejected)) from None
     if info.kind != "image":
-        raise DomainError(f"{os.path.basename(name)} is a video; feedback takes images only (JPEG, PNG, WebP or GIF).")
+        raise DomainError(f"{os.path.basename(name)} is a video; feedback takes images only ({ACCEPTED_IMAGES}).")
     upload.seek(0)
     return info.width, info.height
 

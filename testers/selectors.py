@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from atelier.errors import DomainError
+from atelier.search import matching
 from testers.models import (
     Clause, Feedback, FeedbackAttachment, Membership, StaffRole, TermsAcceptance, TermsVersion, TimeLog,
 )
@@ -165,3 +166,16 @@ def program_team(program):
     totp = Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP)
     return (StaffRole.objects.filter(program=program).select_related("user")
             .annotate(has_totp=Exists(totp)).order_by("user__email", "role", "pk"))
+
+
+ARTIST_SEARCH_LIMIT = 20
+
+
+def artist_search(program, q: str, *, by_email: bool):
+    """At most 20 memberships of the program whose artist's name (or, for staff who may see addresses, e-mail)
+    contains `q`: the autocomplete that replaces selects listing every artist."""
+    fields = ("artist__display_name", "artist__user__email") if by_email else ("artist__display_name",)
+    if not q:
+        return Membership.objects.none()
+    return (matching(Membership.objects.filter(program=program), q, *fields)
+            .select_related("artist__user").order_by("artist__display_name", "pk")[:ARTIST_SEARCH_LIMIT])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from testers.views import invitations, portal, staff
+from testers.views import bulk, invitations, portal, staff
 
 app_name = "testers"
 
@@ -27,9 +27,11 @@ urlpatterns = [
     path("staff/<slug:slug>/team/<int:pk>/role/", staff.staff_role_change, name="staff_role_change"),
     path("staff/<slug:slug>/team/<int:pk>/revoke/", staff.staff_role_revoke, name="staff_role_revoke"),
     path("staff/<slug:slug>/artists/", staff.staff_artists, name="staff_artists"),
+    path("staff/<slug:slug>/artists/search/", staff.staff_artist_search, name="staff_artist_search"),
     path("staff/<slug:slug>/artists/<int:pk>/", staff.staff_artist, name="staff_artist"),
     path("staff/<slug:slug>/invitations/", staff.staff_invitations, name="staff_invitations"),
     path("staff/<slug:slug>/invitations/import/", staff.staff_invitations_import, name="staff_invitations_import"),
+    path("staff/<slug:slug>/invitations/bulk/", bulk.invitations_bulk, name="staff_invitations_bulk"),
     path("staff/<slug:slug>/invitations/<int:pk>/resend/", staff.staff_invitation_resend,
          name="staff_invitation_resend"),
     path("staff/<slug:slug>/invitations/<int:pk>/revoke/", staff.staff_invitation_revoke,
@@ -46,7 +48,9 @@ urlpatterns = [
     path("staff/<slug:slug>/terms/<int:number>/acceptance/remind/", staff.staff_terms_remind,
          name="staff_terms_remind"),
     path("staff/<slug:slug>/feedback/", staff.staff_feedback, name="staff_feedback"),
+    path("staff/<slug:slug>/feedback/bulk/", bulk.feedback_bulk, name="staff_feedback_bulk"),
     path("staff/<slug:slug>/feedback/<int:pk>/", staff.staff_feedback_detail, name="staff_feedback_detail"),
     path("staff/<slug:slug>/time/", staff.staff_timelogs, name="staff_timelogs"),
+    path("staff/<slug:slug>/time/bulk/", bulk.timelogs_bulk, name="staff_timelogs_bulk"),
     path("staff/<slug:slug>/time/<int:pk>/decide/", staff.staff_timelog_decide, name="staff_timelog_decide"),
 ]

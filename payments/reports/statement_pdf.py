@@ -134,9 +134,11 @@ def render_statement(statement: Statement, *, generated_at=None) -> bytes:
         Paragraph(s(f"{program.name} · Atelier"), subtitle),
         Spacer(1, 6 * mm),
     ]
+    # A display name is never labelled as a legal name: without one, the statement says it is missing.
+    who = ([["Artist (legal name)", artist.legal_name], ["Shown as", artist.display_name]] if artist.legal_name
+           else [["Artist", artist.display_name], ["Legal name", "Not given (the artist adds it in their profile)"]])
     details = [
-        ["Artist (legal name)", legal_name],
-        ["Shown as", artist.display_name],
+        *who,
         ["Program", program.name],
         ["Period", f"{statement.period.start:%-d %B %Y} – {statement.period.end:%-d %B %Y}"],
         ["Currency", currency],

@@ -11,6 +11,7 @@ from atelier import spreadsheets
 from atelier.http import perform
 from atelier.pagination import paginate
 from atelier.permissions import can, get_object_for, get_program_for
+from atelier.search import matching, query_of
 from payments import actions, selectors
 from payments.portal import payout_notices
 from payments.ledger_forms import RATE_FIELDS, AdjustmentForm, RateCardForm, StatementForm
@@ -163,9 +164,11 @@ def ratecard_delete(request, slug, pk):
 @login_required
 def ledger_overview(request, slug):
     program = _program(request, slug, "ledger.view")
+    q = query_of(request)
+    members = matching(selectors.member_balances(program), q, "artist__display_name", "artist__user__email")
     return render(request, "payments/ledger/overview.html", {
-        "program": program,
-        "page_obj": paginate(request, selectors.member_balances(program)),
+        "program": program, "q": q,
+        "page_obj": paginate(request, members),
         "may_adjust": can(request.user, "ledger.adjust", program),
         "unpriced_count": selectors.unpriced_time_logs(program).count() + selectors.unpriced_feedback(program).count(),
     })
@@ -196,16 +199,24 @@ def ledger_adjust(request, slug, membership_id):
     program = _program(request, slug, "ledger.adjust")
     membership = _member(request, program, membership_id, "ledger.adjust")
     form = AdjustmentForm(request.POST or None, currency=program.currency)
+    balance = selectors.balance_minor(membership)
+    below_zero = None
     if request.method == "POST" and form.is_valid():
-        entry = perform(request, actions.AdjustLedger(
-            request.user, membership, amount_minor=form.cleaned_data["amount"],
-            reason=form.cleaned_data["reason"], token=form.cleaned_data["token"]), form=form)
-        if entry is not None:
-            messages.success(request, "Adjustment recorded.")
-            return redirect("payments:ledger_member", slug=program.slug, membership_id=membership.pk)
+        action = actions.AdjustLedger(request.user, membership, amount_minor=form.cleaned_data["amount"],
+                                      reason=form.cleaned_data["reason"], token=form.cleaned_data["token"])
+        after = balance + form.cleaned_data["amount"]
+        # A warning, not a rule: a debit may rightly exceed the balance (an overpayment), but never by a slip.
+        # below_zero_confirmed is sent by the warning page, once the person saw the balance go below zero.
+        if (form.cleaned_data["amount"] < 0 and after < 0 and request.POST.get("below_zero_confirmed") != "1"
+                and action.check() is None):
+            below_zero = after
+        else:
+            entry = perform(request, action, form=form)
+            if entry is not None:
+                messages.success(request, "Adjustment recorded.")
+                return redirect("payments:ledger_member", slug=program.slug, membership_id=membership.pk)
     return render(request, "payments/ledger/adjust.html", {
-        "program": program, "membership": membership, "form": form,
-        "balance": selectors.balance_minor(membership),
+        "program": program, "membership": membership, "form": form, "balance": balance, "below_zero": below_zero,
     })
 
 

@@ -10,6 +10,7 @@ from atelier import spreadsheets
 from atelier.http import perform
 from atelier.pagination import paginate
 from atelier.permissions import can, get_object_for, get_program_for
+from atelier.search import matching, query_of
 from payments import actions
 from payments import stripe_gateway as gateway
 from payments.models import Payout, PayoutRun, ReconciliationDifference, ReconciliationReport
@@ -78,11 +79,14 @@ def run_detail(request, slug, run_id):
     status_filter = request.GET.get("status", "")
     if status_filter in Payout.Status.values:
         payouts = payouts.filter(status=status_filter)
+    q = query_of(request)
+    payouts = matching(payouts, q, "membership__artist__display_name", "membership__artist__user__email",
+                       "stripe_transfer_id")
     return render(request, "payments/payouts/run_detail.html", {
         "program": program, "run": run, "progress": services.run_progress(run),
         "polling": run.status in POLLED_STATUSES, "page_obj": paginate(request, payouts),
         "skips_page": paginate(request, run.skips.select_related("membership__artist").order_by("pk"), param="skips"),
-        "status_filter": status_filter, "statuses": Payout.Status.choices,
+        "status_filter": status_filter, "statuses": Payout.Status.choices, "q": q,
         "may_manage": can(request.user, "payout.manage", run),
     })
 
@@ -110,7 +114,7 @@ def run_approve(request, slug, run_id):
     form = SendMoneyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         approved = perform(request, actions.ApprovePayoutRun(request.user, run, **form.cleaned_data), form=form,
-                           success="Run approved: the payouts are being sent.")
+                           success="Run approved.")  # what happens next is the progress panel's to say, live
         if approved is not None:
             return redirect("payments:payout_run", program.slug, run.pk)
     return render(request, "payments/payouts/run_approve.html", {
@@ -147,7 +151,7 @@ def payout_retry(request, slug, run_id, payout_id):
 def payout_release(request, slug, run_id, payout_id):
     program, run, payout = _payout(request, slug, run_id, payout_id)
     perform(request, actions.ReleasePayout(request.user, payout),
-            success=f"Payout {payout.pk} released: it is being sent.")
+            success=f"Payout {payout.pk} released.")
     return redirect("payments:payout_run", program.slug, run.pk)
 
 

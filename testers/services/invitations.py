@@ -69,12 +69,46 @@ MAX_CSV_ROWS = 1000
 MAX_LISTED_ERRORS = 50
 
 
-class CsvRejected(DomainError):
-    """A CSV with bad rows: nothing was imported. `errors` is a list of (line number, message)."""
+#: A bad line is shown as read, cut to this length.
+SHOWN_LINE = 200
 
-    def __init__(self, errors: list[tuple[int, str]]):
+
+class CsvRejected(DomainError):
+    """A CSV with bad rows: nothing was imported. `errors` is a list of (line number, message); `lines` maps a
+    line number to its content as read, so the page can show the line beside its problem."""
+
+    def __init__(self, errors: list[tuple[int, str]], lines: dict[int, str] | None = None):
         self.errors = errors
+        self.lines = lines or {}
         super().__init__(f"{len(errors)} problem(s) in the file; nothing was imported. Fix them and upload it again.")
+
+    @property
+    def rows(self) -> list[tuple[int, str, str]]:
+        """(line number, content as read, message), for the page."""
+        return [(number, self.lines.get(number, ""), message) for number, message in self.errors]
+
+
+def _shown(text: str) -> str:
+    text = "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
+    return text if len(text) <= SHOWN_LINE else text[:SHOWN_LINE - 1] + "…"
+
+
+def decode_csv(data: bytes) -> str:
+    """The file's text. UTF-8 (with or without a BOM) first; else Windows-1252, what Excel on Windows saves as
+    "CSV"; else refused, naming the first line that is neither."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError as error:
+            at = error.start
+            number = data.count(b"\n", 0, at) + 1
+            start = data.rfind(b"\n", 0, at) + 1
+            end = data.find(b"\n", at)
+            line = data[start:end if end != -1 else len(data)].decode("utf-8", errors="replace").rstrip("\r")
+            raise CsvRejected([(number, "This line is neither UTF-8 nor Windows text. Save the file as “CSV UTF-8” "
+                                        "and upload it again.")], {number: _shown(line)}) from None
 
 
 def parse_invitation_csv(program, data: bytes) -> list[dict]:
@@ -88,20 +122,22 @@ def parse_invitation_csv(program, data: bytes) -> list[dict]:
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
 
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CsvRejected([(1, "The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")])
+    text = decode_csv(data)
     if "\x00" in text:
         # PostgreSQL cannot store a NUL character; such a file is usually not a CSV at all (a spreadsheet, UTF-16).
-        bad = [number for number, line in enumerate(text.splitlines(), start=1) if "\x00" in line]
+        physical = text.splitlines()
+        bad = [number for number, line in enumerate(physical, start=1) if "\x00" in line]
+        bad = bad[:MAX_LISTED_ERRORS]
         raise CsvRejected([(number, "This line contains a NUL character: save the file as “CSV UTF-8” and "
-                                    "upload it again.") for number in bad[:MAX_LISTED_ERRORS]])
+                                    "upload it again.") for number in bad],
+                          {number: _shown(physical[number - 1].replace("\x00", "")) for number in bad})
     reader = csv.reader(io.StringIO(text))
     try:
         lines = list(reader)
     except csv.Error as error:
-        raise CsvRejected([(reader.line_num, f"This line cannot be read as CSV ({error}).")])
+        physical = text.splitlines()
+        shown = _shown(physical[reader.line_num - 1]) if 0 < reader.line_num <= len(physical) else ""
+        raise CsvRejected([(reader.line_num, f"This line cannot be read as CSV ({error}).")], {reader.line_num: shown})
     filled = [(number, [cell.strip() for cell in cells]) for number, cells in enumerate(lines, start=1)
               if any(cell.strip() for cell in cells)]  # blank lines are harmless
     if filled and filled[0][0] == 1 and len(filled[0][1]) >= 2 and filled[0][1][1].lower() in ("email", "e-mail"):
@@ -135,7 +171,8 @@ def parse_invitation_csv(program, data: bytes) -> list[dict]:
         problems = actions.problems_with_many(program, seen)
         errors = [(row["line"], problems[row["email"]]) for row in rows if row["email"] in problems]
     if errors:
-        raise CsvRejected(errors[:MAX_LISTED_ERRORS])
+        errors = errors[:MAX_LISTED_ERRORS]
+        raise CsvRejected(errors, {number: _shown(",".join(lines[number - 1])) for number, _ in errors})
     if not rows:
         raise CsvRejected([(1, "The file has no rows to import.")])
     return rows

@@ -5,10 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from atelier.http import perform
 from atelier.permissions import can, get_object_for, get_program_for, staff_roles
+from atelier.search import matching, query_of
 from testers import actions, selectors, staff_links
 from testers.forms import (
     ArtistFilterForm, ClauseForm, DraftSummaryForm, FeedbackFilterForm, InvitationForm, InvitationImportForm,
@@ -18,7 +20,7 @@ from testers.forms import (
 from testers.models import Clause, Feedback, Invitation, Membership, StaffRole, TermsVersion, TimeLog
 from testers.services import invitations as invitation_services
 from testers.services import terms as terms_services
-from testers.views import paginate
+from testers.views import bulk, paginate
 
 
 def _program(request, slug, action="program.view_staff"):
@@ -54,8 +56,19 @@ def staff_program(request, slug):
         ]
         if can(request.user, action, program)
     ]
+    # Each figure opens the list it counts, for those who may see that list.
+    allowed = {name for _, name, _, _ in own_links}
+    cards = [
+        (counts["active"], f"active artists ({counts['paused']} paused, {counts['removed']} removed)",
+         "testers:staff_artists", "?status=active"),
+        (counts["pending_invitations"], "pending invitations", "testers:staff_invitations", "?status=pending"),
+        (counts["new_feedback"], "new feedback to triage", "testers:staff_feedback", "?status=new"),
+        (counts["pending_time"], "time logs waiting", "testers:staff_timelogs", "?status=pending"),
+    ]
+    cards = [(value, label, reverse(name, args=[program.slug]) + query if name in allowed else None)
+             for value, label, name, query in cards]
     return render(request, "testers/staff/program.html", {
-        "program": program, "roles": roles, "counts": counts, "current_terms": current,
+        "program": program, "roles": roles, "counts": counts, "current_terms": current, "cards": cards,
         "own_links": own_links, "other_links": staff_links.links_for(request.user, program),
     })
 
@@ -123,6 +136,19 @@ def staff_role_revoke(request, slug, pk):
 # --- artists --------------------------------------------------------------------------------------
 
 @login_required
+def staff_artist_search(request, slug):
+    """The artist autocomplete (htmx): at most 20 artists of the program by name, or by e-mail for staff who may
+    see addresses. Each result is a link that sets `artist` on the page that asked."""
+    program = _program(request, slug)
+    q = query_of(request)
+    by_email = can(request.user, "membership.view", program)
+    return render(request, "testers/staff/_artist_search.html", {
+        "program": program, "q": q, "results": list(selectors.artist_search(program, q, by_email=by_email)),
+        "by_email": by_email, "limit": selectors.ARTIST_SEARCH_LIMIT,
+    })
+
+
+@login_required
 def staff_artists(request, slug):
     program = _program(request, slug, "membership.view")
     form = ArtistFilterForm(request.GET or None)
@@ -179,13 +205,15 @@ def staff_invitations(request, slug):
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("testers:staff_invitations", slug=slug)
     status = request.GET.get("status", "")
+    q = query_of(request)
     invitations = Invitation.objects.filter(program=program).select_related("invited_by", "accepted_by")
     if status in Invitation.Status.values:
         invitations = invitations.filter(status=status)
+    invitations = matching(invitations, q, "email", "name", "cohort")
     return render(request, "testers/staff/invitations.html", {
         "program": program, "form": form, "import_form": InvitationImportForm(),
         "page_obj": paginate(request, invitations.order_by("-created_at", "-id")), "status": status,
-        "statuses": Invitation.Status.choices,
+        "statuses": Invitation.Status.choices, "q": q, "bulk": bulk.INVITATIONS,
     })
 
 
@@ -198,7 +226,7 @@ def staff_invitations_import(request, slug):
         try:
             rows = invitation_services.parse_invitation_csv(program, form.cleaned_data["file"].read())
         except invitation_services.CsvRejected as rejected:
-            errors = rejected.errors
+            errors = rejected.rows
             form.add_error(None, str(rejected))
         else:
             created = perform(request, actions.ImportInvitations(request.user, program=program, rows=rows), form=form)
@@ -382,7 +410,8 @@ def staff_feedback(request, slug):
         if data["q"]:
             items = items.filter(Q(title__icontains=data["q"]) | Q(membership__artist__display_name__icontains=data["q"]))
     return render(request, "testers/staff/feedback_list.html",
-                  {"program": program, "form": form, "page_obj": paginate(request, items)})
+                  {"program": program, "form": form, "page_obj": paginate(request, items),
+                   "bulk": bulk.FEEDBACK, "may_triage": can(request.user, "feedback.triage", program)})
 
 
 @login_required
@@ -451,7 +480,7 @@ def staff_timelogs(request, slug):
                                | Q(membership__artist__user__email__icontains=form.cleaned_data["q"]))
     return render(request, "testers/staff/timelogs.html", {
         "program": program, "form": form, "page_obj": paginate(request, logs), "reject_form": RejectTimeForm(),
-        "may_approve": can(request.user, "timelog.approve", program),
+        "may_approve": can(request.user, "timelog.approve", program), "bulk": bulk.TIME,
     })
 
 

@@ -291,11 +291,17 @@ EXPECTED: dict[str, Row] = {
                               why="staff_role.manage: the team page is the managers' (and site admins')"),
     "testers:staff_role_change": Row(_team_role, get=None, post=MANAGER, staff_data=True),
     "testers:staff_role_revoke": Row(_team_role, get=None, post=MANAGER, staff_data=True),
+    "testers:staff_artist_search": Row(_slug, get=STAFF_OF_A, staff_data=True,
+                                       query=lambda w: {"q": "a"},
+                                       why="program.view_staff: the artist autocomplete (e-mails only for "
+                                           "membership.view)"),
     "testers:staff_artist": Row(
         lambda w, b, role: {"slug": w.program_a.slug, "pk": w.own.membership.pk}, get=MANAGER_FINANCE,
         post=MANAGER, staff_data=True, data=_status_body, why="manager and finance read; the manager changes status"),
     "testers:staff_invitations": Row(_slug, get=MANAGER, post=MANAGER, staff_data=True, data=_invite_body),
     "testers:staff_invitations_import": Row(_slug, get=MANAGER, post=MANAGER, staff_data=True),
+    "testers:staff_invitations_bulk": Row(_slug, get=None, post=MANAGER, staff_data=True,
+                                          why="invitation.manage: confirm, then resend or revoke each"),
     "testers:staff_invitation_resend": Row(_invitation, get=None, post=MANAGER, staff_data=True),
     "testers:staff_invitation_revoke": Row(_invitation, get=None, post=MANAGER, staff_data=True),
     "testers:staff_terms": Row(_slug, get=STAFF_OF_A, staff_data=True),
@@ -313,6 +319,10 @@ EXPECTED: dict[str, Row] = {
     "testers:staff_feedback_detail": Row(_staff_pk("feedback"), get=MANAGER_FINANCE, post=MANAGER, staff_data=True,
                                          data=_staff_reply_body),
     "testers:staff_timelogs": Row(_slug, get=MANAGER_FINANCE, staff_data=True),
+    "testers:staff_timelogs_bulk": Row(_slug, get=None, post=MANAGER, staff_data=True,
+                                       why="timelog.approve: confirm, then approve or reject each"),
+    "testers:staff_feedback_bulk": Row(_slug, get=None, post=MANAGER, staff_data=True,
+                                       why="feedback.triage: confirm, then accept or decline each"),
     "testers:staff_timelog_decide": Row(_staff_pk("timelog"), get=None, post=MANAGER, staff_data=True),
 
     # --- content_review: the artist's share requests -----------------------------------------------------

@@ -134,6 +134,25 @@ def test_staff_with_totp_signs_in_with_a_code(client, manager):
     assert client.get(reverse("home")).wsgi_request.user == manager
 
 
+def test_staff_of_one_program_land_on_its_staff_page(client, program, manager):
+    sign_in(client, manager.email)
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(manager)})
+    assert response.status_code == 302
+    assert response.url == reverse("testers:staff_program", args=[program.slug])
+
+
+def test_staff_of_two_programs_or_also_artists_land_on_home(client, program, other_program, manager):
+    factories.StaffRoleFactory(user=manager, program=other_program, role="reviewer")
+    sign_in(client, manager.email)
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(manager)})
+    assert response.url == reverse("home")
+    client.logout()
+    reviewer = factories.staff_user(program, "reviewer")
+    factories.MembershipFactory(program=other_program, artist__user=reviewer)
+    sign_in(client, reviewer.email)
+    assert client.post(reverse("mfa_authenticate"), {"code": totp_code(reviewer)}).url == reverse("home")
+
+
 def test_artist_may_use_the_site_without_totp(client, artist):
     client.force_login(artist)
     assert client.get(reverse("home")).status_code == 200

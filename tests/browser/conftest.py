@@ -30,6 +30,18 @@ def page(browser, live_server, settings):
     context.close()
 
 
+@pytest.fixture
+def axe_page(browser, live_server, settings):
+    """A page whose context bypasses the CSP, so that the axe-core scan (tests/browser/test_axe.py) can be
+    injected; nothing axe checks depends on the CSP."""
+    settings.SITE_URL = live_server.url
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 def sign_in(page, email, password):
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)

@@ -175,12 +175,29 @@ def test_finance_records_a_signed_adjustment_through_the_form(client, finance, a
     assert f'value="{token}"' in page.content.decode()
     data = {"amount": "-12.50", "reason": "Overpaid stipend in October", "token": token}
 
+    # The balance is 0: a debit would push it below zero, so the page warns first and records nothing.
+    warning = client.post(url, data)
+    html = warning.content.decode()
+    assert warning.status_code == 200 and "would leave" in html and "−$12.50" in html and "Record it anyway" in html
+    assert not LedgerEntry.objects.exists()
+    data["below_zero_confirmed"] = "1"
     response = client.post(url, data)
     client.post(url, data)  # double submit
 
     assert response.status_code == 302
     entry = LedgerEntry.objects.get()
     assert (entry.amount_minor, entry.created_by, entry.reason) == (-1250, finance, "Overpaid stipend in October")
+
+
+def test_a_debit_the_balance_covers_is_recorded_without_a_warning(client, finance, artist_membership):
+    program = artist_membership.program
+    client.force_login(finance)
+    url = reverse("payments:ledger_adjust", args=[program.slug, artist_membership.pk])
+    token = "1b4e28ba-2fa1-11d2-883f-0016d3cca428"
+    client.post(url, {"amount": "20", "reason": "Bonus", "token": token})
+    response = client.post(url, {"amount": "-20", "reason": "Bonus given twice",
+                                 "token": "1b4e28ba-2fa1-11d2-883f-0016d3cca429"})
+    assert response.status_code == 302 and LedgerEntry.objects.count() == 2
 
 
 def test_the_adjustment_form_requires_a_reason_and_refuses_too_many_decimals(client, finance, artist_membership):

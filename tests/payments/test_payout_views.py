@@ -137,6 +137,9 @@ def test_second_finance_user_confirms_the_total_with_a_fresh_code_and_the_run_is
     assert not verify_fresh_totp(approver, current_totp_code(approver))
     fragment = client.get(reverse("payments:payout_run_progress", args=[program.slug, run.pk])).content.decode()
     assert 'data-count="paid">2<' in fragment and "hx-get" not in fragment  # done: polling stops
+    # The page the approver lands on tells what is true now: no "being sent" once the run has completed.
+    landing = client.get(response.url).content.decode()
+    assert "Run approved." in landing and "being sent" not in landing
 
 
 def test_progress_fragment_polls_while_the_run_sends(client, program, finance, run):
@@ -217,3 +220,13 @@ def test_artist_payout_account_page_uses_a_bounded_number_of_queries(client, pro
     ])
     client.force_login(membership.artist.user)
     _count_queries(client, reverse("payments:payout_account"), django_assert_max_num_queries, 15)
+
+
+def test_run_detail_searches_payouts_by_artist_and_keeps_the_status_filter(client, program, finance, run):
+    first, second = run.payouts.select_related("membership__artist").order_by("pk")
+    client.force_login(finance)
+    url = reverse("payments:payout_run", args=[program.slug, run.pk])
+    html = client.get(url, {"q": first.membership.artist.display_name}).content.decode()
+    assert first.membership.artist.display_name in html and second.membership.artist.display_name not in html
+    html = client.get(url, {"q": second.membership.artist.user.email, "status": "paid"}).content.decode()
+    assert "No payout here." in html

@@ -179,6 +179,25 @@ def test_dashboard_lists_share_requests_near_their_deadline(client, lumen):
     assert "Poster for the fair" in html and "Far away" not in html
 
 
+def test_dashboard_counts_pending_invitations_and_each_card_opens_its_list(client, lumen):
+    program = lumen["program"]
+    factories.InvitationFactory(program=program)
+    factories.InvitationFactory(program=program)
+    factories.InvitationFactory(program=program, expires_at=timezone.now() - timedelta(days=1))  # expired
+    factories.InvitationFactory(program=program, status="revoked")
+    client.force_login(lumen["manager"])
+    html = client.get(reverse("payments:reports_dashboard", args=["lumen"])).content.decode()
+    assert 'data-figure="pending-invitations">2<' in html
+    for url in (reverse("testers:staff_invitations", args=["lumen"]) + "?status=pending",
+                reverse("testers:staff_feedback", args=["lumen"]) + "?status=new",
+                reverse("testers:staff_timelogs", args=["lumen"]) + "?status=pending",
+                reverse("content_review:queue", args=["lumen"]),
+                reverse("payments:ledger_overview", args=["lumen"]),
+                reverse("testers:staff_artists", args=["lumen"]) + "?status=active"):
+        assert f'class="stat__link" href="{url}"' in html
+    assert html.count('class="stat__link"') == html.count('class="stat"')
+
+
 # --- statements -----------------------------------------------------------------------------------------
 
 def test_artist_downloads_their_statement_pdf(client, lumen):

@@ -59,6 +59,19 @@ def test_bad_images_are_refused_with_a_clear_message_and_nothing_is_saved(client
     assert not Feedback.objects.exists() and not FeedbackAttachment.objects.exists()
 
 
+def test_a_bad_file_is_reported_beside_its_field_naming_the_formats_even_with_another_field_wrong(client,
+                                                                                                   participant):
+    client.force_login(participant.artist.user)
+    response = client.post(reverse("testers:feedback_create"), {
+        "membership": participant.pk, "kind": "general", "title": "", "body": "See image.",
+        "images": [SimpleUploadedFile("notes.txt", b"just some text")]})
+    html = response.content.decode()
+    errors = html[html.index('id="id_images_error"'):]
+    errors = errors[:errors.index("</div>")]
+    assert "notes.txt" in errors and "JPEG, PNG, WebP or GIF" in errors
+    assert 'id="id_title_error"' in html and not Feedback.objects.exists()
+
+
 def test_at_most_five_images(participant):
     with pytest.raises(DomainError, match="at most 5"):
         services.submit_feedback(membership=participant, kind="general", title="t", body="b",

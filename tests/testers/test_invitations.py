@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -133,6 +134,28 @@ def test_a_good_csv_invites_everyone_and_sends_each_an_email(program, manager, d
     assert {i.email for i in created} == {"ana@example.test", "ben@example.test"}
     assert {i.cohort for i in created} == {"spring", ""}
     assert sorted(m.to[0] for m in mail.outbox) == ["ana@example.test", "ben@example.test"]
+
+
+def test_a_windows_encoded_csv_is_decoded(program, manager):
+    data = "Zoë Müller,zoe@example.test,été\r\n".encode("cp1252")
+    created = services.import_invitations(program=program, data=data, by=manager)
+    assert [(i.name, i.cohort) for i in created] == [("Zoë Müller", "été")]
+
+
+def test_a_file_neither_utf8_nor_windows_is_refused_with_the_line_that_failed(client, program, manager):
+    data = b"Ana,ana@example.test\nB\x81n,ben@example.test\n"
+    with pytest.raises(services.CsvRejected) as rejected:
+        services.parse_invitation_csv(program, data)
+    assert rejected.value.rows == [(2, "B\ufffdn,ben@example.test", rejected.value.errors[0][1])]
+    assert "neither UTF-8 nor Windows" in rejected.value.errors[0][1]
+
+
+def test_import_errors_show_each_lines_content(client, program, manager):
+    client.force_login(manager)
+    upload = SimpleUploadedFile("people.csv", b"Ana,ana@example.test\nBen,not-an-address,spring\n")
+    response = client.post(reverse("testers:staff_invitations_import", args=[program.slug]), {"file": upload})
+    html = response.content.decode()
+    assert response.status_code == 400 and "<code>Ben,not-an-address,spring</code>" in html
 
 
 def test_a_file_that_is_not_utf8_is_refused(program, manager):

@@ -94,6 +94,18 @@ def test_staff_program_page_links_to_the_staff_pages_and_registered_links(client
         STAFF_LINKS.pop()
 
 
+def test_staff_program_figures_open_their_lists_for_those_who_may_see_them(client, program, manager, reviewer):
+    factories.InvitationFactory(program=program)
+    client.force_login(manager)
+    html = client.get(reverse("testers:staff_program", args=[program.slug])).content.decode()
+    invitations = reverse("testers:staff_invitations", args=[program.slug])
+    assert f'<a class="stat__link" href="{invitations}?status=pending"><span class="stat__value">1</span>' in html
+    assert html.count('class="stat__link"') == 4
+    client.force_login(reviewer)
+    html = client.get(reverse("testers:staff_program", args=[program.slug])).content.decode()
+    assert 'class="stat__link"' not in html and "pending invitations" in html
+
+
 def test_staff_links_skip_unknown_url_names(program, manager):
     from testers.staff_links import STAFF_LINKS, links_for
 

@@ -11,7 +11,7 @@ from payments.models import PayoutRun
 from payments.reports import providers
 from payments.reports.selectors.common import Period, month_bounds
 from payments.reports.selectors.earnings import program_balance_minor
-from testers.models import Feedback, Membership, TimeLog
+from testers.models import Feedback, Invitation, Membership, TimeLog
 from testers.selectors import current_terms
 
 
@@ -31,6 +31,8 @@ def dashboard(program) -> dict:
         members.filter(status=Membership.Status.ACTIVE).exclude(acceptances__terms_version=terms).count()
         if terms else 0
     )
+    pending_invitations = Invitation.objects.filter(program=program, status=Invitation.Status.PENDING,
+                                                    expires_at__gt=timezone.now()).count()
     feedback_new = Feedback.objects.filter(membership__program=program, status=Feedback.Status.NEW).count()
     time_pending = TimeLog.objects.filter(membership__program=program, status=TimeLog.Status.PENDING).aggregate(
         count=Count("id"), minutes=Coalesce(Sum("minutes"), Value(0)))
@@ -53,7 +55,7 @@ def dashboard(program) -> dict:
             suggested = Period(start, suggested.end)
     return {
         "active_artists": counts["active"], "invited_artists": counts["invited"], "paused_artists": counts["paused"],
-        "current_terms": terms, "pending_terms": pending_terms,
+        "current_terms": terms, "pending_terms": pending_terms, "pending_invitations": pending_invitations,
         "feedback_new": feedback_new,
         "time_pending": time_pending["count"], "time_pending_minutes": time_pending["minutes"],
         "share_requests_near_deadline": near_list, "share_requests_near_deadline_count": near_count,
