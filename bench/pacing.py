@@ -96,7 +96,7 @@ def measure(fake: FakeStripe, account: str, processes: int, mode: str) -> dict:
         **os.environ, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DJANGO_ENV": "production", "DJANGO_SECRET_KEY": "bench-" + "x" * 60, "DJANGO_ALLOWED_HOSTS": "localhost",
         "LOG_LEVEL": "ERROR", "STRIPE_API_BASE": fake.url, "STRIPE_TRANSFERS_PER_SECOND": str(RATE),
-        "STRIPE_TIMEOUT_SECONDS": "10", "CELERY_BROKER_URL": REDIS_URL,
+        "STRIPE_TIMEOUT_SECONDS": "10", "CELERY_BROKER_URL": REDIS_URL, "CACHE_URL": REDIS_URL,
         "PACING_KEY_PREFIX": f"bench-pacing-{uuid.uuid4().hex}",  # a fresh window for each measurement
     }
     start = time.time() + 3.0  # every worker has imported Django and waits when the clock starts
