@@ -37,9 +37,7 @@ BENCH_LEASE, BENCH_CONCURRENCY, BENCH_SEED (11; round r uses seed + r); to take 
 """
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,6 +51,7 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 os.environ["CELERY_BROKER_URL"] = REDIS_URL  # the approval queues the sending task to the workers
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 from common import BENCH_DATABASE_URL, ROOT, approved_time_logs, make_artists, make_program, setup_django  # noqa: E402
+from devtools.celery_worker import Worker  # noqa: E402  (common put the repository on the path)
 
 DATABASE_URL = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/atelier_bench_lease"
 N = int(os.environ.get("BENCH_PAYOUTS", "1000"))
@@ -108,46 +107,6 @@ def fake_class():
             return response, delay + LATENCY
 
     return LeaseStripe
-
-
-# --- Celery workers (as in tests/payments/test_payout_worker.py) ---------------------------------------------
-
-class Worker:
-    def __init__(self, env, log_path, name):
-        self.env, self.log_path, self.name, self.process = env, log_path, name, None
-
-    def start(self):
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "atelier", "worker", "-c", "2", "--pool=prefork", "-l", "info",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{self.name}-{time.time()}@%h"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        return self
-
-    def ready(self) -> bool:
-        return b" ready." in Path(self.log_path).read_bytes()
-
-    def owns(self, pid: int) -> bool:
-        """Whether `pid` is this worker or one of its pool processes (they share its process group)."""
-        try:
-            return self.process is not None and self.process.poll() is None and os.getpgid(pid) == self.process.pid
-        except ProcessLookupError:
-            return False
-
-    def kill(self):
-        """SIGKILL the worker and its pool processes, as a crashed machine would."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 def wait_for(condition, timeout, what, interval=0.1):

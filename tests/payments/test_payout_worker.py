@@ -7,10 +7,7 @@ whose retry gets a 409 while the first request is still in progress, a lost answ
 import datetime
 import os
 import random
-import signal
-import subprocess
 import sys
-import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -19,6 +16,7 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
+from devtools.celery_worker import Worker
 from devtools.fake_stripe import FakeStripe, Fault
 from payments import selectors
 from payments.models import LedgerEntry, Payout, PayoutRun
@@ -68,33 +66,6 @@ def wait_for(condition, timeout, what):
     assert wait_until(condition, timeout=timeout, interval=0.2), f"timed out waiting for {what}"
 
 
-class Worker:
-    def __init__(self, env, log_path):
-        self.env, self.log_path, self.process = env, log_path, None
-
-    def start(self):
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "atelier", "worker", "-c", "2", "--pool=prefork", "-l", "info",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"payouts-test-{time.time()}@%h"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-
-    def kill(self):
-        """SIGKILL the worker and its pool processes, as a crashed machine would."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
 @pytest.fixture
 def real_worker_setup(test_broker):
     assert connection.vendor == "postgresql", "run with DATABASE_URL pointing at PostgreSQL"
@@ -119,7 +90,7 @@ def test_run_of_200_with_faults_and_a_killed_worker_pays_everyone_exactly_once(
                "STRIPE_RETRY_BACKOFF_SECONDS": "0.05", "STRIPE_MAX_ATTEMPTS": "4",
                "STRIPE_TRANSFERS_PER_SECOND": "40", "PAYOUT_RESUME_AFTER_SECONDS": "1",
                "DATABASE_CONN_MAX_AGE": "0", "PYTHONPATH": str(ROOT)}
-        worker = Worker(env, tmp_path / "worker.log")
+        worker = Worker(env, tmp_path / "worker.log", "payouts-test")
         worker.start()
 
         factories.approve(run, by=factories.staff_user(program, "finance"))  # enqueues on commit
