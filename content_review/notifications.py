@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
+from atelier.display import format_day
 from atelier.notifications import Message, notice, register_category
 from content_review.models import Appeal, ReviewDecision, ShareRequest, Work
 from testers.models import StaffRole
@@ -75,7 +76,7 @@ def _decision_text(decision: ReviewDecision) -> str:
     if decision.reason:
         lines.append(f"Reason: {decision.reason}")
     if decision.embargo_until:
-        lines.append(f"Do not post before {decision.embargo_until:%d %B %Y}.")
+        lines.append(f"Do not post before {format_day(decision.embargo_until)}.")
     if decision.required_caption:
         lines.append(f"Required caption: {decision.required_caption}")
     if decision.required_credit:

@@ -47,5 +47,10 @@ class AccountAdapter(DefaultAccountAdapter):
             return True
         return super().is_email_verified(request, email)
 
+    def save_user(self, request, user, form, commit=True):
+        # The zone the browser reported at sign-up (validated by the form; blank: the site's default).
+        user.time_zone = getattr(form, "cleaned_data", {}).get("time_zone", "") or ""
+        return super().save_user(request, user, form, commit)
+
     def get_login_redirect_url(self, request):
         return super().get_login_redirect_url(request)

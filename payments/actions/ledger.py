@@ -11,6 +11,7 @@ import uuid
 from django.db.models import Max
 from django.utils import timezone
 
+from atelier.display import format_day
 from atelier import bounds
 from atelier.actions import SYSTEM
 from atelier.money import format_money
@@ -62,8 +63,8 @@ class CreateRateCard(PaymentsAction):
         if effective_date is None:
             return "Give the date the version takes effect."
         if not bounds.EARLIEST_DATE <= effective_date <= bounds.schedule_latest():
-            return (f"A version takes effect between {bounds.EARLIEST_DATE:%d %B %Y} and a year from today "
-                    f"({bounds.schedule_latest():%d %B %Y}).")
+            return (f"A version takes effect between {format_day(bounds.EARLIEST_DATE)} and a year from today "
+                    f"({format_day(bounds.schedule_latest())}).")
         existing = RateCard.objects.filter(program=program)
         if effective_date < timezone.localdate() and existing.exists():
             return ("A new version must take effect today or later: work already done stays priced by the version "
