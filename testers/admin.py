@@ -10,9 +10,9 @@ from django.contrib.auth import get_user_model
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from atelier.display import format_day, format_duration
 from atelier import bounds
 from atelier.admin import AppendOnlyAdmin, ReadOnlyAdmin
+from atelier.display import format_day, format_duration
 from atelier.errors import DomainError
 from atelier.permissions import is_site_admin
 

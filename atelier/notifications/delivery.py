@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from atelier.display import format_count
-from atelier.timezones import zone_of
 from atelier.models import Notification, NotificationPreference, User
 from atelier.notifications.registry import CATEGORIES, Message, Notice, notices_for
 from atelier.notifications.tokens import settings_token
+from atelier.timezones import zone_of
 
 logger = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ import uuid
 from django.db.models import Max
 from django.utils import timezone
 
-from atelier.display import format_day
 from atelier import bounds
 from atelier.actions import SYSTEM
+from atelier.display import format_day
 from atelier.money import format_money
 from payments.models import LedgerEntry, RateCard
 from payments.services import ledger as ledger_services

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from atelier.display import format_day
 from atelier import spreadsheets
+from atelier.display import format_day
 from atelier.http import perform
 from atelier.pagination import paginate
 from atelier.permissions import can, get_object_for, get_program_for

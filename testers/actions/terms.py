@@ -6,8 +6,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from atelier.display import format_day
 from atelier import bounds
+from atelier.display import format_day
 from atelier.errors import Refusal
 from atelier.models import AuditLogEntry
 from atelier.requestcontext import current_ip

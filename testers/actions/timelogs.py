@@ -9,10 +9,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Sum
 from django.utils import timezone
 
-from atelier.display import format_day, format_duration
 from atelier import bounds
-from atelier.timezones import today_for
+from atelier.display import format_day, format_duration
 from atelier.errors import ActionRefused, Refusal
+from atelier.timezones import today_for
 from testers.models import ArtistProfile, Membership, TimeLog
 from testers.signals import time_log_approved, time_log_corrected
 

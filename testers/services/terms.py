@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from atelier.display import format_count, format_day
 from atelier.actions import SYSTEM
+from atelier.display import format_count, format_day
 from atelier.errors import ActionRefused
 from testers.actions import terms as actions
 from testers.models import Clause, Membership, TermsAcceptance, TermsVersion

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from atelier.actions import SYSTEM
+from atelier.display import format_day
 from atelier.models import Notification
 from content_review import services as review
 from content_review.models import Appeal, ShareRequest, Work
@@ -70,7 +71,7 @@ def test_publishing_terms_tells_every_active_and_paused_artist(program, manager,
     rows = assert_told([active.artist.user, paused.artist.user], event="testers.terms.published")
     assert rows[0].link == reverse("testers:terms", args=[program.slug]) and rows[0].category == "terms"
     assert "cannot log time, send feedback or ask to share" in mail.outbox[0].body
-    assert f"{effective:%d %B %Y}" in mail.outbox[0].body
+    assert format_day(effective) in mail.outbox[0].body
 
 
 @pytest.fixture
@@ -115,7 +116,7 @@ def test_publish_page_defaults_to_the_notice_period_and_says_the_impact(client, 
     page = client.get(reverse("testers:staff_terms_version", args=[program.slug, draft.number])).content.decode()
     date = timezone.localdate() + datetime.timedelta(days=21)
     assert f'value="{date:%Y-%m-%d}"' in page
-    assert (f"2 artists will need to accept; until they do, from {date:%d %B %Y} they cannot log time, send feedback "
+    assert (f"2 artists will need to accept; until they do, from {format_day(date)} they cannot log time, send feedback "
             f"or ask to share.") in page
 
 
