@@ -88,7 +88,7 @@ def person_name(who) -> str:
     """A person as others see them, one rule: an artist's display name, else the full name, else the e-mail.
     Takes a user or an artist profile. Never queries for a profile that was not loaded with the user."""
     if who is None:
-        return EMPTY
+        return ""  # like `when` and `day`: a template says what an absent person is (|default:"—")
     if hasattr(who, "display_name") and hasattr(who, "user_id"):  # an artist profile
         return who.display_name or person_name(getattr(who, "user", None))
     if not getattr(who, "pk", None) and getattr(who, "email", "") == "system":

@@ -3,10 +3,10 @@ of an appeal given to them; artists of every decision, of an escalation, of a wo
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils import timezone
 
-from atelier.display import format_day
+from atelier.display import format_day, format_when
 from atelier.notifications import Message, notice, register_category
+from atelier.timezones import zone_of
 from content_review.models import Appeal, ReviewDecision, ShareRequest, Work
 from testers.models import StaffRole
 from testers.notifications import staff_of
@@ -19,9 +19,9 @@ Outcome = ReviewDecision.Outcome
 Role = StaffRole.Role
 
 
-def _when(moment) -> str:
-    local = timezone.localtime(moment)
-    return f"{local:%d %B %Y, %H:%M} ({local.tzname()})"
+def _when(moment, person) -> str:
+    """The moment in the recipient's own zone, with its abbreviation: each reviewer reads their own clock."""
+    return format_when(moment, zone_of(person))
 
 
 def _request(event) -> ShareRequest:
@@ -49,9 +49,9 @@ def _deciders(share_request, *, exclude=None):
 def submitted(event):
     share_request = _request(event)
     artist = share_request.membership.artist
-    body = (f"{artist.display_name} asks to share “{share_request.title}”. "
-            f"Decide by {_when(share_request.deadline_at)}.")
-    return [Message(person, f"Share request to review: “{share_request.title}”", body, _review(share_request))
+    return [Message(person, f"Share request to review: “{share_request.title}”",
+                    f"{artist.display_name} asks to share “{share_request.title}”. "
+                    f"Decide by {_when(share_request.deadline_at, person)}.", _review(share_request))
             for person in _deciders(share_request, exclude=event.get("actor_id"))]
 
 
@@ -59,7 +59,7 @@ def submitted(event):
 def deadline_approaching(event):
     share_request = _request(event)
     return [Message(person, f"Deadline near: “{share_request.title}”",
-                    f"This share request must be decided by {_when(share_request.deadline_at)}; "
+                    f"This share request must be decided by {_when(share_request.deadline_at, person)}; "
                     f"after that the program's policy decides for you "
                     f"({share_request.membership.program.get_deadline_policy_display().lower()}).",
                     _review(share_request))

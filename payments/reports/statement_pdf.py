@@ -18,7 +18,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from atelier.display import format_day
+from atelier.display import format_day, format_when
 from atelier.money import format_money
 from atelier.pdf import ACCENT, INK, LINE, MUTED, STRIPE
 from atelier.pdf import NumberedCanvas as _NumberedCanvas
@@ -72,7 +72,7 @@ def render_statement(statement: Statement, *, generated_at=None) -> bytes:
         ["Program", program.name],
         ["Period", f"{statement.period.start:%-d %B %Y} – {statement.period.end:%-d %B %Y}"],
         ["Currency", currency],
-        ["Generated", f"{generated_at:%-d %B %Y, %H:%M %Z}"],
+        ["Generated", format_when(generated_at)],
     ]
     details_table = Table(
         [[Paragraph(s(k), ParagraphStyle("k", parent=body, fontName=bold)), Paragraph(s(v), body)]

@@ -73,7 +73,8 @@ def test_person_is_the_display_name_else_the_full_name_else_the_email(django_ass
     assert display.person_name(artist) == artist.display_name
     assert display.person_name(staff) == "Mia Kato"
     assert display.person_name(bare) == "nobody@example.com"
-    assert display.person_name(None) == "—"
+    assert display.person_name(None) == ""
+    assert render('{{ u|person|default:"nobody yet" }}', u=None) == "nobody yet"
     loaded = type(artist.user).objects.select_related("artist_profile").get(pk=artist.user_id)
     with django_assert_num_queries(0):
         assert render("{{ u|person }}", u=loaded) == artist.display_name
