@@ -130,3 +130,13 @@ def test_sign_up_with_a_zone_we_do_not_know_falls_back_to_the_default(client, pr
     client.post(reverse("account_signup"), {"email": "odd@example.test", "password1": "a long Passphrase 42!",
                                             "password2": "a long Passphrase 42!", "time_zone": "Nowhere/Else"})
     assert User.objects.get(email="odd@example.test").time_zone == ""
+
+
+def test_approving_says_the_duration_the_way_every_page_does(client, auckland, manager, program):
+    entry = services.log_time(membership=auckland, date=timezone.localdate() - datetime.timedelta(days=1),
+                              minutes=150, description="Brushes", by=auckland.artist.user)
+    client.force_login(manager)
+    response = client.post(reverse("testers:staff_timelog_decide", args=[program.slug, entry.pk]),
+                           {"decision": "approve"}, follow=True)
+    html = response.content.decode()
+    assert "Approved 2 h 30 min on" in html and "150 min" not in html
