@@ -1,8 +1,10 @@
 """One-line audit logging for services: `audit.log(actor, "testers.feedback.accepted", feedback, before=..., after=...)`."""
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
+from . import display
 from .models import AuditLogEntry
 from .money import format_money
 from .permissions import PROGRAM_MODEL, is_model
@@ -84,6 +86,17 @@ def log_many(actor, action: str, targets, *, program, after) -> list[AuditLogEnt
 
 # --- showing an entry in words -------------------------------------------------------------------------
 
+def _moment(value: str) -> str:
+    """An ISO date or datetime stored in an entry's data, shown like every other date (or "" if it is not one)."""
+    for parse in (datetime.date.fromisoformat, datetime.datetime.fromisoformat):
+        try:
+            parsed = parse(value)
+        except ValueError:
+            continue
+        return display.format_when(parsed) if isinstance(parsed, datetime.datetime) else display.format_day(parsed)
+    return ""
+
+
 def describe_values(values, currency: str) -> list[tuple[str, str]]:
     """[(field, shown value)] of an entry's before/after dict: amounts in minor units are shown as money."""
     if not isinstance(values, dict):
@@ -92,6 +105,10 @@ def describe_values(values, currency: str) -> list[tuple[str, str]]:
     for field, value in values.items():
         if field.endswith("_minor") and isinstance(value, int) and not isinstance(value, bool):
             shown.append((field.removesuffix("_minor").replace("_", " "), format_money(value, currency)))
+        elif (field == "minutes" or field.endswith("_minutes")) and isinstance(value, int) and not isinstance(value, bool):
+            shown.append((field.replace("_", " "), display.format_duration(value)))
+        elif isinstance(value, str) and (field == "date" or field.endswith(("_date", "_at", "_until"))) and _moment(value):
+            shown.append((field.replace("_", " "), _moment(value)))
         elif isinstance(value, (dict, list)):
             shown.append((field.replace("_", " "), ", ".join(str(v) for v in value) if isinstance(value, list)
                           else "; ".join(f"{k}: {v}" for k, v in value.items())))

@@ -42,6 +42,7 @@ EARLIEST_DATE = datetime.date(2000, 1, 1)
 
 
 def today() -> datetime.date:
+    """Today in the active zone: the viewer's own (atelier.timezones.TimeZoneMiddleware activates it)."""
     return timezone.localdate()
 
 
@@ -66,9 +67,10 @@ def post_date_latest() -> datetime.date:
     return years_from(today(), 2)
 
 
-def past_year() -> datetime.date:
-    """Testing time is logged (and corrected) for the last year at most."""
-    return years_from(today(), -1)
+def past_year(day: datetime.date | None = None) -> datetime.date:
+    """Testing time is logged (and corrected) for the last year at most (counted back from `day`, the artist's
+    own today when the caller knows the artist; else the active zone's today)."""
+    return years_from(day or today(), -1)
 
 
 def _resolve(bound):

@@ -3,6 +3,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from atelier.timezones import validate_time_zone
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -31,6 +33,8 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("e-mail address", unique=True)
+    #: an IANA zone name ("Pacific/Auckland"); blank: the site's default. Times are stored in UTC and shown in it.
+    time_zone = models.CharField(max_length=64, blank=True, default="", validators=[validate_time_zone])
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -161,6 +161,8 @@ RULES: dict[str, Rule] = {
     "fair_pay.view": Rule(staff=frozenset({MANAGER, FINANCE})),
     # Notifications: a person's own (its recipient), whatever their roles; their own settings.
     "notification.own": Rule(owner=True),
+    # One's own account settings (the time zone).
+    "account.edit": Rule(owner=True),
 }
 
 

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "atelier.middleware.StaffTwoFactorMiddleware",
+    "atelier.timezones.TimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -137,6 +138,7 @@ LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "testers.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "atelier.account_views.SignupTimeZoneForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False

@@ -3,9 +3,10 @@ of an appeal given to them; artists of every decision, of an escalation, of a wo
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils import timezone
 
+from atelier.display import format_day, format_when
 from atelier.notifications import Message, notice, register_category
+from atelier.timezones import zone_of
 from content_review.models import Appeal, ReviewDecision, ShareRequest, Work
 from testers.models import StaffRole
 from testers.notifications import staff_of
@@ -18,9 +19,9 @@ Outcome = ReviewDecision.Outcome
 Role = StaffRole.Role
 
 
-def _when(moment) -> str:
-    local = timezone.localtime(moment)
-    return f"{local:%d %B %Y, %H:%M} ({local.tzname()})"
+def _when(moment, person) -> str:
+    """The moment in the recipient's own zone, with its abbreviation: each reviewer reads their own clock."""
+    return format_when(moment, zone_of(person))
 
 
 def _request(event) -> ShareRequest:
@@ -48,9 +49,9 @@ def _deciders(share_request, *, exclude=None):
 def submitted(event):
     share_request = _request(event)
     artist = share_request.membership.artist
-    body = (f"{artist.display_name} asks to share “{share_request.title}”. "
-            f"Decide by {_when(share_request.deadline_at)}.")
-    return [Message(person, f"Share request to review: “{share_request.title}”", body, _review(share_request))
+    return [Message(person, f"Share request to review: “{share_request.title}”",
+                    f"{artist.display_name} asks to share “{share_request.title}”. "
+                    f"Decide by {_when(share_request.deadline_at, person)}.", _review(share_request))
             for person in _deciders(share_request, exclude=event.get("actor_id"))]
 
 
@@ -75,7 +76,7 @@ def deadline_approaching(event):
                  f"({share_request.membership.program.get_deadline_policy_display().lower()})")
     what = "appeal" if status == ShareRequest.Status.APPEALED else "share request"
     return [Message(person, f"Deadline near: “{share_request.title}”",
-                    f"This {what} must be decided by {_when(share_request.decide_by)}; {after}.",
+                    f"This {what} must be decided by {_when(share_request.decide_by, person)}; {after}.",
                     _review(share_request))
             for person in people if person.pk != share_request.membership.artist.user_id]
 
@@ -90,7 +91,7 @@ def _decision_text(decision: ReviewDecision) -> str:
     if decision.reason:
         lines.append(f"Reason: {decision.reason}")
     if decision.embargo_until:
-        lines.append(f"Do not post before {decision.embargo_until:%d %B %Y}.")
+        lines.append(f"Do not post before {format_day(decision.embargo_until)}.")
     if decision.required_caption:
         lines.append(f"Required caption: {decision.required_caption}")
     if decision.required_credit:
@@ -129,15 +130,17 @@ for _name in ("content_review.share_request.approved", "content_review.share_req
 def escalated(event):
     share_request = _request(event)
     program = share_request.membership.program
-    messages = [Message(share_request.membership.artist.user, f"“{share_request.title}” passed its review deadline",
+    artist = share_request.membership.artist.user
+    messages = [Message(artist, f"“{share_request.title}” passed its review deadline",
                         f"No reviewer decided your share request “{share_request.title}” within "
                         f"{program.review_sla_days} days. It has been escalated to the program manager, who will "
-                        f"decide it by {_when(share_request.escalation_deadline_at)}; if they do not, it is "
+                        f"decide it by {_when(share_request.escalation_deadline_at, artist)}; if they do not, it is "
                         f"deemed approved.", _mine(share_request))]
     if share_request.escalated_to and share_request.escalated_to.is_active:
         messages.append(Message(share_request.escalated_to, f"Escalated: “{share_request.title}”",
                                 "This share request passed its review deadline and is yours to decide by "
-                                f"{_when(share_request.escalation_deadline_at)}; after that it is deemed approved.",
+                                f"{_when(share_request.escalation_deadline_at, share_request.escalated_to)}; after that "
+                                f"it is deemed approved.",
                                 _review(share_request)))
     return messages
 
@@ -151,7 +154,8 @@ def appeal_assigned(event):
         return []
     return [Message(appeal.assigned_to, f"Appeal to decide: “{appeal.share_request.title}”",
                     f"The artist appealed a refusal. Your decision on the appeal is final. Decide by "
-                    f"{_when(appeal.decide_by)}; after that the refusal is deemed overturned.\n\n{appeal.message}",
+                    f"{_when(appeal.decide_by, appeal.assigned_to)}; after that the refusal is deemed "
+                    f"overturned.\n\n{appeal.message}",
                     _review(appeal.share_request))]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Count
 from django.urls import reverse
 
+from atelier.display import format_count, format_day, person_name
 from atelier.money import format_money
 from atelier.notifications import Message, notice, register_category
 from payments.services.accounts import requirement_names
@@ -24,7 +25,7 @@ def _run(run_id) -> PayoutRun:
 
 
 def _period(run) -> str:
-    return f"{run.period_start:%d %b %Y} – {run.period_end:%d %b %Y}"
+    return f"{format_day(run.period_start)} – {format_day(run.period_end)}"
 
 
 def _run_link(run) -> str:
@@ -40,9 +41,9 @@ def run_awaits_approval(event):
     """Finance of the program but the run's creator (who may not approve it)."""
     run = _run(event["target_id"])
     count = run.payouts.count()
-    creator = run.created_by.email if run.created_by else "Someone"
-    body = (f"{creator} created the payout run of {run.program.name} for {_period(run)}: {count} payout"
-            f"{'s' if count != 1 else ''}, {format_money(run.total_minor, run.currency)} in all. Another finance "
+    creator = person_name(run.created_by) if run.created_by else "Someone"
+    body = (f"{creator} created the payout run of {run.program.name} for {_period(run)}: {format_count(count, 'payout')}, "
+            f"{format_money(run.total_minor, run.currency)} in all. Another finance "
             f"user than its creator approves it; nothing is sent before.")
     return [Message(person, f"Payout run for {_period(run)} awaits your approval", body, _run_link(run))
             for person in staff_of(run.program_id, FINANCE, exclude=run.created_by_id)]
@@ -76,11 +77,11 @@ def run_completed(event):
     if event["name"].endswith("with_failures"):
         trouble = sum(counts.get(s, 0) for s in (Payout.Status.FAILED, Payout.Status.UNKNOWN, Payout.Status.CANCELLED))
         title = f"Payout run for {_period(run)} completed with failures"
-        body = (f"{paid} payout{'s' if paid != 1 else ''} paid; {trouble} failed, unknown or cancelled. Failed "
+        body = (f"{format_count(paid, 'payout')} paid; {trouble} failed, unknown or cancelled. Failed "
                 f"payouts are credited back to the artists' balances: retry or cancel them from the run.")
     else:
         title = f"Payout run for {_period(run)} completed"
-        body = f"Every payout was paid: {paid} payout{'s' if paid != 1 else ''}, {format_money(run.total_minor, run.currency)}."
+        body = f"Every payout was paid: {format_count(paid, 'payout')}, {format_money(run.total_minor, run.currency)}."
     return [Message(person, title, body, _run_link(run)) for person in staff_of(run.program_id, FINANCE)]
 
 
@@ -142,10 +143,10 @@ def reconciliation_differences(event):
     differences = ReconciliationDifference.objects.filter(report=report).count()
     if not differences:
         return []
-    return [Message(person, f"Reconciliation found {differences} difference{'s' if differences != 1 else ''} "
+    return [Message(person, f"Reconciliation found {format_count(differences, 'difference')} "
                             f"with Stripe ({report.program.name})",
-                    f"Comparing payouts and Stripe transfers for {report.period_start:%d %b %Y} – "
-                    f"{report.period_end:%d %b %Y} found {differences} difference{'s' if differences != 1 else ''}. "
+                    f"Comparing payouts and Stripe transfers for {format_day(report.period_start)} – "
+                    f"{format_day(report.period_end)} found {format_count(differences, 'difference')}. "
                     f"Explain or resolve each one; until then the artists concerned are left out of new runs.",
                     reverse("payments:reconciliations", args=[report.program.slug]) + "#open-differences")
             for person in staff_of(report.program_id, FINANCE)]

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from atelier import audit_views
+from atelier import account_views, audit_views
 from portal import views
 
 admin.site.site_header = settings.ADMIN_SITE_HEADER
@@ -18,6 +18,7 @@ urlpatterns = [
     path("staff/", views.staff_index, name="staff_index"),
     path("staff/<slug:slug>/audit/", audit_views.program_audit_log, name="program_audit_log"),
     path("admin/", admin.site.urls),
+    path("time-zone/", account_views.time_zone_edit, name="time_zone"),
     path("accounts/", include("allauth.urls")),
     path("notifications/", include("atelier.notifications.urls")),
     path("", include("testers.urls")),

@@ -50,6 +50,11 @@ class AccountAdapter(DefaultAccountAdapter):
             return True
         return super().is_email_verified(request, email)
 
+    def save_user(self, request, user, form, commit=True):
+        # The zone the browser reported at sign-up (validated by the form; blank: the site's default).
+        user.time_zone = getattr(form, "cleaned_data", {}).get("time_zone", "") or ""
+        return super().save_user(request, user, form, commit)
+
     def get_login_redirect_url(self, request):
         # Staff with roles in one program only, and no portal of their own as an artist, land on that program's
         # staff page rather than on an empty portal home. (A `next` address, when given, still wins: allauth asks

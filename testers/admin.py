@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from atelier import bounds
 from atelier.admin import AppendOnlyAdmin, ReadOnlyAdmin
+from atelier.display import format_day, format_duration
 from atelier.errors import DomainError
 from atelier.permissions import is_site_admin
 
@@ -313,5 +314,5 @@ class TimeLogAdmin(ReadOnlyAdmin):
                       "Time log corrected.")
             return None
         return _intermediate(self, request, queryset, action="correct", title="Correct a time log", form=form,
-                             intro=f"{log.membership}: {log.minutes} min on {log.date:%d %B %Y} "
-                                   f"({log.get_status_display().lower()}). Today is {timezone.localdate():%d %B %Y}.")
+                             intro=f"{log.membership}: {format_duration(log.minutes)} on {format_day(log.date)} "
+                                   f"({log.get_status_display().lower()}). Today is {format_day(timezone.localdate())}.")

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from atelier import bounds
+from atelier.display import format_day, format_duration
 from atelier.models import AppendOnlyModel
 from atelier.transitions import TransitionTable
 
@@ -471,7 +472,7 @@ class TimeLog(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.minutes} min on {self.date}"
+        return f"{format_duration(self.minutes)} on {format_day(self.date)}"
 
 
 _L = TimeLog.Status

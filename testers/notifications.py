@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from atelier.display import format_day, format_duration
 from atelier.models import User
 from atelier.notifications import Message, notice, register_category
 from testers.models import Feedback, FeedbackEvent, Membership, StaffRole, TermsAcceptance, TermsVersion, TimeLog
@@ -41,7 +42,7 @@ def not_yet_accepted(version: TermsVersion) -> list[Membership]:
 # --- terms ----------------------------------------------------------------------------------------------------
 
 def impact(version: TermsVersion) -> str:
-    return (f"From {version.effective_date:%d %B %Y}, until you accept them, you cannot log time, send feedback or "
+    return (f"From {format_day(version.effective_date)}, until you accept them, you cannot log time, send feedback or "
             f"ask to share.")
 
 
@@ -66,7 +67,7 @@ def _reminders(event):
     link = reverse("testers:terms", args=[program.slug])
     return [Message(m.artist.user,
                     f"Reminder: accept {program.name}'s terms (version {version.number}) before "
-                    f"{version.effective_date:%d %B %Y}",
+                    f"{format_day(version.effective_date)}",
                     f"You have not accepted version {version.number} of {program.name}'s terms yet. {impact(version)}",
                     link) for m in not_yet_accepted(version)]
 
@@ -127,16 +128,13 @@ def feedback_replied(event):
                     reverse("testers:feedback_detail", args=[feedback.pk]))]
 
 
-def _hm(minutes: int) -> str:
-    return f"{minutes // 60} h {minutes % 60:02d} min"
-
 
 @notice("testers.timelog.approved", category="contributions")
 @notice("testers.timelog.rejected", category="contributions")
 def timelog_decided(event):
     log = TimeLog.objects.select_related("membership__artist__user", "membership__program").get(pk=event["target_id"])
     approved = event["name"] == "testers.timelog.approved"
-    what = f"{_hm(log.minutes)} of testing on {log.date:%d %B %Y}"
+    what = f"{format_duration(log.minutes)} of testing on {format_day(log.date)}"
     if approved:
         title = f"Your testing time was approved: {what}"
         body = "Approved time is paid by the program's rate card: it appears in your earnings."

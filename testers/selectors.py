@@ -40,6 +40,15 @@ def accepted_version(membership) -> TermsVersion | None:
     return acceptance.terms_version if acceptance else None
 
 
+def terms_history(membership) -> list[dict]:
+    """Every published version of the membership's program, newest first, each with the artist's acceptance of it
+    (or None): what the artist's terms history page lists. Two queries."""
+    acceptances = {a.terms_version_id: a for a in TermsAcceptance.objects.filter(membership=membership)}
+    versions = TermsVersion.objects.filter(program_id=membership.program_id,
+                                           status=TermsVersion.Status.PUBLISHED).order_by("-number")
+    return [{"version": v, "acceptance": acceptances.get(v.pk)} for v in versions]
+
+
 def has_accepted_current(membership) -> bool:
     current = current_terms(membership.program)
     if current is None:

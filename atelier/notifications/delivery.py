@@ -18,9 +18,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from atelier.display import format_count
 from atelier.models import Notification, NotificationPreference, User
 from atelier.notifications.registry import CATEGORIES, Message, Notice, notices_for
 from atelier.notifications.tokens import settings_token
+from atelier.timezones import zone_of
 
 logger = logging.getLogger(__name__)
 
@@ -177,9 +179,10 @@ def send_notification_email(notification_id: int) -> bool:
         category = CATEGORIES.get(notification.category)
         context = {**_mail_context(user, category_key=notification.category), "notification": notification,
                    "category": category, "link": absolute(notification.link) if notification.link else ""}
-        send_email.delay(SUBJECT_PREFIX + notification.title,
-                         render_to_string("email/notification.txt", context), [user.email],
-                         html=render_to_string("email/notification.html", context),
+        with timezone.override(zone_of(user)):  # times in the mail are in the recipient's zone
+            text, html = (render_to_string("email/notification.txt", context),
+                          render_to_string("email/notification.html", context))
+        send_email.delay(SUBJECT_PREFIX + notification.title, text, [user.email], html=html,
                          headers=unsubscribe_headers(user, notification.category))
     return True
 
@@ -205,9 +208,9 @@ def send_digests() -> int:
             if not user.is_active or not user.email:
                 continue
             context = {**_mail_context(user), "items": [(n, absolute(n.link) if n.link else "") for n in items]}
-            subject = f"{SUBJECT_PREFIX}Your daily digest: {len(items)} notification{'s' if len(items) != 1 else ''}"
-            send_email.delay(subject, render_to_string("email/digest.txt", context), [user.email],
-                             html=render_to_string("email/digest.html", context),
-                             headers=unsubscribe_headers(user, ""))
+            subject = f"{SUBJECT_PREFIX}Your daily digest: {format_count(len(items), 'notification')}"
+            with timezone.override(zone_of(user)):  # times in the mail are in the recipient's zone
+                text, html = render_to_string("email/digest.txt", context), render_to_string("email/digest.html", context)
+            send_email.delay(subject, text, [user.email], html=html, headers=unsubscribe_headers(user, ""))
             sent += 1
     return sent

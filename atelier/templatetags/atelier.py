@@ -2,7 +2,9 @@
 from django import template
 
 from atelier import actions, permissions
+from atelier import display
 from atelier.money import format_money
+from atelier.timezones import zone_named
 
 register = template.Library()
 
@@ -20,9 +22,62 @@ def can(context, action, obj=None):
 
 
 @register.filter
-def minutes_as_hours(minutes):
-    minutes = int(minutes or 0)
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+def when(value, zone=None):
+    """{{ log.decided_at|when }} -> "30 Nov 2026, 14:05 NZDT" in the viewer's zone (or the zone named)."""
+    return display.format_when(value, _zone(zone))
+
+
+@register.filter
+def day(value, zone=None):
+    """{{ version.effective_date|day }} -> "30 Nov 2026"."""
+    return display.format_day(value, _zone(zone))
+
+
+@register.filter
+def month(value):
+    """{{ panel.month|month }} -> "November"."""
+    return display.format_month(value)
+
+
+@register.filter
+def iso(value):
+    """For machines (URLs, <time datetime>, inputs): 2026-11-30, or a moment in UTC as ISO 8601."""
+    return display.format_iso(value)
+
+
+@register.filter
+def duration(minutes):
+    """{{ log.minutes|duration }} -> "2 h 30 min"."""
+    return display.format_duration(minutes)
+
+
+#: the name every template used before `duration`: the same rule
+minutes_as_hours = register.filter("minutes_as_hours", duration)
+
+
+@register.filter
+def count(number, noun):
+    """{{ open|count:"open feedback item" }} -> "1 open feedback item" / "2 open feedback items";
+    {{ n|count:"person,people" }} for an irregular plural."""
+    return display.format_count(number, noun)
+
+
+@register.filter
+def plural(number, noun):
+    """The noun alone, for a layout that shows the number apart: {{ n|plural:"open feedback item" }}."""
+    return display.format_count(number, noun).split(" ", 1)[1]
+
+
+@register.filter
+def person(who):
+    """{{ log.membership.artist|person }}: display name, else full name, else e-mail (atelier.display)."""
+    return display.person_name(who)
+
+
+def _zone(name):
+    if not name:
+        return None
+    return zone_named(name)
 
 
 @register.simple_tag(takes_context=True)

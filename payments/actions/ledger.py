@@ -14,6 +14,7 @@ from django.utils import timezone
 from atelier import bounds
 from atelier.actions import SYSTEM
 from atelier.errors import Refusal
+from atelier.display import format_day
 from atelier.money import format_money
 from payments.models import LedgerEntry, RateCard
 from payments.services import ledger as ledger_services
@@ -52,8 +53,8 @@ def _card_refusal(program, params, card=None) -> str | None:
     if effective_date is None:
         return "Give the date the version takes effect."
     if not bounds.EARLIEST_DATE <= effective_date <= bounds.schedule_latest():
-        return (f"A version takes effect between {bounds.EARLIEST_DATE:%d %B %Y} and a year from today "
-                f"({bounds.schedule_latest():%d %B %Y}).")
+        return (f"A version takes effect between {format_day(bounds.EARLIEST_DATE)} and a year from today "
+                f"({format_day(bounds.schedule_latest())}).")
     others = RateCard.objects.filter(program=program)
     if card is not None:
         others = others.exclude(pk=card.pk)
@@ -69,8 +70,7 @@ def _scheduled_refusal(card) -> Refusal | None:
     """A version can be changed or deleted only while it is scheduled: once in force it has priced work (or may
     have), and what was promised for a day's work never changes; a new version is published instead."""
     if card.effective_date <= timezone.localdate():
-        day = f"{card.effective_date.day} {card.effective_date:%B %Y}"
-        return Refusal(f"Version {card.version} took effect on {day}: it can no longer be "
+        return Refusal(f"Version {card.version} took effect on {format_day(card.effective_date)}: it can no longer be "
                        f"changed. Publish a new version instead.", "state")
     if LedgerEntry.objects.filter(rate_card=card).exists():
         return Refusal(f"Version {card.version} already priced work, so it stays as it is.", "state")

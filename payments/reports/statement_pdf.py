@@ -8,7 +8,6 @@ transfer ids, and on every page "page x of y" and the generation date. Fonts are
 from __future__ import annotations
 
 import io
-import os
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -17,13 +16,15 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.pdfmetrics import registerFontFamily
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen import canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from atelier.display import format_day, format_when
 from atelier.money import format_money
+from atelier.pdf import ACCENT, INK, LINE, MUTED, STRIPE
+from atelier.pdf import NumberedCanvas as _NumberedCanvas
+from atelier.pdf import chunks as _chunks
+from atelier.pdf import fonts as _fonts
+from atelier.pdf import safe as _safe
 from payments.reports.selectors import Statement
 
 #: A table row never outgrows a page (reportlab cannot split a row: LayoutError): text in a cell is cut here and
@@ -31,79 +32,10 @@ from payments.reports.selectors import Statement
 CELL_CHARS = 300
 NOTE_CHARS = 20_000
 NOTE_CHUNK = 1_500
-FONT_DIRS = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu"]
-INK = colors.HexColor("#1d1b26")
-MUTED = colors.HexColor("#5d5a6b")
-ACCENT = colors.HexColor("#5b3cc4")
-STRIPE = colors.HexColor("#f2f0f8")
-LINE = colors.HexColor("#d9d6e3")
-
-
-def _fonts() -> tuple[str, str, bool]:
-    """(regular, bold, unicode?) — DejaVu when the files exist, embedded in the PDF; else Helvetica."""
-    if "AtelierSans" in pdfmetrics.getRegisteredFontNames():
-        return "AtelierSans", "AtelierSans-Bold", True
-    for folder in FONT_DIRS:
-        regular, bold = os.path.join(folder, "DejaVuSans.ttf"), os.path.join(folder, "DejaVuSans-Bold.ttf")
-        if os.path.exists(regular) and os.path.exists(bold):
-            italic = os.path.join(folder, "DejaVuSans-Oblique.ttf")
-            pdfmetrics.registerFont(TTFont("AtelierSans", regular))
-            pdfmetrics.registerFont(TTFont("AtelierSans-Bold", bold))
-            pdfmetrics.registerFont(TTFont("AtelierSans-Italic", italic if os.path.exists(italic) else regular))
-            registerFontFamily("AtelierSans", normal="AtelierSans", bold="AtelierSans-Bold",
-                               italic="AtelierSans-Italic", boldItalic="AtelierSans-Bold")
-            return "AtelierSans", "AtelierSans-Bold", True
-    return "Helvetica", "Helvetica-Bold", False
-
-
-class _NumberedCanvas(canvas.Canvas):
-    """Draws "Page x of y" once every page is known (two passes over the saved page states)."""
-
-    footer_left = ""
-    font = "Helvetica"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._saved_pages = []
-
-    def showPage(self):
-        self._saved_pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        total = len(self._saved_pages)
-        for state in self._saved_pages:
-            self.__dict__.update(state)
-            self._draw_footer(total)
-            super().showPage()
-        super().save()
-
-    def _draw_footer(self, total):
-        width, _ = self._pagesize
-        self.setStrokeColor(LINE)
-        self.line(18 * mm, 14 * mm, width - 18 * mm, 14 * mm)
-        self.setFont(self.font, 8)
-        self.setFillColor(MUTED)
-        self.drawString(18 * mm, 9 * mm, self.footer_left)
-        self.drawRightString(width - 18 * mm, 9 * mm, f"Page {self._pageNumber} of {total}")
-
-
-def _safe(text: str, unicode_font: bool) -> str:
-    text = text or ""
-    if unicode_font:
-        return text
-    # Helvetica's encoding (WinAnsi) lacks the true minus sign and some currency symbols.
-    return text.replace("\u2212", "-").replace("\u2013", "-").encode("cp1252", "replace").decode("cp1252")
 
 
 def _cut(text: str, limit: int) -> tuple[str, bool]:
     return (text, False) if len(text) <= limit else (text[:limit].rstrip() + "…", True)
-
-
-def _chunks(text: str, size: int):
-    """Paragraph-sized pieces, each of which a page can hold."""
-    for start in range(0, len(text), size):
-        yield text[start:start + size]
 
 
 def render_statement(statement: Statement, *, generated_at=None) -> bytes:
@@ -142,7 +74,7 @@ def render_statement(statement: Statement, *, generated_at=None) -> bytes:
         ["Program", program.name],
         ["Period", f"{statement.period.start:%-d %B %Y} – {statement.period.end:%-d %B %Y}"],
         ["Currency", currency],
-        ["Generated", f"{generated_at:%-d %B %Y, %H:%M %Z}"],
+        ["Generated", format_when(generated_at)],
     ]
     details_table = Table(
         [[Paragraph(s(k), ParagraphStyle("k", parent=body, fontName=bold)), Paragraph(s(v), body)]
@@ -192,7 +124,7 @@ def render_statement(statement: Statement, *, generated_at=None) -> bytes:
                 notes.append((len(notes) + 1, entry.work_date, entry.description + transfer, entry.reason or ""))
                 description += f"<br/>{s(f'(in full in note {len(notes)})')}"
             rows.append([
-                Paragraph(s(f"{entry.work_date:%Y-%m-%d}"), cell),
+                Paragraph(s(f"{format_day(entry.work_date)}"), cell),
                 Paragraph(source, cell),
                 Paragraph(description, cell),
                 Paragraph(s(rate), cell),
@@ -214,7 +146,7 @@ def render_statement(statement: Statement, *, generated_at=None) -> bytes:
         if notes:
             story.append(Paragraph(s("Notes"), heading))
             for number, day, description_text, reason_text in notes:
-                story.append(Paragraph(s(f"Note {number} · {day:%Y-%m-%d} · ") + s(_cut(description_text, 255)[0]),
+                story.append(Paragraph(s(f"Note {number} · {format_day(day)} · ") + s(_cut(description_text, 255)[0]),
                                        ParagraphStyle("n", parent=body, fontName=bold)))
                 full, cut = _cut(reason_text, NOTE_CHARS)
                 story += [Paragraph(s(piece), body) for piece in _chunks(full, NOTE_CHUNK)]
@@ -231,10 +163,10 @@ def render_statement(statement: Statement, *, generated_at=None) -> bytes:
                  for h in ("Created", "Run period", "Status", "Paid on", "Stripe transfer id", "Amount")]]
         for payout in statement.payouts:
             rows.append([
-                Paragraph(s(f"{timezone.localtime(payout.created_at):%Y-%m-%d}"), cell),
-                Paragraph(s(f"{payout.run.period_start:%Y-%m-%d} – {payout.run.period_end:%Y-%m-%d}"), cell),
+                Paragraph(s(f"{format_day(payout.created_at)}"), cell),
+                Paragraph(s(f"{format_day(payout.run.period_start)} – {format_day(payout.run.period_end)}"), cell),
                 Paragraph(s(payout.get_status_display()), cell),
-                Paragraph(s(f"{timezone.localtime(payout.paid_at):%Y-%m-%d}" if payout.paid_at else "—"), cell),
+                Paragraph(s(f"{format_day(payout.paid_at)}" if payout.paid_at else "—"), cell),
                 Paragraph(s(payout.stripe_transfer_id or "—"), cell),
                 Paragraph(s(money(payout.amount_minor)), cell_right),
             ])
@@ -254,8 +186,8 @@ def render_statement(statement: Statement, *, generated_at=None) -> bytes:
         "The closing balance is what Atelier owes you at the end of the period."), subtitle)]
 
     buffer = io.BytesIO()
-    footer = _safe(f"{program.name} · Statement of {legal_name} · {statement.period.start:%Y-%m-%d} to "
-                   f"{statement.period.end:%Y-%m-%d} · generated {generated_at:%Y-%m-%d}", unicode_font)
+    footer = _safe(f"{program.name} · Statement of {legal_name} · {format_day(statement.period.start)} to "
+                   f"{format_day(statement.period.end)} · generated {format_day(generated_at)}", unicode_font)
 
     class FooterCanvas(_NumberedCanvas):
         footer_left = footer

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from atelier import spreadsheets
+from atelier.display import format_day
 from atelier.http import perform
 from atelier.pagination import paginate
 from atelier.permissions import can, get_object_for, get_program_for
@@ -119,7 +120,7 @@ def ratecard_create(request, slug):
             request.user, program, effective_date=form.cleaned_data["effective_date"],
             notes=form.cleaned_data["notes"], amounts=form.amounts()), form=form)
         if card is not None:
-            messages.success(request, f"Version {card.version} takes effect on {card.effective_date:%d %B %Y}.")
+            messages.success(request, f"Version {card.version} takes effect on {format_day(card.effective_date)}.")
             return redirect("payments:ratecard_list", slug=program.slug)
     return render(request, "payments/ledger/ratecard_form.html", {"program": program, "form": form, "current": current})
 

@@ -9,6 +9,13 @@ document.addEventListener("DOMContentLoaded", () => {
       nav.classList.toggle("site-nav--open", !open);
     });
   }
+  // Sign-up: tell the server the browser's time zone (a hidden field; the server validates the name).
+  for (const field of document.querySelectorAll("input[data-detect-time-zone]")) {
+    if (field.value) continue;
+    try {
+      field.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (error) { /* an old browser: the site's default applies */ }
+  }
   // Confirm destructive actions: <button data-confirm="Really revoke?">
   document.addEventListener("submit", (event) => {
     const button = event.submitter;

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from atelier import bounds
+from atelier.display import format_day
 from atelier.errors import Refusal
 from atelier.models import AuditLogEntry
 from atelier.requestcontext import current_ip
@@ -179,14 +180,14 @@ class PublishTerms(_DraftEdit):
             return "The effective date cannot be in the past: terms apply from their date forward."
         if effective_date > bounds.schedule_latest():
             # A far date would freeze the program's terms: no later version could take effect before it.
-            return (f"The effective date can be at most a year ahead, by {bounds.schedule_latest():%d %B %Y}: "
+            return (f"The effective date can be at most a year ahead, by {format_day(bounds.schedule_latest())}: "
                     f"a later date would hold back every version after this one.")
         previous = (
             TermsVersion.objects.filter(program_id=version.program_id, status=TermsVersion.Status.PUBLISHED)
             .order_by("-number").first()
         )
         if previous is not None and previous.effective_date and effective_date < previous.effective_date:
-            return (f"The effective date must be on or after {previous.effective_date:%d %B %Y}, the date of "
+            return (f"The effective date must be on or after {format_day(previous.effective_date)}, the date of "
                     f"version {previous.number}.")
         return None
 

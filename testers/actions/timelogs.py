@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth import get_user_model
 from django.db.models import Sum
 from django.utils import timezone
 
 from atelier import bounds
+from atelier.display import format_day, format_duration
 from atelier.errors import ActionRefused, Refusal
+from atelier.timezones import today_for
 from testers.models import ArtistProfile, Membership, TimeLog
 from testers.signals import time_log_approved, time_log_corrected
 
@@ -20,18 +23,20 @@ MINUTES_PER_DAY = 24 * 60
 COUNTED = (TimeLog.Status.PENDING, TimeLog.Status.APPROVED)
 
 
-def _hm(minutes: int) -> str:
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+def artist_today(artist_id: int) -> datetime.date:
+    """The artist's own today (their time zone), whoever is acting: a day they live in may be logged."""
+    user = get_user_model().objects.filter(artist_profile__pk=artist_id).only("time_zone").first()
+    return today_for(user)
 
 
 def time_problem(*, artist_id: int, date: datetime.date | None, minutes: int | None, exclude_pk=None) -> str | None:
     """Why `minutes` of testing on `date` cannot be logged for this artist (all their programs together), or None."""
     if date is None:
         return "Choose the day you tested."
-    if date > timezone.localdate():
+    if date > artist_today(artist_id):
         return "You cannot log time on a day that has not come yet."
     if date < bounds.EARLIEST_DATE:
-        return f"Choose a day from {bounds.EARLIEST_DATE:%d %B %Y}."
+        return f"Choose a day from {format_day(bounds.EARLIEST_DATE)}."
     if minutes is None or minutes <= 0:
         return "Log at least one minute."
     if minutes > MINUTES_PER_DAY:
@@ -42,8 +47,8 @@ def time_problem(*, artist_id: int, date: datetime.date | None, minutes: int | N
     )
     if logged + minutes > MINUTES_PER_DAY:
         left = MINUTES_PER_DAY - logged
-        return (f"A day has 24 hours: you already logged {_hm(logged)} on {date:%d %B %Y}, "
-                f"so at most {_hm(left)} more fit.")
+        return (f"A day has 24 hours: you already logged {format_duration(logged)} on {format_day(date)}, "
+                f"so at most {format_duration(left)} more fit.")
     return None
 
 
@@ -68,8 +73,9 @@ class LogTime(TestersAction):
         date, minutes = self.params.get("date"), self.params.get("minutes")
         _lock_artist(membership.artist_id)
         problem = time_problem(artist_id=membership.artist_id, date=date, minutes=minutes)
-        if not problem and date < bounds.past_year():
-            problem = f"Log testing time of the past year only: from {bounds.past_year():%d %B %Y}."
+        earliest = bounds.past_year(artist_today(membership.artist_id))
+        if not problem and date < earliest:
+            problem = f"Log testing time of the past year only: from {format_day(earliest)}."
         if not problem and len(clean_text(self.params.get("description"))) > bounds.REASON_TEXT:
             problem = f"Describe what you tested in at most {bounds.REASON_TEXT:,} characters."
         if problem:

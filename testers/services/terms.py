@@ -12,6 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from atelier.actions import SYSTEM
+from atelier.display import format_count, format_day
 from atelier.errors import ActionRefused
 from testers.actions import terms as actions
 from testers.models import Clause, Membership, TermsAcceptance, TermsVersion
@@ -55,8 +56,8 @@ def publication_impact(program, effective_date: date) -> str:
     """What publishing means for the artists, in one sentence (shown on the publish form)."""
     count = Membership.objects.filter(program=program, status__in=[Membership.Status.ACTIVE,
                                                                     Membership.Status.PAUSED]).count()
-    artists = f"{count} artist{'s' if count != 1 else ''}"
-    return (f"{artists} will need to accept; until they do, from {effective_date:%d %B %Y} they cannot log time, "
+    artists = format_count(count, "artist")
+    return (f"{artists} will need to accept; until they do, from {format_day(effective_date)} they cannot log time, "
             f"send feedback or ask to share.")
 
 

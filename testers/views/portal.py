@@ -1,7 +1,7 @@
 """The artist portal (its home is composed in portal.views): feedback, testing time, terms, "What can I share?", profile."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,8 +13,11 @@ from testers.actions import (
     AcceptTerms, LogTime, ReplyToFeedback, SubmitFeedback, UpdateProfile, WithdrawTimeLog,
 )
 from testers.forms import FeedbackForm, ProfileForm, ReplyForm, TimeLogForm
-from testers.models import ArtistProfile, Clause, Feedback, FeedbackAttachment, Membership, TimeLog
+from testers.models import (
+    ArtistProfile, Clause, Feedback, FeedbackAttachment, Membership, TermsAcceptance, TermsVersion, TimeLog,
+)
 from testers.services import terms as terms_services
+from testers.terms_pdf import acceptance_filename, render_acceptance
 from testers.views import paginate
 
 FEEDBACK_PATHS = {"program_path": "membership__program", "owner_path": "membership__artist__user"}
@@ -199,6 +202,51 @@ def what_can_i_share(request):
         sections.append({"membership": membership, "version": version, "columns": columns,
                          "newer": latest if latest and version and latest.number > version.number else None})
     return render(request, "testers/what_can_i_share.html", {"sections": sections})
+
+
+@login_required
+def terms_history(request, slug):
+    """Every published version of the program's terms, with when the artist accepted each one."""
+    membership = _own_membership(request.user, slug)
+    return render(request, "testers/terms_history.html", {
+        "membership": membership, "program": membership.program, "rows": selectors.terms_history(membership),
+    })
+
+
+def _published_version(membership, number):
+    version = (TermsVersion.objects.filter(program_id=membership.program_id, number=number,
+                                           status=TermsVersion.Status.PUBLISHED).select_related("program").first())
+    if version is None:
+        raise Http404("Not found.")
+    return version
+
+
+@login_required
+def terms_version(request, slug, number):
+    """One published version as it was published (an older one too), and whether the artist accepted it."""
+    membership = _own_membership(request.user, slug)
+    version = _published_version(membership, number)
+    acceptance = TermsAcceptance.objects.filter(membership=membership, terms_version=version).first()
+    return render(request, "testers/terms_version.html", {
+        "membership": membership, "program": membership.program, "version": version, "acceptance": acceptance,
+        "clauses": version.clauses.all(),
+    })
+
+
+@login_required
+def terms_acceptance_pdf(request, slug, number):
+    """The PDF record of the artist's acceptance of one version: the exact text, its hash, the time and address.
+    Only the artist's own acceptances: a version they did not accept is a 404."""
+    membership = _own_membership(request.user, slug)
+    version = _published_version(membership, number)
+    acceptance = (TermsAcceptance.objects.filter(membership=membership, terms_version=version)
+                  .select_related("terms_version__program", "membership__artist__user").first())
+    if acceptance is None:
+        raise Http404("You did not accept this version.")
+    response = HttpResponse(render_acceptance(acceptance), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{acceptance_filename(acceptance)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- profile ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from atelier.display import format_day, format_duration
 from atelier.http import perform
 from atelier.permissions import can, get_object_for, get_program_for, staff_roles
 from atelier.search import matching, query_of
@@ -493,7 +494,7 @@ def staff_timelog_decide(request, slug, pk):
                          program_path="membership__program", pk=pk)
     if request.POST.get("decision") == "approve":
         perform(request, actions.ApproveTimeLog(request.user, log),
-                success=f"Approved {log.minutes} min on {log.date:%d %b %Y}.")
+                success=f"Approved {format_duration(log.minutes)} on {format_day(log.date)}.")
     else:
         form = RejectTimeForm(request.POST)
         reason = form.cleaned_data["reason"] if form.is_valid() else ""

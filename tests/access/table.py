@@ -169,6 +169,10 @@ def _reply_body(w, b, role):
     return {"message": "A reply from the access test."}
 
 
+def _terms_v1(w, b, role):
+    return {"slug": w.program_a.slug, "number": w.terms_a.number}
+
+
 def _accept_body(w, b, role):
     return {"version": w.terms_a.pk, "agree": "yes"}
 
@@ -275,6 +279,11 @@ EXPECTED: dict[str, Row] = {
     "testers:terms": Row(
         _slug, get=A_MEMBERS_IN, post=ACTIVE_A, soft=frozenset({R.A_PAUSED}), data=_accept_body,
         why="the artist's terms page; accepting needs an active membership (terms.accept)"),
+    "testers:terms_history": Row(_slug, get=A_MEMBERS_IN,
+                                 why="every published version and the artist's own acceptances (terms.view)"),
+    "testers:terms_version": Row(_terms_v1, get=A_MEMBERS_IN, why="an older published version, for its artists"),
+    "testers:terms_acceptance_pdf": Row(
+        _terms_v1, get=A_MEMBERS_IN, why="the PDF record of one's own acceptance; a version not accepted is a 404"),
     "testers:what_can_i_share": Row(_none, get=SIGNED_IN),
     "testers:profile": Row(_none, get=ARTISTS, post=ARTISTS,
                            why="one's own artist profile; people without one get a 404"),
@@ -389,6 +398,7 @@ EXPECTED: dict[str, Row] = {
                               why="A's owner's notification: only its recipient; everyone else 404"),
     "notifications:read": Row(_notification, get=None, post=frozenset({R.A_OWNER}),
                               why="only its recipient marks it read"),
+    "time_zone": Row(_none, get=SIGNED_IN, post=SIGNED_IN, why="one's own time zone, staff and artists"),
     "notifications:preferences": Row(_none, get=SIGNED_IN, post=SIGNED_IN, why="one's own e-mail settings"),
     "notifications:preferences_token": Row(
         _settings_token, get=EVERYONE, post=EVERYONE, public=True,

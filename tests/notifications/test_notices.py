@@ -1,6 +1,7 @@
 """Every row of docs/notifications.md: after the action commits, the right people get exactly one notification and
 one e-mail each (or a digest entry), and nobody else gets any."""
 import datetime
+import zoneinfo
 
 import pytest
 from django.core import mail
@@ -8,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from atelier.actions import SYSTEM
+from atelier.display import format_day, format_when
 from atelier.models import Notification
 from content_review import services as review
 from content_review.models import Appeal, ShareRequest, Work
@@ -70,7 +72,7 @@ def test_publishing_terms_tells_every_active_and_paused_artist(program, manager,
     rows = assert_told([active.artist.user, paused.artist.user], event="testers.terms.published")
     assert rows[0].link == reverse("testers:terms", args=[program.slug]) and rows[0].category == "terms"
     assert "cannot log time, send feedback or ask to share" in mail.outbox[0].body
-    assert f"{effective:%d %B %Y}" in mail.outbox[0].body
+    assert format_day(effective) in mail.outbox[0].body
 
 
 @pytest.fixture
@@ -115,7 +117,7 @@ def test_publish_page_defaults_to_the_notice_period_and_says_the_impact(client, 
     page = client.get(reverse("testers:staff_terms_version", args=[program.slug, draft.number])).content.decode()
     date = timezone.localdate() + datetime.timedelta(days=21)
     assert f'value="{date:%Y-%m-%d}"' in page
-    assert (f"2 artists will need to accept; until they do, from {date:%d %B %Y} they cannot log time, send feedback "
+    assert (f"2 artists will need to accept; until they do, from {format_day(date)} they cannot log time, send feedback "
             f"or ask to share.") in page
 
 
@@ -172,6 +174,23 @@ def test_a_submitted_share_request_tells_the_reviewers_only(member, reviewer, ma
     committed(lambda: review.submit_share_request(draft, by=member.artist.user))
     rows = assert_told([reviewer, second], event="content_review.share_request.submitted")
     assert rows[0].link == reverse("content_review:review", args=[member.program.slug, draft.pk])
+
+
+def test_each_reviewer_reads_the_deadline_in_their_own_zone(member, reviewer, tmp_path, committed):
+    second = factories.staff_user(member.program, "reviewer")
+    reviewer.time_zone, second.time_zone = "Pacific/Auckland", "America/Los_Angeles"
+    reviewer.save(update_fields=["time_zone"])
+    second.save(update_fields=["time_zone"])
+    draft = review.create_share_request(
+        membership=member, by=member.artist.user, title="Dusk", caption="c", platforms=["instagram"],
+        clause_ids=[clause(member.program, Clause.Klass.NEEDS_APPROVAL).pk],
+        files=[upload(tmp_path)])
+    committed(lambda: review.submit_share_request(draft, by=member.artist.user))
+    draft.refresh_from_db()
+    for person, zone in ((reviewer, "Pacific/Auckland"), (second, "America/Los_Angeles")):
+        body = Notification.objects.get(recipient=person).body
+        assert f"Decide by {format_when(draft.deadline_at, zoneinfo.ZoneInfo(zone))}." in body
+    assert Notification.objects.get(recipient=reviewer).body != Notification.objects.get(recipient=second).body
 
 
 @pytest.mark.parametrize("outcome, extra", [
