@@ -53,12 +53,15 @@ def _world():
     return program, membership, manager
 
 
-ARTIST_PAGES = ["/", "/feedback/", "/feedback/new/", "/time/", "/terms/lumen-beta/", "/profile/", "/earnings/",
-                "/share-requests/", "/notifications/"]
+ARTIST_PAGES = ["/", "/feedback/", "/feedback/new/", "/time/", "/terms/lumen-beta/", "/terms/lumen-beta/history/",
+                "/terms/lumen-beta/v1/", "/profile/", "/earnings/", "/share-requests/", "/notifications/",
+                "/time-zone/", "/payout-account/"]
 STAFF_PAGES = ["/staff/", "/staff/lumen-beta/", "/staff/lumen-beta/artists/", "/staff/lumen-beta/invitations/",
                "/staff/lumen-beta/feedback/", "/staff/lumen-beta/time/", "/staff/lumen-beta/terms/",
                "/staff/lumen-beta/review/", "/staff/lumen-beta/ledger/", "/staff/lumen-beta/payouts/",
-               "/staff/lumen-beta/reports/", "/staff/lumen-beta/dashboard/"]
+               "/staff/lumen-beta/reports/", "/staff/lumen-beta/dashboard/", "/staff/lumen-beta/settings/",
+               "/staff/lumen-beta/team/", "/staff/lumen-beta/audit/", "/staff/lumen-beta/payouts/reconciliation/",
+               "/staff/lumen-beta/terms/1/acceptance/", "/staff/lumen-beta/rates/"]
 
 
 def test_portal_pages_have_no_axe_violations(axe_page):
