@@ -88,7 +88,7 @@ def test_a_version_in_force_or_past_is_refused_with_a_sentence(client, program, 
     for name in ("payments:ratecard_edit", "payments:ratecard_delete"):
         response = client.post(reverse(name, args=[program.slug, in_force.pk]), form(today() + timedelta(days=40)),
                                follow=True)
-        assert "took effect on 1 January 2020: it can no longer be changed" in response.content.decode()
+        assert "took effect on 1 Jan 2020: it can no longer be changed" in response.content.decode()
     in_force.refresh_from_db()
     assert in_force.hourly_rate_minor == 3000
     refusal = actions.DeleteRateCard(manager, in_force).check()
