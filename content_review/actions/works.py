@@ -187,19 +187,15 @@ class WithdrawShowcaseConsent(WorkAction):
         return obj
 
 
-class RemoveFromShowcase(WorkAction):
+class RemoveFromShowcase(WithdrawShowcaseConsent):
     """A program manager takes a work off the showcase, with a reason the artist is told (content_review/
-    notifications.py). The artist cannot put it back. Params: reason (required)."""
+    notifications.py). The artist cannot put it back. Params: reason (required; asked for at the last step, so
+    that the page's button is offered before the reason is typed)."""
 
     name = "content_review.showcase.work_removed"
     label = "took work off the showcase, as a manager"
     permission = "showcase.remove"
     permission_reason = "Only the program's managers take a work off the showcase."
-
-    def refusal(self, obj):
-        if not obj.showcase_consent:
-            return Refusal("This work is not on the showcase.", "state")
-        return None
 
     def apply(self, obj):
         reason = (self.params.get("reason") or "").strip()
