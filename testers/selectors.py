@@ -170,6 +170,26 @@ def current_terms_by_program(program_ids) -> dict:
     return result
 
 
+def what_can_i_share(memberships) -> list[dict]:
+    """"What can I share?" for these memberships (the portal's page and the REST API): per membership, the
+    version the artist accepted, its clauses by class (one column per class, in Clause.Klass order), and the newer
+    current version if there is one to accept. A fixed number of queries whatever the number of programs."""
+    memberships = list(memberships)
+    accepted = accepted_versions(memberships)
+    current = current_terms_by_program({m.program_id for m in memberships})
+    sections = []
+    for membership in memberships:
+        version = accepted.get(membership.pk)
+        columns = []
+        for klass, label in Clause.Klass.choices:
+            clauses = [c for c in version.clauses.all() if c.klass == klass] if version else []
+            columns.append({"klass": klass, "label": label, "clauses": clauses})
+        latest = current.get(membership.program_id)
+        sections.append({"membership": membership, "version": version, "columns": columns,
+                         "newer": latest if latest and version and latest.number > version.number else None})
+    return sections
+
+
 def program_team(program):
     """The program's staff roles, one row per role, with the person and whether they set up TOTP (one query)."""
     totp = Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP)
