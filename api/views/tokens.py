@@ -1,4 +1,4 @@
-"""The artist's tokens page: create a token (its secret shown once, on the answer to the POST), list and revoke."""
+"""The artist's tokens page: create a token (its secret shown once, on the page after the redirect), list, revoke."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
@@ -30,23 +30,32 @@ def _memberships(user):
     return allowed, blocked
 
 
-@never_cache  # the answer to a creation holds the secret: no copy of it in any cache
+#: The new token's secret waits in the session for exactly one page view (the one after the redirect), then is gone.
+NEW_SECRET_KEY = "api_new_token"
+
+
+@never_cache  # the page that shows a secret: no copy of it in any cache
 @login_required
 def tokens(request):
     memberships, blocked = _memberships(request.user)
     form = ApiTokenForm(request.POST or None, memberships=memberships) if memberships else None
-    created = None
     if request.method == "POST" and form is not None and form.is_valid():
         data = form.cleaned_data
-        created = perform(request, CreateApiToken(
+        token = perform(request, CreateApiToken(
             request.user, membership=data["membership"], name=data["name"], scopes=data["scopes"],
             expires_in=data["expires_in"]), form=form)
+        if token is not None:
+            request.session[NEW_SECRET_KEY] = {"id": token.pk, "secret": token.secret}
+            return redirect("api:tokens")
+    new = request.session.pop(NEW_SECRET_KEY, None) if request.method == "GET" else None
+    page_obj = paginate(request, selectors.tokens_for_artist(request.user))
+    created = None
+    if new is not None:
+        created = ApiToken.objects.filter(pk=new["id"], membership__artist__user=request.user).first()
         if created is not None:
-            form = ApiTokenForm(memberships=memberships)
-    return render(request, "api/tokens.html", {
-        "form": form, "blocked": blocked, "created": created,
-        "page_obj": paginate(request, selectors.tokens_for_artist(request.user)),
-    })
+            created.secret = new["secret"]
+    return render(request, "api/tokens.html", {"form": form, "blocked": blocked, "created": created,
+                                              "page_obj": page_obj})
 
 
 @require_POST
