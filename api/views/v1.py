@@ -2,6 +2,7 @@
 the same actions and selectors as the portal (testers.actions.SubmitFeedback, testers.selectors)."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -72,7 +73,10 @@ class FeedbackListCreate(TokenView, generics.GenericAPIView):
         refusal = action.check()
         if refusal is not None:  # the artist cannot send feedback at all now (terms to accept): nothing to validate
             return Response({"detail": str(refusal), "code": refusal.kind}, status=status.HTTP_403_FORBIDDEN)
-        self._bound_uploads(request)
+        too_large = self._bound_uploads(request)
+        if too_large:
+            return Response({"detail": too_large, "code": "too_large"},
+                            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         try:
             serializer = serializers.FeedbackSubmitSerializer(data=request.data,
                                                               context={"membership": self.membership})
@@ -94,12 +98,20 @@ class FeedbackListCreate(TokenView, generics.GenericAPIView):
                         headers={"Location": reverse("api:feedback_detail", args=[feedback.pk])})
 
     @staticmethod
-    def _bound_uploads(request):
+    def _bound_uploads(request) -> str | None:
         """Each file and the whole body are counted as they stream in, as the portal's form is (the middleware
-        leaves this path's body unparsed so that only a request with a valid token is read)."""
+        leaves this path's body unparsed so that only a request with a valid token is read). A body without files
+        (JSON) gets what any form's fields get; returns why the body is refused, if it is."""
+        if request.content_type.split(";")[0].strip() != "multipart/form-data":
+            length = request.META.get("CONTENT_LENGTH") or "0"
+            if length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+                return (f"The request is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1000:,} kB, the most "
+                        f"a body without files may be; send screenshots as multipart/form-data.")
+            return None
         body_limit, _ = limits_for(request._request.path_info, anonymous=True)
         request._request.upload_handlers.insert(0, BoundedUploadHandler(
             request._request, body_limit=body_limit, file_limit=media.FEEDBACK_IMAGE_LIMITS.max_bytes_image))
+        return None
 
 
 class FeedbackDetail(TokenView, generics.RetrieveAPIView):

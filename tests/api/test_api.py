@@ -56,6 +56,9 @@ def test_feedback_sent_through_the_api_shows_its_build_to_the_artist_and_the_man
     client.force_login(token.membership.artist.user)
     page = client.get(url("testers:feedback_detail", feedback.pk)).content.decode()
     assert "build 2.4.1 (8812), macOS 15.2, MacBook Pro M3" in page
+    client.force_login(manager)
+    staff_page = client.get(url("testers:staff_feedback_detail", feedback.membership.program.slug, feedback.pk))
+    assert "build 2.4.1 (8812), macOS 15.2, MacBook Pro M3" in staff_page.content.decode()
 
 
 def test_json_without_screenshots_is_accepted_too(api, token):
@@ -117,6 +120,13 @@ def test_a_screenshot_over_10_mb_is_refused_as_it_streams_in_with_413_and_nothin
                              content_type="image/png")
     response = api.post(url(FEEDBACK), {**VALID, "images": [big]}, **bearer(token))
     assert response.status_code == 413 and "big.png" in response.json()["detail"]
+    assert nothing_written()
+
+
+def test_a_json_body_over_a_megabyte_is_413_and_not_read(api, token):
+    body = '{"kind": "general", "title": "Big", "body": "' + "x" * 1_000_001 + '"}'
+    response = api.post(url(FEEDBACK), body, content_type="application/json", **bearer(token))
+    assert response.status_code == 413 and "multipart/form-data" in response.json()["detail"]
     assert nothing_written()
 
 

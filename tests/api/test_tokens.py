@@ -5,7 +5,7 @@ import hashlib
 import pytest
 from django.urls import reverse
 
-from api.actions import MAX_ACTIVE_TOKENS, CreateApiToken
+from api.actions import MAX_ACTIVE_TOKENS, CreateApiToken, RevokeApiToken
 from api.models import ApiToken
 from atelier.errors import ActionRefused
 from atelier.models import AuditLogEntry
@@ -138,3 +138,14 @@ def test_the_tokens_page_is_linked_from_the_account_settings_and_the_feedback_li
     client.force_login(participant.artist.user)
     assert reverse(TOKENS) in client.get(reverse("time_zone")).content.decode()
     assert reverse(TOKENS) in client.get(reverse("testers:feedback_list")).content.decode()
+
+
+def test_the_programs_managers_see_token_creation_and_revocation_in_the_audit_log(client, participant, manager):
+    token = make_token(participant, name="Crash reporter")
+    RevokeApiToken(participant.artist.user, token).run()
+    client.force_login(manager)
+    page = client.get(reverse("program_audit_log", args=[participant.program.slug]),
+                      {"object_type": "api.ApiToken"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "created an API token" in html and "revoked an API token" in html
+    assert token.secret not in html
