@@ -45,10 +45,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     @staticmethod
     def refuse_unusable(token: ApiToken) -> None:
-        now = timezone.now()
         if token.status == ApiToken.Status.REVOKED:
             raise exceptions.AuthenticationFailed("This token was revoked.")
-        if token.expires_at is not None and token.expires_at <= now:
+        if token.is_expired:
             raise exceptions.AuthenticationFailed("This token has expired: create a new one on your tokens page.")
         user = token.membership.artist.user
         if not user.is_active:

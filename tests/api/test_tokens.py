@@ -1,9 +1,11 @@
 """The tokens page: an artist creates a token for one of their programs (shown once, kept only as a hash),
 lists and revokes them; each creation and revocation is an audited action."""
+import datetime
 import hashlib
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from api.actions import MAX_ACTIVE_TOKENS, CreateApiToken, RevokeApiToken
 from api.models import ApiToken
@@ -149,3 +151,11 @@ def test_the_programs_managers_see_token_creation_and_revocation_in_the_audit_lo
     html = page.content.decode()
     assert page.status_code == 200 and "created an API token" in html and "revoked an API token" in html
     assert token.secret not in html
+
+
+def test_an_expired_token_is_shown_as_expired(client, participant):
+    token = make_token(participant)
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    client.force_login(participant.artist.user)
+    html = client.get(reverse(TOKENS)).content.decode()
+    assert "badge--expired" in html and ">Expired<" in html
