@@ -12,7 +12,6 @@ from api.models import ApiToken
 from atelier.errors import ActionRefused
 from atelier.models import AuditLogEntry
 from testers.models import Membership
-from tests import factories
 
 from .conftest import bearer, make_token
 
