@@ -389,7 +389,7 @@ def main():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DJANGO_DEBUG": "false",
            "DATABASE_URL": BENCH_DATABASE_URL, "CELERY_BROKER_URL": ""}
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "atelier.wsgi:application", "--workers", str(WORKERS),
+        [str(Path(sys.executable).parent / "gunicorn"), "atelier.wsgi:application", "--workers", str(WORKERS),
          "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--log-level", "warning"],
         env=env, start_new_session=True, stderr=server_log)
     base = f"http://127.0.0.1:{port}"
