@@ -19,7 +19,8 @@ Served by gunicorn (2 sync workers, DJANGO_DEBUG=false, DJANGO_SETTINGS_MODULE=b
 loaded with wrk (or, without wrk, a small threaded Python client) sending a signed-in session cookie (the
 same cookie to the bare view). Every page is measured interleaved with the bare view, ABAB: BENCH_ROUNDS
 (3) rounds of bare then page, BENCH_SECONDS (5) each after a 1 s warm-up of the page; reported per page: the
-median req/s and its spread, and the median of the per-round ratios page / bare (with their spread). Staff
+median req/s and its spread, and the median of the per-round ratios page / bare (with their spread), and the
+size of the page's HTML (a list page must not grow with the data: check the bytes, not only the queries). Staff
 pages are measured as the single-role user who may see them and as the all-roles user.
 Targets: the signed-in layout >= 0.5 of bare, every other page >= 0.25 (the goal is 0.5). Exit status 1 if a
 target is missed or a page answers anything but 200.
@@ -293,7 +294,8 @@ def free_port():
         return s.getsockname()[1]
 
 
-def get(url, cookie):
+def get(url, cookie, with_size=False):
+    """The status of one GET (no redirects followed); with `with_size`, (status, bytes of the body)."""
     request = urllib.request.Request(url, headers={"Cookie": cookie})
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -302,9 +304,10 @@ def get(url, cookie):
 
     try:
         with urllib.request.build_opener(NoRedirect).open(request, timeout=30) as response:
-            return response.status
+            size = len(response.read())
+            return (response.status, size) if with_size else response.status
     except urllib.error.HTTPError as error:
-        return error.code
+        return (error.code, 0) if with_size else error.code
 
 
 def python_load(url, cookie, seconds, connections):
@@ -411,7 +414,7 @@ def main():
         bare_url = base + "/bench/bare/"
         for label, path, who, target in pages:
             url = base + path
-            status = get(url, cookies[who])
+            status, size = get(url, cookies[who], with_size=True)
             bad_total, bares, rates = 0, [], []
             for _ in range(ROUNDS):
                 load(bare_url, cookies[who], 1)
@@ -425,16 +428,16 @@ def main():
             ratios = [rate / bare for rate, bare in zip(rates, bares)]
             print(f"  {label}: {median(rates):.1f} req/s ({spread(rates)}), bare {median(bares):.0f} "
                   f"({spread(bares, '{:.0f}')}), ratio {median(ratios):.3f} ({spread(ratios, '{:.3f}')}); "
-                  f"HTTP {status}, {bad_total} non-2xx", flush=True)
-            results.append((label, who, target, status, bad_total, bares, rates, ratios))
+                  f"HTTP {status}, {size:,} bytes, {bad_total} non-2xx", flush=True)
+            results.append((label, who, target, status, size, bad_total, bares, rates, ratios))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
     failures = 0
-    lines = ["| Page | as | req/s (median, spread) | bare req/s (median) | ratio to bare (median, spread) | "
-             "target | result |", "|---|---|---:|---:|---:|---|---|"]
-    for label, who, target, status, bad, bares, rates, ratios in results:
+    lines = ["| Page | as | HTML bytes | req/s (median, spread) | bare req/s (median) | "
+             "ratio to bare (median, spread) | target | result |", "|---|---|---:|---:|---:|---:|---|---|"]
+    for label, who, target, status, size, bad, bares, rates, ratios in results:
         ratio = median(ratios)
         if status != 200 or bad:
             verdict = f"**FAIL** (HTTP {status}, {bad} non-2xx)"
@@ -445,7 +448,7 @@ def main():
                                 if target < PAGE_GOAL else "")
         failures += verdict.startswith("**FAIL")
         lines.append(f"| {label} | {'artist' if who == 'artist' else who + (' roles' if who == 'all' else ' only')} "
-                     f"| {median(rates):,.1f} ({spread(rates)}) | {median(bares):,.0f} | {ratio:.3f} "
+                     f"| {size:,} | {median(rates):,.1f} ({spread(rates)}) | {median(bares):,.0f} | {ratio:.3f} "
                      f"({spread(ratios, '{:.3f}')}) | ≥ {target:.2f} | {verdict} |")
     print()
     print("\n".join(lines))
