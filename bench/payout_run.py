@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ["CELERY_BROKER_URL"] = ""  # tasks in process (eager), right after the approval commits
 os.environ.setdefault("LOG_LEVEL", "WARNING")  # no per-request Stripe log lines
+os.environ.setdefault("EMAIL_URL", "dummymail://")  # the run's notices are sent, not printed
 from common import (BENCH_DATABASE_URL, approved_time_logs, is_built, make_artists, make_program,  # noqa: E402
                     mark_built, median, setup_django)
 
