@@ -16,7 +16,7 @@ warms per-process caches) and the second one is counted with CaptureQueriesConte
 does not exist (yet) is listed as "not present"; a page that does not answer 200 is a failure.
 The page's HTML size is recorded at each size too (the program's slug, which differs in length between the
 programs, is normalised first) and, for information, its CPU time in process (median of 3 requests).
-Exit status 1 if any page's query count grows from 10 to 10,000 rows, or its HTML grows by more than 2% from 100
+Exit status 1 if any page's query count grows from 10 to 10,000 rows, or its HTML grows by more than 3% from 100
 rows (every list's first page full) to 10,000.
 
 QUERY_COUNTS_DATABASE_URL names another database (default atelier_bench_queries on BENCH_DATABASE_URL's
@@ -36,9 +36,9 @@ DATABASE_URL = os.environ.get("QUERY_COUNTS_DATABASE_URL",
                               BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/atelier_bench_queries")
 SIZES = (10, 100, 10_000)
 # The HTML of a page at 10,000 rows may be at most this much larger than at 100 rows, where every list already
-# fills its first page (its pagination and totals have more digits); more means it renders something per row it
+# fills its first page (its pagination and totals have more digits, and so do the ids in its links); more means it renders something per row it
 # does not page. (At 10 rows a list shows 10 rows, not a page of 25: its bytes are printed, not compared.)
-BYTES_TOLERANCE = 0.02
+BYTES_TOLERANCE = 0.03
 
 # (label, URL name, whose request: "artist" | "staff" | "public", kwargs builder)
 PAGES = [
@@ -70,6 +70,12 @@ PAGES = [
     ("Staff review report", "content_review:review_report", "staff", lambda ctx: {"slug": ctx["slug"]}),
     ("Public showcase", "content_review:showcase", "public", lambda ctx: {"slug": ctx["slug"]}),
 ]
+
+
+def spread(i: int, n: int) -> int:
+    """Days back for the i-th of n rows: every size spreads its rows over the same 300 days, so the reports' charts
+    have as many months at 100 rows as at 10,000 and their HTML can be compared."""
+    return i * 300 // n % 300
 
 
 def build(n: int, staff):
@@ -107,7 +113,7 @@ def build(n: int, staff):
         Feedback(membership=first, kind=Feedback.Kind.GENERAL, title=f"Feedback {i}", body="Body " * 20)
         for i in range(n)], batch_size=2000)
     TimeLog.objects.bulk_create([
-        TimeLog(membership=first, date=today - timedelta(days=i % 300), minutes=30 + i % 60,
+        TimeLog(membership=first, date=today - timedelta(days=spread(i, n)), minutes=30 + i % 60,
                 description="Tested the brushes") for i in range(n)], batch_size=2000)
     Invitation.objects.bulk_create([
         Invitation(program=program, email=f"invitee{i}@qc{n}.bench", name=f"Invitee {i}",
@@ -147,12 +153,12 @@ def build(n: int, staff):
     time_logs = approved_time_logs(memberships, day=today - timedelta(days=1), decided_by=staff)
     entries = [LedgerEntry(program=program, membership=first, kind=LedgerEntry.Kind.TIME, amount_minor=1500 + i,
                            currency=program.currency, source_key=f"qc{n}:first:{i}",
-                           work_date=today - timedelta(days=i % 300), unit_rate_minor=3000, quantity="0.50",
+                           work_date=today - timedelta(days=spread(i, n)), unit_rate_minor=3000, quantity="0.50",
                            description="Testing time", time_log_id=time_logs[first.pk]) for i in range(n)]
     entries += [LedgerEntry(program=program, membership=m, kind=LedgerEntry.Kind.TIME, amount_minor=3000,
                             currency=program.currency, source_key=f"qc{n}:each:{m.pk}",
-                            work_date=today - timedelta(days=m.pk % 300), unit_rate_minor=3000, quantity="1.00",
-                            description="Testing time", time_log_id=time_logs[m.pk]) for m in memberships]
+                            work_date=today - timedelta(days=spread(j, n)), unit_rate_minor=3000, quantity="1.00",
+                            description="Testing time", time_log_id=time_logs[m.pk]) for j, m in enumerate(memberships)]
     LedgerEntry.objects.bulk_create(entries, batch_size=5000)
     # Payout runs: n completed one-day runs, plus one run (sending) with a payout to each of the n artists.
     PayoutRun.objects.bulk_create([
