@@ -36,8 +36,9 @@ DATABASE_URL = os.environ.get("QUERY_COUNTS_DATABASE_URL",
                               BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/atelier_bench_queries")
 SIZES = (10, 100, 10_000)
 # The HTML of a page at 10,000 rows may be at most this much larger than at 100 rows, where every list already
-# fills its first page (its pagination and totals have more digits, and so do the ids in its links); more means it renders something per row it
-# does not page. (At 10 rows a list shows 10 rows, not a page of 25: its bytes are printed, not compared.)
+# fills its first page (its pagination and totals have more digits, and so do the ids in its links); more means it
+# renders something per row it does not page. (At 10 rows a list shows 10 rows, not a page of 25: its bytes are
+# printed, not compared.)
 BYTES_TOLERANCE = 0.03
 
 # (label, URL name, whose request: "artist" | "staff" | "public", kwargs builder)
