@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import statistics
 
-from django.db import connection
-from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from atelier import figure_cache
-from content_review.models import ReviewDecision, ShareRequest
-
+from content_review.models import ShareRequest
+from content_review.selectors import first_decisions
 
 
 #: The figures are kept in the cache (atelier.figure_cache) until an action changes share requests, decisions,
@@ -30,22 +29,6 @@ def review_figures_over_time(program, filters) -> dict:
     p = filters.period
     parts = (program.pk, p.start, p.end, filters.cohort, filters.status, timezone.get_current_timezone_name())
     return figure_cache.cached(CACHE_SCOPE, parts, lambda: _review_figures(program, filters))
-
-
-def _first_decision_delays(requests):
-    """(month of first submission, time from submission to the request's first decision) for each decided request.
-    PostgreSQL takes each request's first decision with DISTINCT ON, in one pass over the decisions, rather than a
-    subquery per request; SQLite (the embedded default) has no DISTINCT ON and keeps the subquery."""
-    delay = ExpressionWrapper(F("created_at") - F("submitted_at"), output_field=DurationField())
-    if connection.features.can_distinct_on_fields:
-        return (ReviewDecision.objects.filter(share_request__in=requests.values("pk"))
-                .order_by("share_request_id", "created_at", "id").distinct("share_request_id")
-                .annotate(month=TruncMonth("share_request__first_submitted_at"), delay=delay)
-                .values_list("month", "delay"))
-    first_delay = (ReviewDecision.objects.filter(share_request=OuterRef("pk")).order_by("created_at", "id")
-                   .annotate(delay=delay).values("delay")[:1])
-    return (requests.annotate(first_delay=Subquery(first_delay, output_field=DurationField()))
-            .filter(first_delay__isnull=False).values_list("month", "first_delay"))
 
 
 def _review_figures(program, filters) -> dict:
@@ -71,7 +54,8 @@ def _review_figures(program, filters) -> dict:
         .order_by()
     )
     delays = {}
-    for month, delay in _first_decision_delays(requests):
+    first = first_decisions(requests).annotate(month=TruncMonth("share_request__first_submitted_at"))
+    for month, delay in first.values_list("month", "delay"):
         delays.setdefault(month, []).append(delay.total_seconds() / 3600.0)
     rows = [{**row, "median_hours": statistics.median(delays[row["month"]]) if row["month"] in delays else None}
             for row in rows]
