@@ -87,9 +87,12 @@ def run_detail(request, slug, run_id):
     q = query_of(request)
     payouts = matching(payouts, q, "membership__artist__display_name", "membership__artist__user__email",
                        "stripe_transfer_id")
+    progress = services.run_progress(run)
+    # Unfiltered, the progress panel has already counted the payouts: the paginator need not count them again.
+    count = progress["total"] if not status_filter and not q else None
     return render(request, "payments/payouts/run_detail.html", {
-        "program": program, "run": run, "progress": services.run_progress(run),
-        "polling": run.status in POLLED_STATUSES, "page_obj": paginate(request, payouts),
+        "program": program, "run": run, "progress": progress,
+        "polling": run.status in POLLED_STATUSES, "page_obj": paginate(request, payouts, count=count),
         "skips_page": paginate(request, run.skips.select_related("membership__artist").order_by("pk"), param="skips"),
         "status_filter": status_filter, "statuses": Payout.Status.choices, "q": q,
         "may_manage": can(request.user, "payout.manage", run),
