@@ -53,13 +53,14 @@ def earnings(request, slug=None):
     program = membership.program
     today = timezone.localdate()
     card = rates.rate_card_for(program, today)
+    balance = selectors.balance_minor(membership)
     return render(request, "payments/ledger/earnings.html", {
         "memberships": memberships,
         "membership": membership,
         "program": program,
-        "balance": selectors.balance_minor(membership),
+        "balance": balance,
         "notices": payout_notices([membership])[membership.pk],
-        "page_obj": paginate(request, selectors.ledger_entries(membership)),
+        "page_obj": selectors.ledger_page(request, membership, balance),
         "card": card,
         "card_rows": _rate_rows(card),
         "upcoming": rates.upcoming_rate_card(program, today),
@@ -184,10 +185,11 @@ def _member(request, program, membership_id, action):
 def ledger_member(request, slug, membership_id):
     program = _program(request, slug, "ledger.view")
     membership = _member(request, program, membership_id, "ledger.view")
+    balance = selectors.balance_minor(membership)
     return render(request, "payments/ledger/member.html", {
         "program": program, "membership": membership,
-        "balance": selectors.balance_minor(membership),
-        "page_obj": paginate(request, selectors.ledger_entries(membership)),
+        "balance": balance,
+        "page_obj": selectors.ledger_page(request, membership, balance),
         "may_adjust": can(request.user, "ledger.adjust", membership),
         "statement_form": StatementForm(initial=StatementForm.default_initial()),
         "statement_url": reverse("payments:staff_statement_csv", args=[program.slug, membership.pk]),
