@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0005_money_safety'),
+        ('payments', '0006_ledger_no_redundant_fk_indexes'),
         ('testers', '0006_program_settings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
