@@ -43,7 +43,7 @@ CURRENT = (Membership.Status.ACTIVE, Membership.Status.PAUSED)
 #: The events after which a program's figures are recomputed: earnings recorded, time approved or corrected,
 #: memberships changed (status, cohort, joined), the floor changed (rate cards, program settings).
 INVALIDATING_EVENTS = (
-    "testers.timelog.*", "testers.feedback.accepted", "testers.feedback.shipped", "testers.membership.*",
+    "testers.timelog.approved", "testers.timelog.corrected", "testers.feedback.accepted", "testers.feedback.shipped", "testers.membership.*",
     "testers.invitation.accepted", "testers.program.settings_changed", "payments.ledger.*", "payments.ratecard.*",
 )
 

@@ -85,7 +85,7 @@ def seed(stdout=None):
             "name": "Lumen Beta", "currency": "USD", "status": Program.Status.ACTIVE,
             "description": "Early access to Lumen, an image and video generator, for working artists.",
             "review_sla_days": 3, "deadline_policy": Program.DeadlinePolicy.ESCALATE,
-            "watermark_text": "Made with Lumen Beta",
+            "watermark_text": "Made with Lumen Beta", "changelog_public": True,
         },
     )
     credentials = []
@@ -108,7 +108,9 @@ def seed(stdout=None):
         profile, _ = ArtistProfile.objects.get_or_create(
             user=user,
             defaults={"display_name": name, "legal_name": name, "country": country,
-                      "credit_line": f"© {name}", "portfolio_url": f"https://portfolio.example/{name.split()[0].lower()}"},
+                      "credit_line": f"© {name}", "portfolio_url": f"https://portfolio.example/{name.split()[0].lower()}",
+                      # all but two agree to be credited in the public changelog (which leaves the two out)
+                      "changelog_credit": email not in ("emi@artists.test", "hugo@artists.test")},
         )
         membership, _ = Membership.objects.update_or_create(
             program=program, artist=profile, defaults={"status": status, "cohort": cohort}

@@ -20,7 +20,7 @@ from testers.models import Clause, Membership, TermsVersion
 from testers.services import terms as terms_services
 from tests import factories
 from tests.content_review.factories import clause, member_with_terms, submitted, upload
-from tests.payments.factories import StripeAccountFactory, ledger_entry, payable_artist
+from tests.payments.factories import RateCardFactory, StripeAccountFactory, ledger_entry, payable_artist
 
 pytestmark = pytest.mark.django_db
 
@@ -141,8 +141,6 @@ def test_triaged_feedback_tells_its_artist(verb, program, manager, artist_member
 
 def test_a_shipped_bonus_tells_its_artist_what_it_earned_and_in_which_build(program, manager, artist_membership,
                                                                              bystanders, committed):
-    from tests.payments.factories import RateCardFactory
-
     card = RateCardFactory(program=program, feedback_shipped_bonus_minor=2500)
     feedback = factories.FeedbackFactory(membership=artist_membership, status="accepted", title="Hands look wrong")
     committed(testers_actions.ShipFeedback(manager, feedback, build="2.4.0").run)
@@ -157,8 +155,6 @@ def test_a_shipped_bonus_tells_its_artist_what_it_earned_and_in_which_build(prog
 
 def test_shipping_without_a_bonus_on_the_rate_card_tells_only_that_it_shipped(program, manager, artist_membership,
                                                                               committed):
-    from tests.payments.factories import RateCardFactory
-
     RateCardFactory(program=program, feedback_shipped_bonus_minor=0)
     feedback = factories.FeedbackFactory(membership=artist_membership, status="accepted")
     committed(testers_actions.ShipFeedback(manager, feedback, build="2.4.0").run)

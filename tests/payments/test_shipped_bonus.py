@@ -12,6 +12,8 @@ from atelier.errors import ActionRefused
 from atelier.models import AuditLogEntry
 from payments.actions import CreditShippedBonus
 from payments.models import LedgerEntry, RateCard
+from payments.reports import selectors as report_selectors
+from payments.reports.selectors import Filters, Period
 from payments.services import ledger
 from testers import actions as testers_actions
 from testers.models import Feedback
@@ -256,9 +258,6 @@ def test_a_bad_bonus_is_refused_on_the_form_and_nothing_is_written(client, progr
 
 
 def test_the_reports_count_the_bonus_with_feedback_in_earnings(artist_membership, manager):
-    from payments.reports import selectors as report_selectors
-    from payments.reports.selectors import Filters, Period
-
     RateCardFactory(program=artist_membership.program, feedback_general_minor=300, feedback_shipped_bonus_minor=2500)
     feedback = factories.FeedbackFactory(membership=artist_membership, kind="general")
     testers_actions.AcceptFeedback(manager, feedback).run()
