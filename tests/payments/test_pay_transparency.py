@@ -83,7 +83,7 @@ def test_with_five_artists_with_a_rate_the_cohort_median_is_shown_beside_the_own
     assert figure(html, "own-rate") == "$20.00"
     assert figure(html, "cohort-median") == "$30.00"
     assert figure(html, "floor") == "$25.00"
-    assert "Your rate is under the program&#x27;s fair-pay floor." in html
+    assert "Your rate is under the program's fair-pay floor." in html
     assert 'data-figure="cohort-hidden"' not in html
     assert "$20.00" in html and "$40.00" in html  # the middle half: quartiles 20 and 40
 
