@@ -286,7 +286,6 @@ class CorrectTimeLogCredit(PaymentsAction):
         return self.entry
 
 
-
 class CreditShippedBonus(PaymentsAction):
     """Feedback shipped (`testers.feedback.shipped`): the system credits the bonus of the rate card in force on the
     day it shipped, inside the shipping transaction (payments/receivers.py). Target: the item's membership; params:
@@ -301,17 +300,15 @@ class CreditShippedBonus(PaymentsAction):
 
     def apply(self, membership):
         feedback = self.params["feedback"]
-        before = LedgerEntry.objects.filter(source_key=ledger_services.bonus_source_key(feedback)).exists()
-        self.entry = ledger_services.record_shipped_bonus(feedback, by=self.params.get("by"))
-        self.created = self.entry is not None and not before
-        if self.created:
+        self.entry, created = ledger_services.record_shipped_bonus(feedback, by=self.params.get("by"))
+        if created:
             self.after = {"amount_minor": self.entry.amount_minor, "currency": self.entry.currency,
                           "feedback": feedback.pk, "build": feedback.shipped_in,
                           "rate_card_version": self.entry.rate_card.version}
             self.emit(entry_id=self.entry.pk, feedback_id=feedback.pk)
         else:
             self.audit_data.update(feedback=feedback.pk, credited=False,
-                                   reason="already credited" if before else "no bonus on the rate card in force")
+                                   reason="already credited" if self.entry else "no bonus on the rate card in force")
         return membership
 
     def run(self):

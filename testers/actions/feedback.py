@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from atelier import bounds
 from atelier.errors import ActionRefused, Refusal
 from testers import media
 from testers.models import Feedback, FeedbackAttachment, FeedbackEvent, Membership
-from atelier import bounds
 from testers.signals import feedback_accepted, feedback_shipped
 from testers.tasks import make_feedback_thumbnail
 

@@ -184,11 +184,13 @@ def test_workers_racing_to_credit_the_same_bonus_make_exactly_one_row(race):
 
     def worker():
         with transaction.atomic():
-            return ledger.record_shipped_bonus(Feedback.objects.get(pk=feedback.pk)).pk
+            entry, created = ledger.record_shipped_bonus(Feedback.objects.get(pk=feedback.pk))
+            return entry.pk, created
 
     results = race(*[worker] * 4)
     assert [r for r in results if isinstance(r, Exception)] == []
-    assert len(set(results)) == 1
+    assert len({pk for pk, _ in results}) == 1
+    assert sorted(created for _, created in results) == [False, False, False, True]  # one of them wrote it
     assert bonus_lines(feedback).count() == 1
 
 
