@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from payments.models import RateCard
+from payments.models import LedgerEntry, RateCard
 from payments.services import ledger, rates
 from testers.models import Feedback, Membership, StaffRole, TimeLog
 from testers.services import feedback as testers_services
@@ -61,8 +61,7 @@ def seed(context):
 
     # One accepted item ships (through the action: the bonus, the notices); nothing more on a second run.
     first = (Feedback.objects.filter(membership__in=active, status=Feedback.Status.ACCEPTED).order_by("pk").first()
-             if active and not Feedback.objects.filter(membership__program=program,
-                                                       status=Feedback.Status.SHIPPED).exists() else None)
+             if not LedgerEntry.objects.filter(program=program, kind=LedgerEntry.Kind.BONUS).exists() else None)
     if first is not None:
         testers_services.mark_shipped(feedback=first, by=manager, build="Lumen 0.9.3",
                                       message="Thanks: this is fixed in the public beta.")
@@ -84,7 +83,7 @@ def _demo_work(membership, index, manager):
                 description="Tried the new video tool on a storyboard.", status=TimeLog.Status.APPROVED,
                 decided_by=manager, decided_at=now,
             )
-    if not Feedback.objects.filter(membership=membership, status=Feedback.Status.ACCEPTED).exists():
+    if not Feedback.objects.filter(membership=membership, accepted_at__isnull=False).exists():  # shipped ones too
         for number, (kind, severity) in enumerate(DEMO_FEEDBACK[index % 3], start=1):
             Feedback.objects.create(
                 membership=membership, kind=kind, severity=severity, status=Feedback.Status.ACCEPTED,

@@ -198,7 +198,9 @@ def seed_feedback_and_time(context):
                       "body": f"{title}. Steps: open the beta, try it, see the result.",
                       "accepted_at": timezone.now() if status in ("accepted", "shipped") else None,
                       "accepted_by": manager if status in ("accepted", "shipped") else None,
-                      "decline_reason": message if status == "declined" else ""},
+                      "decline_reason": message if status == "declined" else "",
+                      "shipped_in": "0.9.3" if status == "shipped" else "",
+                      "shipped_at": timezone.now() if status == "shipped" else None},
         )
         created[title] = feedback
         if not new:
