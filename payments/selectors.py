@@ -133,3 +133,15 @@ def unpriced_feedback(program):
 
 def rate_cards(program):
     return RateCard.objects.filter(program=program).select_related("created_by").order_by("-effective_date", "-version")
+
+
+def feedback_earnings(feedback) -> list[dict]:
+    """The ledger lines a feedback item produced (its acceptance, its shipped bonus), oldest first: one query.
+    Plugged into testers' feedback page (testers.feedback_earnings) by PaymentsConfig.ready."""
+    return [
+        {"label": LedgerEntry.Kind(kind).label, "amount_minor": amount, "currency": currency,
+         "rate_card_version": version, "work_date": work_date}
+        for kind, amount, currency, version, work_date in
+        LedgerEntry.objects.filter(feedback=feedback, kind__in=[LedgerEntry.Kind.FEEDBACK, LedgerEntry.Kind.BONUS])
+        .order_by("work_date", "pk").values_list("kind", "amount_minor", "currency", "rate_card__version", "work_date")
+    ]

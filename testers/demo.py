@@ -85,7 +85,7 @@ def seed(stdout=None):
             "name": "Lumen Beta", "currency": "USD", "status": Program.Status.ACTIVE,
             "description": "Early access to Lumen, an image and video generator, for working artists.",
             "review_sla_days": 3, "deadline_policy": Program.DeadlinePolicy.ESCALATE,
-            "watermark_text": "Made with Lumen Beta",
+            "watermark_text": "Made with Lumen Beta", "changelog_public": True,
         },
     )
     credentials = []
@@ -108,7 +108,9 @@ def seed(stdout=None):
         profile, _ = ArtistProfile.objects.get_or_create(
             user=user,
             defaults={"display_name": name, "legal_name": name, "country": country,
-                      "credit_line": f"© {name}", "portfolio_url": f"https://portfolio.example/{name.split()[0].lower()}"},
+                      "credit_line": f"© {name}", "portfolio_url": f"https://portfolio.example/{name.split()[0].lower()}",
+                      # all but two agree to be credited in the public changelog (which leaves the two out)
+                      "changelog_credit": email not in ("emi@artists.test", "hugo@artists.test")},
         )
         membership, _ = Membership.objects.update_or_create(
             program=program, artist=profile, defaults={"status": status, "cohort": cohort}
@@ -196,7 +198,9 @@ def seed_feedback_and_time(context):
                       "body": f"{title}. Steps: open the beta, try it, see the result.",
                       "accepted_at": timezone.now() if status in ("accepted", "shipped") else None,
                       "accepted_by": manager if status in ("accepted", "shipped") else None,
-                      "decline_reason": message if status == "declined" else ""},
+                      "decline_reason": message if status == "declined" else "",
+                      "shipped_in": "0.9.3" if status == "shipped" else "",
+                      "shipped_at": timezone.now() if status == "shipped" else None},
         )
         created[title] = feedback
         if not new:

@@ -93,6 +93,10 @@ class TriageForm(forms.Form):
         label="Duplicate of (item number)", required=False, min_value=1, max_value=bounds.ID_MAX,
         help_text="For a duplicate: the number of the original item.",
     )
+    shipped_in = forms.CharField(
+        label="Shipped in (build or release)", required=False, max_length=bounds.SHORT_TEXT,
+        help_text="Required when marking shipped: the build or release the artist can find it in, e.g. 2.4.0.",
+    )
     message = forms.CharField(
         label="Message to the artist", required=False, max_length=bounds.REASON_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -138,7 +142,9 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = ArtistProfile
-        fields = ["display_name", "legal_name", "pronouns", "country", "portfolio_url", "credit_line"]
+        fields = ["display_name", "legal_name", "pronouns", "country", "portfolio_url", "credit_line",
+                  "changelog_credit"]
+        labels = {"changelog_credit": "Credit me in public changelogs"}
 
 
 class InvitationForm(forms.Form):
@@ -233,6 +239,10 @@ class ProgramSettingsForm(forms.Form):
     terms_notice_days = forms.IntegerField(
         label="Terms notice period (days)", min_value=NOTICE_DAYS[0], max_value=NOTICE_DAYS[1],
         help_text="New terms take effect this many days after publication by default.")
+    changelog_public = forms.BooleanField(
+        label="Publish a public changelog", required=False,
+        help_text="A public page lists the feedback that shipped, with its build, crediting each artist who agreed "
+                  "to be credited (their profile's choice). Only items of those artists are listed, by title.")
 
     def __init__(self, *args, program: Program, **kwargs):
         super().__init__(*args, **kwargs)
@@ -248,7 +258,7 @@ class ProgramSettingsForm(forms.Form):
             help_text="The minimum effective hourly rate, all earnings included, when the rate card in force sets "
                       "none. Empty: no floor.")
         self.order_fields(["review_sla_days", "deadline_policy", "appeal_sla_days", "watermark_text", "credit_text",
-                           "reporting_threshold", "terms_notice_days", "fair_pay_floor_hourly"])
+                           "reporting_threshold", "terms_notice_days", "fair_pay_floor_hourly", "changelog_public"])
         if not self.is_bound:
             self.initial = {name: getattr(program, name) for name in self.base_fields}
             for field, model_field in self.MONEY.items():

@@ -64,6 +64,10 @@ class Program(models.Model):
         help_text="Minimum effective hourly rate, in minor units, when the rate card in force sets none; "
                   "empty means no floor.",
     )
+    changelog_public = models.BooleanField(
+        default=False,
+        help_text="Publish a public changelog of shipped feedback, crediting the artists who agreed to be credited.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -115,6 +119,11 @@ class ArtistProfile(models.Model):
     pronouns = models.CharField(max_length=40, blank=True)
     credit_line = models.CharField(
         max_length=120, blank=True, help_text="How you want to be credited on shared works, e.g. '© Ana Lima'."
+    )
+    changelog_credit = models.BooleanField(
+        default=False,
+        help_text="Credit me, by my credit line, for my shipped feedback in the public changelog of programs that "
+                  "publish one.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -375,12 +384,19 @@ class Feedback(models.Model):
     app_build = models.CharField("build", max_length=bounds.APP_METADATA_TEXT, blank=True)
     app_os = models.CharField("operating system", max_length=bounds.APP_METADATA_TEXT, blank=True)
     app_device = models.CharField("device", max_length=bounds.APP_METADATA_TEXT, blank=True)
+    shipped_in = models.CharField(max_length=bounds.SHORT_TEXT, blank=True,
+                                  help_text="The build or release the item shipped in.")
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    shipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "feedback"
+        indexes = [models.Index(fields=["shipped_at"], name="feedback_shipped_at")]
         constraints = [
             bounds.max_length_constraint("feedback", "body", bounds.LONG_TEXT),
             bounds.max_length_constraint("feedback", "decline_reason", bounds.REASON_TEXT),
@@ -389,6 +405,9 @@ class Feedback(models.Model):
                                    name="feedback_declined_has_reason"),
             models.CheckConstraint(condition=~Q(status="duplicate") | Q(duplicate_of__isnull=False),
                                    name="feedback_duplicate_has_original"),
+            # Items shipped before the build was recorded have no shipped_at; every item shipped since names it.
+            models.CheckConstraint(condition=Q(shipped_at__isnull=True) | Q(shipped_in__regex=r"\S"),
+                                   name="feedback_shipped_names_build"),
         ]
 
     def __str__(self):

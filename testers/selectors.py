@@ -91,6 +91,17 @@ def feedback_queue(program):
     )
 
 
+def changelog(program):
+    """The public changelog of a program: shipped items of the artists who agreed to be credited (their profile's
+    choice), newest first, with only what the page shows (title, kind, build, day, the artist's credit)."""
+    return (Feedback.objects.filter(membership__program=program, status=Feedback.Status.SHIPPED,
+                                    shipped_at__isnull=False, membership__artist__changelog_credit=True)
+            .select_related("membership__artist")
+            .only("pk", "title", "kind", "shipped_in", "shipped_at", "membership__artist__display_name",
+                  "membership__artist__credit_line")
+            .order_by("-shipped_at", "-pk"))
+
+
 def feedback_events(feedback):
     return feedback.events.select_related("author__artist_profile").order_by("created_at", "id")
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from testers.views import bulk, invitations, portal, staff
+from testers.views import bulk, changelog, invitations, portal, staff
 
 app_name = "testers"
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("what-can-i-share/", portal.what_can_i_share, name="what_can_i_share"),
     path("profile/", portal.profile_edit, name="profile"),
     path("artists/<int:pk>/", portal.profile_detail, name="profile_detail"),
+    # Public
+    path("changelog/<slug:slug>/", changelog.changelog, name="changelog"),
     # Staff pages of one program
     path("staff/<slug:slug>/", staff.staff_program, name="staff_program"),
     path("staff/<slug:slug>/settings/", staff.staff_settings, name="staff_settings"),

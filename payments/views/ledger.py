@@ -13,7 +13,7 @@ from atelier.http import perform
 from atelier.pagination import paginate
 from atelier.permissions import can, get_object_for, get_program_for
 from atelier.search import matching, query_of
-from payments import actions, selectors
+from payments import actions, pay_transparency, selectors
 from payments.portal import payout_notices
 from payments.ledger_forms import RATE_FIELDS, AdjustmentForm, RateCardForm, StatementForm
 from payments.models import RateCard
@@ -67,6 +67,19 @@ def earnings(request, slug=None):
         "statement_form": StatementForm(initial=StatementForm.default_initial()),
         "statement_url": reverse("payments:statement_csv", args=[program.slug]),
         "statement_pdf_url": reverse("payments:reports_artist_statement_pdf", args=[program.slug]),
+    })
+
+
+@login_required
+def pay(request, slug):
+    """The artist's effective hourly rate beside their cohort's median (when the cohort is large enough) and the
+    program's fair-pay floor. Its own page, so the earnings page carries no program-wide aggregate."""
+    membership = get_object_for(request.user, "ledger.view", _own_memberships(request.user),
+                                owner_path="artist__user", program__slug=slug)
+    view = pay_transparency.for_artist(membership)
+    return render(request, "payments/ledger/pay.html", {
+        "membership": membership, "program": membership.program, "pay": view, "figures": view.figures,
+        "min_cohort": pay_transparency.MIN_COHORT,
     })
 
 

@@ -8,7 +8,7 @@ from atelier import bounds
 from atelier.errors import ActionRefused, Refusal
 from testers import media
 from testers.models import Feedback, FeedbackAttachment, FeedbackEvent, Membership
-from testers.signals import feedback_accepted
+from testers.signals import feedback_accepted, feedback_shipped
 from testers.tasks import make_feedback_thumbnail
 
 from .base import clean_text, terms_refusal, TestersAction, TransitionAction
@@ -154,14 +154,37 @@ class DeclineFeedback(_Triage):
 
 
 class ShipFeedback(_Triage):
-    """Params: message."""
+    """An accepted item shipped in a build or release (required, a line). Marking it records who and when, and
+    signals payments inside this transaction, which credits the rate card's shipped-feedback bonus once per item
+    (a second mark is refused by the status; the ledger's unique key holds even so). Params: build, message."""
 
     name = "testers.feedback.shipped"
     label = "shipped feedback"
     transition = "ship"
 
+    def state_refusal(self, feedback, status):
+        if status == S.SHIPPED:
+            return f"This item already shipped in {feedback.shipped_in}." if feedback.shipped_in else \
+                "This item already shipped."
+        return super().state_refusal(feedback, status)
+
+    def refusal(self, feedback):
+        build = clean_text(self.params.get("build"))
+        if not build:
+            return "Name the build or release the item shipped in."
+        if len(build) > bounds.SHORT_TEXT:
+            return f"The build is at most {bounds.SHORT_TEXT} characters: shorten it."
+        return None
+
     def apply(self, feedback):
-        self.event(feedback, clean_text(self.params.get("message")))
+        build = clean_text(self.params["build"])
+        message = clean_text(self.params.get("message"))
+        self.event(feedback, f"Shipped in {build}." + (f" {message}" if message else ""))
+        self.change(feedback, shipped_in=build, shipped_at=timezone.now(),
+                    shipped_by_id=getattr(self.actor, "pk", None))
+        self.move(feedback)
+        self.emit(build=build)
+        feedback_shipped.send(sender=Feedback, feedback=feedback, by=self.actor)
 
 
 class ReopenFeedback(_Triage):
@@ -183,7 +206,7 @@ TRIAGE_ACTIONS = {
 }
 
 
-def triage_action(user, feedback, to_status, *, message="", original=None):
+def triage_action(user, feedback, to_status, *, message="", original=None, build=None):
     """The triage form's choice as an action, ready to check or run."""
     action = TRIAGE_ACTIONS.get(to_status)
     if action is None:
@@ -192,6 +215,8 @@ def triage_action(user, feedback, to_status, *, message="", original=None):
         return action(user, feedback, reason=message)
     if action is MarkDuplicate:
         return action(user, feedback, original=original, message=message)
+    if action is ShipFeedback:
+        return action(user, feedback, build=build or "", message=message)
     return action(user, feedback, message=message)
 
 

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from atelier.errors import TwoFactorRequired
 from atelier.http import perform
 from atelier.permissions import get_object_for, scope, why_not
-from testers import selectors
+from testers import feedback_earnings, selectors
 from testers.actions import (
     AcceptTerms, LogTime, ReplyToFeedback, SubmitFeedback, UpdateProfile, WithdrawTimeLog,
 )
@@ -79,6 +79,7 @@ def feedback_detail(request, pk):
         "feedback": feedback, "page_obj": paginate(request, selectors.feedback_events(feedback), 50),
         "attachments": feedback.attachments.all(), "form": form,
         "reply_refusal": ReplyToFeedback(request.user, feedback).check(),
+        "earned": feedback_earnings.earnings_of(feedback),
     })
 
 

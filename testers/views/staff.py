@@ -450,7 +450,8 @@ def staff_feedback_detail(request, slug, pk):
                         triage_form.add_error("duplicate_of", "No item with this number in this program.")
                 if triage_form.is_valid():
                     action = actions.triage_action(request.user, feedback, data["to_status"],
-                                                   message=data["message"], original=original)
+                                                   message=data["message"], original=original,
+                                                   build=data["shipped_in"])
                     if perform(request, action, form=triage_form,
                                success="Status changed; the artist sees it.") is not None:
                         return redirect("testers:staff_feedback_detail", slug=slug, pk=pk)

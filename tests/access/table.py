@@ -382,6 +382,8 @@ EXPECTED: dict[str, Row] = {
         lambda w, b, role: {"slug": w.program_a.slug, "pk": w.own.sr_submitted.pk}, get=MANAGER_REVIEWER,
         post=MANAGER_REVIEWER, staff_data=True),
     "content_review:showcase": Row(_slug, get=EVERYONE, public=True),
+    "testers:changelog": Row(_slug, get=EVERYONE, public=True,
+                             why="A publishes its changelog: shipped items of consenting artists (issue 16)"),
     "content_review:showcase_file": Row(_showcase_file, get=EVERYONE, public=True),
     "content_review:review_report": Row(
         _slug, get=A_MEMBERS_IN | STAFF_OF_A, staff_data=True,
@@ -390,6 +392,8 @@ EXPECTED: dict[str, Row] = {
     # --- payments: the artist's pages ---------------------------------------------------------------------
     "payments:earnings": Row(_none, get=SIGNED_IN, why="one's own earnings (empty for people without any)"),
     "payments:earnings_program": Row(_slug, get=OWN_A_MEMBERSHIP, why="one's own ledger in A, removed included"),
+    "payments:pay_transparency": Row(_slug, get=OWN_A_MEMBERSHIP,
+                                     why="one's own hourly rate beside the cohort's median and the floor (issue 16)"),
     "payments:statement_csv": Row(_slug, get=OWN_A_MEMBERSHIP, query=_period),
     "payments:reports_artist_statement": Row(_slug, get=OWN_A_MEMBERSHIP, query=_period),
     "payments:reports_artist_statement_pdf": Row(_slug, get=OWN_A_MEMBERSHIP, query=_period),

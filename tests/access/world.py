@@ -142,7 +142,7 @@ def _bundle(membership, tmp, reviewer, confidential, clauses):
 
 def build_world(tmp: Path, fake_stripe) -> World:
     # --- programs and terms -------------------------------------------------------------------------
-    program_a = factories.ProgramFactory(name="Program A", slug="access-a")
+    program_a = factories.ProgramFactory(name="Program A", slug="access-a", changelog_public=True)
     program_b = factories.ProgramFactory(name="Program B", slug="access-b")
     terms_a = factories.TermsVersionFactory(program=program_a, number=1)
     factories.TermsVersionFactory(program=program_b, number=1)

@@ -20,7 +20,7 @@ from testers.models import Clause, Membership, TermsVersion
 from testers.services import terms as terms_services
 from tests import factories
 from tests.content_review.factories import clause, member_with_terms, submitted, upload
-from tests.payments.factories import StripeAccountFactory, ledger_entry, payable_artist
+from tests.payments.factories import RateCardFactory, StripeAccountFactory, ledger_entry, payable_artist
 
 pytestmark = pytest.mark.django_db
 
@@ -130,13 +130,36 @@ def test_triaged_feedback_tells_its_artist(verb, program, manager, artist_member
     original = factories.FeedbackFactory(membership=factories.MembershipFactory(program=program))
     action = {"accepted": lambda: testers_actions.AcceptFeedback(manager, feedback),
               "declined": lambda: testers_actions.DeclineFeedback(manager, feedback, reason="Works as designed."),
-              "shipped": lambda: testers_actions.ShipFeedback(manager, feedback, message="In build 42."),
+              "shipped": lambda: testers_actions.ShipFeedback(manager, feedback, build="42", message="In build 42."),
               "duplicate": lambda: testers_actions.MarkDuplicate(manager, feedback, original=original)}[verb]()
     committed(action.run)
     rows = assert_told([artist_membership.artist.user], event=f"testers.feedback.{verb}")
     assert rows[0].link == reverse("testers:feedback_detail", args=[feedback.pk])
     if verb == "declined":
         assert "Works as designed." in mail.outbox[0].body
+
+
+def test_a_shipped_bonus_tells_its_artist_what_it_earned_and_in_which_build(program, manager, artist_membership,
+                                                                             bystanders, committed):
+    card = RateCardFactory(program=program, feedback_shipped_bonus_minor=2500)
+    feedback = factories.FeedbackFactory(membership=artist_membership, status="accepted", title="Hands look wrong")
+    committed(testers_actions.ShipFeedback(manager, feedback, build="2.4.0").run)
+    artist = artist_membership.artist.user
+    rows = assert_told([artist, artist], mailed=[artist, artist])
+    bonus = next(n for n in rows if n.event == "payments.ledger.bonus_credited")
+    assert bonus.title == f"Your feedback “Hands look wrong” shipped: you earned $25.00 ({program.name})"
+    assert "2.4.0" in bonus.body and f"version {card.version}" in bonus.body
+    assert bonus.link == reverse("testers:feedback_detail", args=[feedback.pk])
+    assert {n.event for n in rows} == {"testers.feedback.shipped", "payments.ledger.bonus_credited"}
+
+
+def test_shipping_without_a_bonus_on_the_rate_card_tells_only_that_it_shipped(program, manager, artist_membership,
+                                                                              committed):
+    RateCardFactory(program=program, feedback_shipped_bonus_minor=0)
+    feedback = factories.FeedbackFactory(membership=artist_membership, status="accepted")
+    committed(testers_actions.ShipFeedback(manager, feedback, build="2.4.0").run)
+    rows = assert_told([artist_membership.artist.user], event="testers.feedback.shipped")
+    assert "Shipped in 2.4.0." in rows[0].body
 
 
 def test_a_reply_tells_the_artist_but_not_when_they_wrote_it(program, manager, artist_membership, committed):

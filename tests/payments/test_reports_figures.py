@@ -73,7 +73,9 @@ def test_earnings_by_source_lists_every_kind(lumen):
     assert (rows["payout"]["entries"], rows["payout"]["total_minor"]) == (2, -7000)
     assert rows["payout_failed"]["total_minor"] == 3000
     assert rows["reversal"]["total_minor"] == 0
-    assert [r["is_earning"] for r in selectors.earnings_by_source(lumen["program"], Filters(WINTER))].count(True) == 4
+    assert (rows["bonus"]["entries"], rows["bonus"]["total_minor"]) == (0, 0)  # no feedback shipped with a bonus
+    # Time, accepted feedback, the shipped-feedback bonus, stipends and adjustments are earnings.
+    assert [r["is_earning"] for r in selectors.earnings_by_source(lumen["program"], Filters(WINTER))].count(True) == 5
 
 
 def test_earnings_over_time_groups_by_calendar_month(lumen):

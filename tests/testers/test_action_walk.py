@@ -68,7 +68,7 @@ CASES = {
     "testers.feedback.declined": ActionCase(make=lambda status: factories.FeedbackFactory(status=status),
                                             actor=manager_of, params=lambda f: {"reason": "Out of scope."}),
     "testers.feedback.shipped": ActionCase(make=lambda status: factories.FeedbackFactory(status=status),
-                                           actor=manager_of),
+                                           actor=manager_of, params=lambda f: {"build": "2.4.0 (build 812)"}),
     "testers.feedback.reopened": ActionCase(make=lambda status: factories.FeedbackFactory(status=status),
                                             actor=manager_of),
     "testers.feedback.replied": ActionCase(make=lambda status: factories.FeedbackFactory(status=status),
