@@ -223,11 +223,14 @@ def export(request, slug, report, fmt):
         filters = _filter_form(request, program).filters()
         stamp = f"{filters.period.start:%Y%m%d}-{filters.period.end:%Y%m%d}"
     title, build = exports.EXPORTS[report]
-    headers, rows = build(program, filters)
+    copied = fmt == "csv" and report in exports.COPY_EXPORTS
+    headers, rows = (exports.COPY_EXPORTS[report] if copied else build)(program, filters)
     audit.log(request.user, "payments.report.exported", program, report=report, format=fmt,
               start=str(filters.period.start), end=str(filters.period.end), cohort=filters.cohort,
               status=filters.status)
     filename = f"{program.slug}-{report}-{stamp}.{fmt}"
+    if copied:
+        return spreadsheets.csv_copy_response(filename, headers, rows, bom=True)
     table = itertools.chain([headers], rows)
     if fmt == "csv":
         return spreadsheets.csv_response(filename, table, bom=True)
