@@ -10,7 +10,8 @@ the start. Import from here (``from atelier.media import inspect_upload``):
 ====================  ======================================================
 module                what it holds
 ====================  ======================================================
-``uploads``           ``inspect_upload``, ``strip_metadata``: any upload
+``uploads``           ``inspect_upload``, ``strip_metadata``,
+                      ``inspect_and_strip`` (both, one decode): any upload
 ``sniffing``          formats, names and what unknown content looks like
 ``containers``        structure walkers: where a file really ends, hidden ZIPs
 ``images``            image checks, copies and thumbnails (Pillow)
@@ -39,7 +40,7 @@ Decisions worth knowing (see also each function's docstring):
 from atelier.media.errors import MediaRejected
 from atelier.media.images import make_image_thumbnail
 from atelier.media.limits import MB, MediaInfo, MediaLimits
-from atelier.media.uploads import inspect_upload, strip_metadata
+from atelier.media.uploads import inspect_and_strip, inspect_upload, strip_metadata
 from atelier.media.video import make_video_poster
 from atelier.media.watermark import watermark_image, watermark_video
 
@@ -48,6 +49,7 @@ __all__ = [
     "MediaInfo",
     "MediaLimits",
     "MediaRejected",
+    "inspect_and_strip",
     "inspect_upload",
     "make_image_thumbnail",
     "make_video_poster",
