@@ -33,6 +33,9 @@ Decisions worth knowing (see also each function's docstring):
 * Animated images (GIF, WebP, APNG) are limited by ``max_gif_frames`` and by
   ``max_animation_pixels`` (all frames together), which bounds the time and
   memory it takes to check them and to make their derived files.
+* ``inspect_and_strip`` checks an upload and writes its metadata-free copy
+  from the one decode the check made; images are never copied whole when
+  nothing changes them (docs/media.md has the costs against bare Pillow).
 * Derived video (``watermark_video``) is always MP4 with H.264 video and AAC
   audio, whatever the source container, because every browser plays it.
 """
