@@ -28,6 +28,8 @@ from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from atelier.money import MINOR_UNIT_EXPONENTS
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CHUNK_BYTES = 64 * 1024
@@ -140,8 +142,6 @@ class MajorUnits(Func):
     output_field = DecimalField()
 
     def as_sql(self, compiler, connection, **extra):
-        from atelier.money import MINOR_UNIT_EXPONENTS
-
         (amount, amount_params), (currency, currency_params) = (compiler.compile(e) for e in self.source_expressions)
         sql, params = "CASE", []
         for exp in sorted(set(MINOR_UNIT_EXPONENTS.values())):
