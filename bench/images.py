@@ -13,7 +13,6 @@ interleaved A B A B ... for the rounds; each measurement is the CPU time (user +
 of two runs (the machine is shared: wall time would mostly measure the others), the ratio is
 median(B) / median(A). Exit status 1 if a ratio is over its target.
 """
-import io
 import os
 import statistics
 import sys

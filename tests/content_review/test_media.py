@@ -436,7 +436,8 @@ def _grey_with_key(path):
 ])
 def test_inspect_and_strip_describes_and_writes_what_inspect_then_strip_do(tmp_path, make, name):
     src = make(tmp_path / name)
-    strip_metadata(src, tmp_path / f"two-steps-{name}", expected := inspect(src))
+    expected = inspect(src)
+    strip_metadata(src, tmp_path / f"two-steps-{name}", expected)
     with open(src, "rb") as f:
         info = inspect_and_strip(f, name, tmp_path / f"one-decode-{name}")
         assert f.tell() == 0
