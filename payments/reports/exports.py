@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Callable, Iterator
 
+from django.db import connection
 from django.db.models import Case, Count, F, Sum, TextField, Value, When
 from django.utils import timezone
 
@@ -147,6 +148,12 @@ EXPORTS: dict[str, tuple[str, Callable]] = {
 }
 # CSVs written by PostgreSQL (COPY), for the exports that grow with the ledger: report → cells builder.
 COPY_EXPORTS: dict[str, Callable] = {"ledger": ledger_cells}
+
+
+def copy_export(report: str) -> Callable | None:
+    """The cells builder of `report` when its CSV can be written by COPY: on PostgreSQL only (the embedded
+    default runs on SQLite, which has no COPY; there the Python rows are written, the same CSV)."""
+    return COPY_EXPORTS.get(report) if connection.vendor == "postgresql" else None
 
 
 # --- the payout-run CSV and the statement CSV --------------------------------------------------------
