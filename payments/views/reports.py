@@ -228,11 +228,14 @@ def export(request, slug, report, fmt):
         filters = _filter_form(request, program).filters()
         stamp = f"{filters.period.start:%Y%m%d}-{filters.period.end:%Y%m%d}"
     title, build = exports.EXPORTS[report]
-    headers, rows = build(program, filters)
+    copy_build = exports.copy_export(report) if fmt == "csv" else None
+    headers, rows = (copy_build or build)(program, filters)
     audit.log(request.user, "payments.report.exported", program, report=report, format=fmt,
               start=str(filters.period.start), end=str(filters.period.end), cohort=filters.cohort,
               status=filters.status)
     filename = f"{program.slug}-{report}-{stamp}.{fmt}"
+    if copy_build:
+        return spreadsheets.csv_copy_response(filename, headers, rows, bom=True)
     table = itertools.chain([headers], rows)
     if fmt == "csv":
         return spreadsheets.csv_response(filename, table, bom=True)
