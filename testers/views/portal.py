@@ -14,7 +14,7 @@ from testers.actions import (
 )
 from testers.forms import FeedbackForm, ProfileForm, ReplyForm, TimeLogForm
 from testers.models import (
-    ArtistProfile, Clause, Feedback, FeedbackAttachment, Membership, TermsAcceptance, TermsVersion, TimeLog,
+    ArtistProfile, Feedback, FeedbackAttachment, Membership, TermsAcceptance, TermsVersion, TimeLog,
 )
 from testers.services import terms as terms_services
 from testers.terms_pdf import acceptance_filename, render_acceptance
@@ -187,21 +187,9 @@ def terms_detail(request, slug):
 
 @login_required
 def what_can_i_share(request):
-    """For each program, the version the artist accepted, its clauses in three classes side by side."""
-    memberships = list(selectors.artist_memberships(request.user))
-    accepted = selectors.accepted_versions(memberships)
-    current = selectors.current_terms_by_program({m.program_id for m in memberships})
-    sections = []
-    for membership in memberships:
-        version = accepted.get(membership.pk)
-        columns = []
-        for klass, label in Clause.Klass.choices:
-            clauses = [c for c in version.clauses.all() if c.klass == klass] if version else []
-            columns.append({"klass": klass, "label": label, "clauses": clauses})
-        latest = current.get(membership.program_id)
-        sections.append({"membership": membership, "version": version, "columns": columns,
-                         "newer": latest if latest and version and latest.number > version.number else None})
-    return render(request, "testers/what_can_i_share.html", {"sections": sections})
+    """For each program, the version the artist accepted, its clauses in three classes side by side, each with
+    its end (selectors.what_can_i_share)."""
+    return render(request, "testers/what_can_i_share.html", {"sections": selectors.what_can_i_share(request.user)})
 
 
 @login_required
