@@ -33,7 +33,8 @@ def end_refusal(program, klass: str, ends_on: date | None, milestone: Milestone 
             return (f"The end can be at most {bounds.CLAUSE_END_YEARS} years ahead, by "
                     f"{format_day(bounds.clause_end_latest())}.")
     if milestone is not None:
-        if milestone.program_id != program.pk:
+        milestone = Milestone.objects.filter(pk=milestone.pk).first()  # as it is now, not as the caller read it
+        if milestone is None or milestone.program_id != program.pk:
             return "Choose one of this program's milestones."
         if milestone.is_announced:
             return (f"“{milestone.name}” was already announced: a clause that is already free belongs in "
@@ -142,8 +143,7 @@ class EndClause(TestersAction):
 
     def apply(self, clause):
         self.change(clause, ended_at=timezone.now())
-        self.audit_data.update(version=clause.terms_version.number, key=clause.key, title=clause.title,
-                               end=clause.end_text())
+        self.audit_data.update(version=clause.terms_version.number, clause=str(clause), end=clause.end_text())
         self.emit(terms_version_id=clause.terms_version_id)
         return clause
 
