@@ -285,8 +285,6 @@ class ReviewDecision(AppendOnlyModel):
         CLAUSES_ENDED = "clauses_ended", "Approved: the clauses it cites have ended"
 
     APPROVALS = (Outcome.APPROVE, Outcome.APPROVE_WITH_CONDITIONS, Outcome.DEEMED_APPROVED, Outcome.CLAUSES_ENDED)
-    #: outcomes the system decides, with no reviewer (the deadline policy; clauses that ended)
-    BY_THE_SYSTEM = (Outcome.DEEMED_APPROVED, Outcome.CLAUSES_ENDED)
 
     share_request = models.ForeignKey(ShareRequest, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(max_length=30, choices=Outcome.choices)

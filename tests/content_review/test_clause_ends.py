@@ -11,6 +11,7 @@ from django.utils import timezone
 from atelier.models import AuditLogEntry, Notification
 from content_review import services
 from content_review.models import ReviewDecision, ShareRequest
+from content_review.services.freed import waiting_citing_ended
 from testers.models import Clause
 from testers.services import milestones as milestone_services
 from testers.tasks import end_clauses
@@ -157,9 +158,13 @@ def test_a_clause_ending_on_its_day_approves_the_requests_it_freed(
 def test_the_deadline_sweep_approves_a_request_whose_event_was_lost(member, version, tmp_path):
     secret = clause_of(version, Clause.Klass.CONFIDENTIAL)
     share_request = submitted(member, tmp_path, clause_ids=[secret.pk])
+    still_restricted = submitted(member, tmp_path, title="Also the outputs",
+                                 clause_ids=[secret.pk, clause_of(version, Clause.Klass.NEEDS_APPROVAL).pk])
     # The clause ended, but its event never reached content review (a lost message).
     Clause.objects.filter(pk=secret.pk).update(ends_on=timezone.localdate(), ended_at=timezone.now())
+    assert waiting_citing_ended() == [share_request.pk]  # the sweep does not retry one still restricted
     assert services.enforce_deadlines()["approved_as_free"] == 1
+    assert ShareRequest.objects.get(pk=still_restricted.pk).status == Status.SUBMITTED
     assert ShareRequest.objects.get(pk=share_request.pk).status == Status.APPROVED
     assert "approved_as_free" not in services.enforce_deadlines()  # once
 
