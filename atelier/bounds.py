@@ -17,6 +17,8 @@ from django.utils import timezone
 # --- text -----------------------------------------------------------------------------------------------
 #: A line: titles, names, short notes.
 SHORT_TEXT = 200
+#: What a tool says about itself with feedback sent through the API: its build, operating system, device.
+APP_METADATA_TEXT = 100
 #: A reason, a reply, a note, a description of testing time: a paragraph or two.
 REASON_TEXT = 2_000
 #: A caption: Instagram's own limit, the longest of the platforms artists post to.

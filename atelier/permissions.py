@@ -164,6 +164,10 @@ RULES: dict[str, Rule] = {
     "notification.own": Rule(owner=True),
     # One's own account settings (the time zone).
     "account.edit": Rule(owner=True),
+    # Personal access tokens of the REST API: an artist's own, per membership (staff tokens do not exist). Made
+    # only while active; revoked whatever the membership's status.
+    "api_token.create": Rule(owner=True, active=True),
+    "api_token.revoke": Rule(owner=True),
 }
 
 

@@ -471,6 +471,10 @@ class Feedback(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the tool said about itself when the item was sent from inside it (the REST API); empty from the portal.
+    app_build = models.CharField("build", max_length=bounds.APP_METADATA_TEXT, blank=True)
+    app_os = models.CharField("operating system", max_length=bounds.APP_METADATA_TEXT, blank=True)
+    app_device = models.CharField("device", max_length=bounds.APP_METADATA_TEXT, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -207,15 +207,16 @@ def clause_share(clause: Clause) -> dict:
     }
 
 
-def what_can_i_share(user) -> list[dict]:
-    """For each of the artist's programs (removed ones aside): the terms version they accepted and its clauses,
-    each as `clause_share`, in three columns by what they may do now — an ended clause is in "free to share",
-    whatever its class was. Four queries whatever the number of programs and clauses.
+def what_can_i_share(memberships) -> list[dict]:
+    """"What can I share?" for these memberships (the portal's page and the REST API): per membership, the version
+    the artist accepted and its clauses, each as `clause_share` (with its end), in three columns by what the artist
+    may do now — an ended clause is in "free to share", whatever its class was — and the newer current version if
+    there is one to accept. A fixed number of queries whatever the number of programs and clauses.
 
     Each section: {"membership", "program", "version" (None before any acceptance), "newer" (a current version
     replacing the accepted one, or None), "clauses": [clause_share...], "columns": [{"klass", "label",
     "clauses": [clause_share...]}]}."""
-    memberships = list(artist_memberships(user))
+    memberships = list(memberships)
     accepted = accepted_versions(memberships)
     current = current_terms_by_program({m.program_id for m in memberships})
     sections = []

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('content_review', '0007_deadlines_constraints'),
-        ('testers', '0007_clause_ends_and_milestones'),
+        ('testers', '0008_clause_ends_and_milestones'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from atelier import bounds
 from atelier.errors import ActionRefused, Refusal
 from testers import media
 from testers.models import Feedback, FeedbackAttachment, FeedbackEvent, Membership
@@ -15,8 +16,13 @@ from .base import clean_text, terms_refusal, TestersAction, TransitionAction
 S = Feedback.Status
 
 
+#: The tool's own description of itself (the REST API sends it): param name -> Feedback field.
+APP_METADATA = {"build": "app_build", "os": "app_os", "device": "app_device"}
+
+
 class SubmitFeedback(TestersAction):
-    """Target: the artist's own membership. Params: kind, title, body, severity, images."""
+    """Target: the artist's own membership. Params: kind, title, body, severity, images; from the REST API also
+    build, os, device (APP_METADATA) and `via` (recorded in the audit entry)."""
 
     name = "testers.feedback.submitted"
     label = "sent feedback"
@@ -39,8 +45,12 @@ class SubmitFeedback(TestersAction):
         if len(images) > media.MAX_ATTACHMENTS:
             raise ActionRefused(Refusal(f"Attach at most {media.MAX_ATTACHMENTS} images.", "rule"))
         sizes = [media.check_feedback_image(image) for image in images]
+        metadata = {field: clean_text(self.params.get(param)) for param, field in APP_METADATA.items()}
+        for param, field in APP_METADATA.items():
+            if len(metadata[field]) > bounds.APP_METADATA_TEXT:
+                raise ActionRefused(Refusal(f"The {param} is at most {bounds.APP_METADATA_TEXT} characters.", "rule"))
         feedback = Feedback.objects.create(membership=membership, kind=kind, title=clean_text(self.params.get("title")),
-                                           body=self.params.get("body") or "", severity=severity)
+                                           body=self.params.get("body") or "", severity=severity, **metadata)
         attachment_ids = []
         for image, (width, height) in zip(images, sizes):
             attachment = FeedbackAttachment(feedback=feedback, original_name=image.name[:255], width=width,
@@ -51,6 +61,8 @@ class SubmitFeedback(TestersAction):
         FeedbackEvent.objects.create(feedback=feedback, author=self.actor, kind=FeedbackEvent.Kind.STATUS,
                                      to_status=S.NEW, message="Sent.")
         self.audit_data.update(kind=kind, severity=severity, attachments=len(images))
+        if self.params.get("via"):
+            self.audit_data["via"] = self.params["via"]
         if attachment_ids:
             for pk in attachment_ids:
                 make_feedback_thumbnail.delay(pk)  # transaction-aware: runs once the item is committed
@@ -212,5 +224,5 @@ class ReplyToFeedback(TestersAction):
         return obj
 
 
-__all__ = ["AcceptFeedback", "DeclineFeedback", "MarkDuplicate", "ReopenFeedback", "ReplyToFeedback",
+__all__ = ["APP_METADATA", "AcceptFeedback", "DeclineFeedback", "MarkDuplicate", "ReopenFeedback", "ReplyToFeedback",
            "ShipFeedback", "SubmitFeedback", "TRIAGE_ACTIONS", "triage_action"]

@@ -7,9 +7,10 @@ from testers.models import Feedback, FeedbackEvent, Membership
 
 
 def submit_feedback(*, membership: Membership, kind: str, title: str, body: str, severity: str = "",
-                    images=(), by) -> Feedback:
+                    images=(), by, **app_metadata) -> Feedback:
+    """`app_metadata`: build, os, device (what the tool says about itself), and `via`."""
     return actions.SubmitFeedback(by, membership, kind=kind, title=title, body=body, severity=severity,
-                                  images=images).run()
+                                  images=images, **app_metadata).run()
 
 
 def accept_feedback(*, feedback: Feedback, by, message: str = "") -> Feedback:

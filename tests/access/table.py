@@ -222,6 +222,15 @@ def _notification(w, b, role):
     return {"pk": w.extra["notification"].pk}
 
 
+def _api_token(w, b, role):
+    return {"pk": w.extra["api_token"].pk}
+
+
+def _api_token_body(w, b, role):
+    return {"membership": w.a_membership_for(role).pk, "name": "Access test token", "scopes": ["feedback:read"],
+            "expires_in": "30"}
+
+
 def _settings_token(w, b, role):
     from atelier.notifications.tokens import settings_token  # test data: a token of A's owner
 
@@ -412,6 +421,20 @@ EXPECTED: dict[str, Row] = {
     "notifications:unsubscribe": Row(
         _settings_token, get=EVERYONE, post=EVERYONE, public=True,
         why="RFC 8058 one-click: the signed link is the proof; GET only shows a button"),
+    # --- api: the artist's tokens page (session), and the REST API (tokens only) ---------------------------------
+    "api:tokens": Row(_none, get=SIGNED_IN, post=ACTIVE_A, soft=SIGNED_IN - ACTIVE_A, data=_api_token_body,
+                      why="one's own tokens (none for staff: tokens belong to artists' memberships); created only "
+                          "while active, in one's own program"),
+    "api:token_revoke": Row(_api_token, get=None, post=frozenset({R.A_OWNER}),
+                            why="A's owner's token: only they revoke it; everyone else 404"),
+    # The API answers a session with 401, whoever holds it: only a token signs in there (tests/api/ tests tokens).
+    **{name: Row(kwargs, get=EVERYONE, post=EVERYONE if post else None, public=True,
+                 fixed={"GET": 401, "POST": 401} if post else {"GET": 401},
+                 why="no session authenticates the API, so no page elsewhere can use a browser's cookie (CSRF)")
+       for name, kwargs, post in (("api:feedback", _none, True), ("api:feedback_detail", _pk("feedback"), False),
+                                  ("api:what_can_i_share", _none, False))},
+    "api:schema": Row(_none, get=EVERYONE, public=True, why="the API's description: no one's data"),
+    "api:docs": Row(_none, get=EVERYONE, public=True, why="the API reference page (Swagger UI, our own files)"),
     "payments:stripe_webhook": Row(
         _none, get=None, post=frozenset(), public=True, fixed={"POST": 400},
         why="public endpoint; an unsigned body is refused (400) and changes nothing, whoever sends it"),
@@ -481,4 +504,4 @@ SKIPPED = (
     ("name_prefix", "socialaccount_", "allauth social accounts (not enabled today; skipped if it ever is)"),
     ("name_prefix", "headless_", "allauth headless API (not enabled today; skipped if it ever is)"),
 )
-OUR_MODULES = ("atelier.", "testers.", "content_review.", "payments.", "portal.")
+OUR_MODULES = ("atelier.", "testers.", "content_review.", "payments.", "portal.", "api.")

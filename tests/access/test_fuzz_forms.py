@@ -82,6 +82,8 @@ CASES = [
     FormCase("profile", R.A_OWNER, lambda w: reverse("testers:profile"), lambda w: {
         "display_name": "Ana", "legal_name": "Ana Lima", "pronouns": "she/her", "country": "FR",
         "portfolio_url": "https://example.test/ana", "credit_line": "© Ana"}),
+    FormCase("api_token", R.A_OWNER, lambda w: reverse("api:tokens"), lambda w: {
+        "membership": w.own.membership.pk, "name": "Plug-in", "scopes": "feedback:write", "expires_in": "90"}),
     FormCase("time_zone", R.A_OWNER, lambda w: reverse("time_zone"), lambda w: {"time_zone": "Pacific/Auckland"}),
     FormCase("share_request", R.A_OWNER, lambda w: reverse("content_review:new_request", args=[w.program_a.slug]),
              lambda w: {"title": "Study", "caption": "My study", "platforms": "instagram", "platform_other": "",

@@ -18,6 +18,7 @@ from pathlib import Path
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from api.models import ApiToken
 from atelier.models import Notification
 from content_review.models import Appeal, ReviewDecision, ShareRequest, Work
 from payments.models import PayoutRun, ReconciliationDifference, ReconciliationReport
@@ -238,6 +239,10 @@ def build_world(tmp: Path, fake_stripe) -> World:
                  report=reconciliation, last_seen_report=reconciliation, program=program_a,
                  membership=owner.membership, payout=payout, kind=ReconciliationDifference.Kind.MISSING_AT_STRIPE,
                  fingerprint="access:difference"),
+             # A's owner's API token: only they revoke it.
+             "api_token": ApiToken.objects.create(
+                 membership=owner.membership, name="Access test", prefix="atl_access", secret_hash="0" * 64,
+                 scopes=["feedback:read"], created_by=users[R.A_OWNER]),
              # A's owner's notification: the centre's URLs on one object (anyone else's is a 404).
              "notification": Notification.objects.create(
                  recipient=users[R.A_OWNER], program=program_a, event="testers.feedback.accepted",

@@ -204,14 +204,14 @@ def test_the_selector_gives_each_clause_its_end(terms, participant, launch, mana
     ending(terms, ends_on=days(10))
     needs = terms.clauses.get(klass=Clause.Klass.NEEDS_APPROVAL)
     Clause.objects.filter(pk=needs.pk).update(ends_at_milestone=launch)
-    [section] = selectors.what_can_i_share(participant.artist.user)
+    [section] = selectors.what_can_i_share([participant])
     shares = {c["key"]: c for c in section["clauses"]}
     assert shares["secret-features"]["ends_on"] == days(10)
     assert shares["secret-features"]["free_to_share"] is False
     assert shares["outputs"]["ends_at_milestone"] == "public launch" and shares["outputs"]["ended_at"] is None
     assert shares["participation"]["end_text"] == "" and shares["participation"]["free_to_share"] is True
     milestone_services.announce_milestone(milestone=launch, by=manager)
-    [section] = selectors.what_can_i_share(participant.artist.user)
+    [section] = selectors.what_can_i_share([participant])
     outputs = next(c for c in section["clauses"] if c["key"] == "outputs")
     assert outputs["ended_at"] is not None and outputs["free_to_share"] is True
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('testers', '0006_program_settings'),
+        ('testers', '0007_feedback_app_metadata'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
