@@ -65,6 +65,14 @@ def schedule_latest() -> datetime.date:
     return years_from(today(), 1)
 
 
+#: A clause's confidentiality ends at most this many years ahead (a longer one is no end).
+CLAUSE_END_YEARS = 5
+
+
+def clause_end_latest() -> datetime.date:
+    return years_from(today(), CLAUSE_END_YEARS)
+
+
 def post_date_latest() -> datetime.date:
     return years_from(today(), 2)
 

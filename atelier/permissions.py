@@ -117,6 +117,7 @@ RULES: dict[str, Rule] = {
     "terms.view": Rule(staff=ALL_STAFF, member=True),
     "terms.manage": Rule(staff=frozenset({MANAGER})),
     "terms.accept": Rule(owner=True, active=True),
+    "milestone.manage": Rule(staff=frozenset({MANAGER})),  # create and announce a program's milestones
     # Feedback and testing time
     "feedback.create": Rule(owner=True, active=True),
     "feedback.view": Rule(staff=frozenset({MANAGER, FINANCE}), owner=True),

@@ -283,6 +283,8 @@ CELERY_BEAT_SCHEDULE = {
     "notification-digests": {"task": "atelier.tasks.send_notification_digests",
                              "schedule": crontab(hour=env.int("NOTIFICATION_DIGEST_HOUR", default=7), minute=0)},
     "terms-reminders": {"task": "testers.tasks.remind_terms", "schedule": 3600.0},
+    # Clauses whose confidentiality ends on a day (docs/testers.md, "Confidentiality that ends"): once per clause.
+    "clause-ends": {"task": "testers.tasks.end_clauses", "schedule": 3600.0},
     "share-request-deadline-warnings": {"task": "content_review.tasks.warn_near_deadlines", "schedule": 900.0},
 }
 

@@ -8,6 +8,7 @@ class ContentReviewConfig(AppConfig):
     def ready(self):
         from content_review import actions  # noqa: F401  (registers the app's actions and audit names)
         from content_review import notifications  # noqa: F401  (registers the app's notices)
+        from content_review import receivers  # noqa: F401  (reacts to testers' events: clauses that ended)
         from atelier import figure_cache
         from content_review.report_figures import CACHE_SCOPE
 

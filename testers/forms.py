@@ -1,5 +1,8 @@
 """Forms of the testers app. They parse input; the actions hold the rules."""
+from datetime import timedelta
+
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from atelier import bounds
@@ -8,7 +11,7 @@ from atelier.forms import MoneyField
 from atelier.money import to_decimal
 from testers import media
 from testers.actions.programs import CREDIT_MAX, DEADLINE_DAYS, NOTICE_DAYS, WATERMARK_MAX
-from testers.models import ArtistProfile, Clause, Feedback, Membership, Program, StaffRole, TimeLog
+from testers.models import ArtistProfile, Clause, Feedback, Membership, Milestone, Program, StaffRole, TimeLog
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -177,10 +180,39 @@ class MembershipStatusForm(forms.Form):
 
 
 class ClauseForm(forms.ModelForm):
+    """A draft's clause, with its optional end: a day, or one of the program's milestones not announced yet."""
+
+    ends_on = bounds.BoundedDateField(
+        label="Ends on", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        earliest=lambda: bounds.today() + timedelta(days=1), latest=bounds.clause_end_latest,
+        help_text="Optional, for a confidential or needs-approval clause: the day from which it is free to share.")
+
     class Meta:
         model = Clause
-        fields = ["klass", "title", "text", "examples", "position"]
+        fields = ["klass", "title", "text", "examples", "position", "ends_on", "ends_at_milestone"]
         widgets = {"text": forms.Textarea(attrs={"rows": 4}), "examples": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["ends_at_milestone"]
+        field.empty_label = "No milestone"
+        field.help_text = ("Optional, instead of a day: free to share once a manager announces this milestone "
+                           "(the program's milestones page lists them).")
+        current = self.instance.ends_at_milestone_id if self.instance.pk else None
+        field.queryset = (Milestone.objects.filter(program=program)
+                          .filter(Q(status=Milestone.Status.PLANNED) | Q(pk=current)).order_by("name")
+                          if program is not None else Milestone.objects.none())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("ends_on") and data.get("ends_at_milestone"):
+            raise forms.ValidationError("A clause ends on a day or at a milestone, not both: choose one.")
+        return data
+
+
+class MilestoneForm(forms.Form):
+    name = forms.CharField(max_length=Milestone._meta.get_field("name").max_length,
+                           help_text="As artists will read it: “public launch”, “the 2.0 release”.")
 
 
 class DraftSummaryForm(forms.Form):

@@ -188,7 +188,8 @@ def terms_detail(request, slug):
 
 @login_required
 def what_can_i_share(request):
-    """For each program, the version the artist accepted, its clauses in three classes side by side."""
+    """For each program, the version the artist accepted, its clauses in three classes side by side, each with
+    its end (selectors.what_can_i_share)."""
     sections = selectors.what_can_i_share(selectors.artist_memberships(request.user))
     return render(request, "testers/what_can_i_share.html", {"sections": sections})
 

@@ -333,6 +333,12 @@ EXPECTED: dict[str, Row] = {
                                           why="terms.manage: who accepted the published version, who has not"),
     "testers:staff_terms_remind": Row(_published_terms, get=None, post=MANAGER, staff_data=True,
                                       why="terms.manage (a version already in effect: refused with a message)"),
+    "testers:staff_milestones": Row(_slug, get=STAFF_OF_A, post=MANAGER, staff_data=True,
+                                    data=lambda w, b, role: {"name": "Open beta"},
+                                    why="program.view_staff reads; milestone.manage creates"),
+    "testers:staff_milestone_announce": Row(
+        lambda w, b, role: {"slug": w.program_a.slug, "pk": w.extra["milestone"].pk}, get=MANAGER, post=MANAGER,
+        staff_data=True, why="milestone.manage: a confirmation page, then the announcement"),
     "testers:staff_feedback": Row(_slug, get=MANAGER_FINANCE, staff_data=True),
     "testers:staff_feedback_detail": Row(_staff_pk("feedback"), get=MANAGER_FINANCE, post=MANAGER, staff_data=True,
                                          data=_staff_reply_body),

@@ -129,7 +129,14 @@ CASES = [
         w.program_a.slug, w.memberships[R.A_MEMBER].pk]), lambda w: {"status": "paused", "note": "Away."}),
     FormCase("clause", R.A_MANAGER, lambda w: reverse("testers:staff_clause_add", args=[
         w.program_a.slug, w.draft_terms_a.number]), lambda w: {
-        "klass": "confidential", "title": "Secret", "text": "Do not share.", "examples": "", "position": "9"}),
+        "klass": "confidential", "title": "Secret", "text": "Do not share.", "examples": "", "position": "9",
+        "ends_on": (TODAY + datetime.timedelta(days=30)).isoformat(), "ends_at_milestone": ""}),
+    FormCase("clause_at_milestone", R.A_MANAGER, lambda w: reverse("testers:staff_clause_add", args=[
+        w.program_a.slug, w.draft_terms_a.number]), lambda w: {
+        "klass": "needs_approval", "title": "Outputs", "text": "Ask first.", "examples": "", "position": "9",
+        "ends_on": "", "ends_at_milestone": str(w.extra["milestone"].pk)}),
+    FormCase("milestone", R.A_MANAGER, lambda w: reverse("testers:staff_milestones", args=[w.program_a.slug]),
+             lambda w: {"name": "Open beta"}),
     FormCase("draft_summary", R.A_MANAGER, lambda w: reverse("testers:staff_terms_version", args=[
         w.program_a.slug, w.draft_terms_a.number]), lambda w: {"summary": "Clarified."}),
     FormCase("publish_terms", R.A_MANAGER, lambda w: reverse("testers:staff_terms_publish", args=[

@@ -22,7 +22,7 @@ from api.models import ApiToken
 from atelier.models import Notification
 from content_review.models import Appeal, ReviewDecision, ShareRequest, Work
 from payments.models import PayoutRun, ReconciliationDifference, ReconciliationReport
-from testers.models import Clause, Membership, TermsVersion
+from testers.models import Clause, Membership, Milestone, TermsVersion
 from tests import factories
 from tests.content_review import factories as review_factories
 from tests.payments import factories as pay_factories
@@ -231,6 +231,8 @@ def build_world(tmp: Path, fake_stripe) -> World:
         membership.refresh_from_db()
 
     extra = {"draft_clause": draft_terms_a.clauses.order_by("position").first(),
+             # A milestone of A not announced yet: its manager announces it (confidentiality that ends).
+             "milestone": Milestone.objects.create(program=program_a, name="Public launch"),
              "showcased_work": sr_showcased.works.get(),
              # An open reconciliation difference of A: finance explains or resolves it.
              "difference": ReconciliationDifference.objects.create(

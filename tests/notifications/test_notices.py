@@ -17,7 +17,9 @@ from payments import actions as pay
 from payments.models import Payout, PayoutRun, ReconciliationDifference, StripeAccount
 from testers import actions as testers_actions
 from testers.models import Clause, Membership, TermsVersion
+from testers.services import milestones as milestone_services
 from testers.services import terms as terms_services
+from testers.tasks import end_clauses
 from tests import factories
 from tests.content_review.factories import clause, member_with_terms, submitted, upload
 from tests.payments.factories import RateCardFactory, StripeAccountFactory, ledger_entry, payable_artist
@@ -104,6 +106,27 @@ def test_a_manager_reminds_those_who_have_not_accepted_from_the_progress_page(
     assert "1 of 2 artists accepted" in page and waiting.artist.user.email in page and done.artist.user.email not in page
     committed(lambda: client.post(reverse("testers:staff_terms_remind", args=[program.slug, upcoming.number])))
     assert_told([waiting.artist.user], event="testers.terms.reminded")
+
+
+def test_a_clause_that_ends_tells_the_artists_under_its_version_what_is_free(program, manager, bystanders,
+                                                                           committed):
+    """Only artists whose newest accepted terms are that version: it is their rules that changed."""
+    old = factories.TermsVersionFactory(program=program, number=1, effective_date=timezone.localdate()
+                                        - datetime.timedelta(days=30))
+    newer = factories.TermsVersionFactory(program=program, number=2)
+    under_old, paused_under_old, under_newer = (factories.MembershipFactory(program=program) for _ in range(3))
+    Membership.objects.filter(pk=paused_under_old.pk).update(status=Membership.Status.PAUSED)
+    for membership in (under_old, paused_under_old, under_newer):
+        factories.accept_terms(membership, old)
+    factories.accept_terms(under_newer, newer)
+    launch = milestone_services.create_milestone(program=program, name="public launch", by=manager)
+    secret = old.clauses.get(klass=Clause.Klass.CONFIDENTIAL)
+    Clause.objects.filter(pk=secret.pk).update(ends_at_milestone=launch)
+    committed(lambda: milestone_services.announce_milestone(milestone=launch, by=manager))
+    rows = assert_told([under_old.artist.user, paused_under_old.artist.user], event="testers.clause.ended")
+    assert rows[0].title == f"Now free to share: {secret} ({program.name})" and rows[0].category == "terms"
+    assert rows[0].link == reverse("testers:what_can_i_share")
+    assert "until public launch is announced" in mail.outbox[0].body and "no new terms to accept" in mail.outbox[0].body
 
 
 def test_publish_page_defaults_to_the_notice_period_and_says_the_impact(client, program, manager):
@@ -239,6 +262,20 @@ def test_a_request_deemed_approved_at_its_deadline_tells_the_artist(member, revi
     committed(review.enforce_deadlines)
     assert_told([member.artist.user], event="content_review.deadline.deemed_approved")
     assert "Deemed approved" in mail.outbox[0].body
+
+
+def test_a_request_approved_because_its_clauses_ended_tells_the_artist_why(member, manager, reviewer, tmp_path,
+                                                                          committed):
+    version = member.program.terms_versions.filter(status="published").order_by("-number").first()
+    secret = version.clauses.get(klass=Clause.Klass.CONFIDENTIAL)
+    share_request = submitted(member, tmp_path, clause_ids=[secret.pk])
+    Clause.objects.filter(pk=secret.pk).update(ends_on=timezone.localdate())
+    committed(end_clauses)
+    rows = list(Notification.objects.filter(event="content_review.share_request.approved_as_free"))
+    assert [n.recipient for n in rows] == [member.artist.user]
+    assert rows[0].link == reverse("content_review:request_detail", args=[share_request.pk])
+    assert "the clauses it cites have ended" in rows[0].title and str(secret) in rows[0].body
+    assert not Notification.objects.filter(recipient__in=[manager, reviewer]).exists()
 
 
 def test_a_decision_tells_the_artist_with_the_clauses_and_reason(member, reviewer, tmp_path, committed):

@@ -55,6 +55,10 @@ CASES = {
                                                params=lambda v: {"clause": v.clauses.first()}),
     "testers.terms.accepted": ActionCase(make=version, actor=lambda v: member_of(v).artist.user,
                                          params=lambda v: {"membership": member_of(v)}),
+    "testers.milestone.announced": ActionCase(
+        make=lambda status: factories.MilestoneFactory(
+            status=status, announced_at=timezone.now() if status == "announced" else None),
+        actor=manager_of),
     # Memberships
     **{name: ActionCase(make=lambda status: factories.MembershipFactory(status=status), actor=manager_of)
        for name in ("testers.membership.active", "testers.membership.paused", "testers.membership.removed",
