@@ -8,7 +8,7 @@ from rest_framework import serializers
 from atelier import bounds
 from testers import media
 from testers.forms import FeedbackForm
-from testers.models import Clause, Feedback, FeedbackAttachment, TermsVersion
+from testers.models import Feedback, FeedbackAttachment, TermsVersion
 
 METADATA_HELP = "What the tool says about itself ({}); at most {} characters."
 
@@ -75,11 +75,24 @@ class FeedbackSerializer(serializers.ModelSerializer):
 # Each clause as the portal's page shows it. A new fact about a clause (its end, say) is one more name in
 # Meta.fields (a model field or a property; a SerializerMethodField for anything computed).
 
-class ClauseSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Clause
-        fields = ["key", "position", "title", "text", "examples", "klass"]
-        read_only_fields = fields
+class ClauseSerializer(serializers.Serializer):
+    """One clause as `testers.selectors.clause_share` gives it: what it says, what the artist may do now, and
+    when its confidentiality ends."""
+
+    key = serializers.CharField()
+    position = serializers.IntegerField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+    examples = serializers.CharField()
+    klass = serializers.CharField(help_text="The class the terms gave it: confidential, needs_approval or "
+                                            "free_to_share.")
+    free_to_share = serializers.BooleanField(help_text="True when it may be shared now: free by its class, or its "
+                                                       "end came.")
+    ends_on = serializers.DateField(allow_null=True, help_text="The day its confidentiality ends, if it ends on a day.")
+    ends_at_milestone = serializers.CharField(allow_null=True, help_text="The milestone whose announcement ends it.")
+    ended_at = serializers.DateTimeField(allow_null=True, help_text="When its end came; null while it holds.")
+    end_text = serializers.CharField(help_text="The end in words, e.g. “until public launch is announced”; "
+                                               "empty when it has none.")
 
 
 class TermsVersionSerializer(serializers.ModelSerializer):

@@ -10,7 +10,8 @@ from django.utils import timezone
 from api.actions import RevokeApiToken
 from api.models import ApiToken
 from atelier.models import AuditLogEntry
-from testers.models import Feedback, FeedbackAttachment, Membership
+from testers.models import Clause, Feedback, FeedbackAttachment, Membership
+from testers.tasks import end_clauses
 from tests import factories
 
 from .conftest import bearer, make_token
@@ -325,3 +326,20 @@ def test_over_the_rate_limit_a_token_gets_429_with_retry_after_and_another_token
     assert "throttled" in response.json()["detail"].lower()
     assert nothing_written()
     assert api.get(url(FEEDBACK), **bearer(other)).status_code == 200
+
+
+def test_what_can_i_share_gives_each_clause_its_end_and_what_may_be_shared_now(api, token, terms):
+    confidential = terms.clauses.get(klass="confidential")
+    Clause.objects.filter(pk=confidential.pk).update(ends_on=timezone.localdate() + datetime.timedelta(days=30))
+    body = api.get(url("api:what_can_i_share"), **bearer(token)).json()
+    [clause] = [c for group in body["classes"] for c in group["clauses"] if c["key"] == confidential.key]
+    assert clause["free_to_share"] is False and clause["ended_at"] is None
+    assert clause["ends_on"] == (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    assert clause["end_text"].startswith("until ")
+
+    Clause.objects.filter(pk=confidential.pk).update(ends_on=timezone.localdate())
+    assert end_clauses() == 1
+    body = api.get(url("api:what_can_i_share"), **bearer(token)).json()
+    free = {c["key"]: c for c in next(g for g in body["classes"] if g["klass"] == "free_to_share")["clauses"]}
+    assert free[confidential.key]["free_to_share"] is True and free[confidential.key]["ended_at"]
+    assert free[confidential.key]["klass"] == "confidential"
