@@ -24,7 +24,6 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
-from django.template.context import make_context
 from django.template.loader import get_template
 from django.template.loader_tags import ExtendsNode
 from django.utils import timezone
@@ -60,12 +59,14 @@ def program_changed(program_id) -> None:
 SITE_SCOPE = "site"
 
 
+def event_scope(program_id) -> str:
+    """The scope an event of this program (or of none) moves on."""
+    return program_scope(program_id) if program_id is not None else SITE_SCOPE
+
+
 @events.subscribe("*")
 def _on_action(event: dict) -> None:
-    if event.get("program_id") is not None:
-        figure_cache.invalidate(program_scope(event["program_id"]))
-    else:
-        figure_cache.invalidate(SITE_SCOPE)
+    figure_cache.invalidate(event_scope(event.get("program_id")))
     if event.get("target_type") and event.get("target_id") is not None:
         figure_cache.invalidate(f"{event['target_type']}:{event['target_id']}")
 
@@ -83,14 +84,33 @@ def _key(request, page: str, scopes: Iterable[str]) -> str:
     return f"page:{page}:{hashlib.sha256(parts.encode()).hexdigest()}"
 
 
-def _render_blocks(request, template_name: str, context: dict) -> dict[str, str]:
-    """The page template's own blocks, rendered as the full page would render them (with the context processors)."""
-    template = get_template(template_name).template
-    extends = template.nodelist.get_nodes_by_type(ExtendsNode)
-    blocks = extends[0].blocks if extends else {}
-    request_context = make_context(context, request, autoescape=template.engine.autoescape)
-    with request_context.render_context.push_state(template), request_context.bind_template(template):
-        return {name: blocks[name].render(request_context) if name in blocks else "" for name in BLOCKS}
+class _Cached:
+    """The blocks of a page as they were cached."""
+
+    def __init__(self, blocks: dict[str, str]):
+        self.blocks = blocks
+
+    def block(self, name: str, context) -> str:
+        return mark_safe(self.blocks.get(name, ""))  # our own output, rendered (and escaped) by the page's template
+
+
+class _Rendering:
+    """The blocks of the page's own template, rendered in the thin page's context (so the context processors run
+    once) and kept for the cache."""
+
+    def __init__(self, template_name: str):
+        template = get_template(template_name).template
+        extends = template.nodelist.get_nodes_by_type(ExtendsNode)
+        self.nodes = extends[0].blocks if extends else {}
+        self.blocks: dict[str, str] = {}
+
+    def block(self, name: str, context) -> str:
+        node = self.nodes.get(name)
+        with context.push():
+            # The block's own nodes: rendering the BlockNode would take the thin page's block of the same name.
+            html = node.nodelist.render(context) if node is not None else ""
+        self.blocks[name] = html
+        return mark_safe(html)
 
 
 def render_page(request, page: str, template_name: str, make_context_fn: Callable[[], dict | HttpResponse], *,
@@ -104,11 +124,12 @@ def render_page(request, page: str, template_name: str, make_context_fn: Callabl
         return context if isinstance(context, HttpResponse) else render(request, template_name, context)
     key = _key(request, page, scopes)
     blocks = cache.get(key)
-    if blocks is None:
-        context = make_context_fn()
-        if isinstance(context, HttpResponse):
-            return context
-        blocks = _render_blocks(request, template_name, context)
-        cache.set(key, blocks, timeout=TIMEOUT)
-    # Our own output, rendered (and escaped) by the page's template above.
-    return render(request, THIN_TEMPLATE, {"cached_page": {name: mark_safe(html) for name, html in blocks.items()}})
+    if blocks is not None:
+        return render(request, THIN_TEMPLATE, {"cached_page": _Cached(blocks)})
+    context = make_context_fn()
+    if isinstance(context, HttpResponse):
+        return context
+    rendering = _Rendering(template_name)
+    response = render(request, THIN_TEMPLATE, {**context, "cached_page": rendering})
+    cache.set(key, rendering.blocks, timeout=TIMEOUT)
+    return response
