@@ -35,9 +35,8 @@ from atelier.permissions import staff_roles
 #: Belt and braces: a cached page lives at most this long even if nothing announced a change.
 TIMEOUT = 60
 
-#: The blocks of base.html a cached page fills; everything else in base.html stays live.
-BLOCKS = ("title", "extra_head", "content")
-
+#: Extends base.html and fills its title, extra_head and content blocks with `{% page_block %}`: everything else
+#: in base.html stays live.
 THIN_TEMPLATE = "page_cache/page.html"
 
 
