@@ -277,3 +277,14 @@ def _request(client, url, user):
     request.user = user
     request.session = SessionStore()
     return request
+
+
+def test_a_viewer_who_lost_access_gets_a_404_not_the_cached_page(client, program, finance, manager, commits):
+    from testers.actions.programs import RevokeStaffRole
+    from testers.models import StaffRole
+
+    url = reverse("payments:payout_runs", args=[program.slug])
+    client.force_login(finance)
+    assert client.get(url).status_code == 200
+    commits(RevokeStaffRole(manager, StaffRole.objects.get(user=finance)).run)
+    assert client.get(url).status_code == 404  # access is checked on every request, before the cache
