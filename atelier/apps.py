@@ -14,6 +14,7 @@ class AtelierConfig(AppConfig):
         user_logged_in.connect(warm_unread_count, dispatch_uid="atelier.notifications.warm_unread_count")
 
         from atelier import checks  # noqa: F401  (registers the deploy checks; importing it needs the settings)
+        from atelier import page_cache  # noqa: F401  (subscribes the cached pages to every action event)
         from atelier.actions import register_constraint_messages
         from atelier.bounds import TEXT_LIMIT_MESSAGES
 

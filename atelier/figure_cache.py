@@ -32,6 +32,13 @@ def generation(scope: str) -> int:
     return value
 
 
+def generations(scopes) -> dict[str, int]:
+    """{scope: generation} of several scopes, in one cache round trip when they are all there."""
+    keys = {scope: _generation_key(scope) for scope in scopes}
+    found = cache.get_many(list(keys.values()))
+    return {scope: found[key] if key in found else generation(scope) for scope, key in keys.items()}
+
+
 def invalidate(scope: str) -> None:
     cache.set(_generation_key(scope), time.time_ns(), timeout=None)
 

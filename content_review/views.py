@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from atelier import page_cache
 from atelier.errors import DomainError, TwoFactorRequired
 from atelier.http import perform
 from atelier.pagination import paginate
@@ -288,6 +289,12 @@ def _staff_program(request, slug, action="share_request.decide"):
 @login_required
 def queue(request, slug):
     program = _staff_program(request, slug)
+    return page_cache.render_page(request, "content_review:queue", "content_review/staff/queue.html",
+                                  lambda: _queue_context(request, program),
+                                  scopes=[page_cache.program_scope(program.pk)])
+
+
+def _queue_context(request, program) -> dict:
     form = QueueFilterForm(request.GET or None)
     status, artist_id, overdue, q = "open", None, False, ""
     if form.is_valid():
@@ -300,9 +307,8 @@ def queue(request, slug):
               if artist_id else None)
     page = paginate(request, selectors.review_queue(program, status=status, artist_id=artist_id, overdue=overdue,
                                                     q=q, by_email=by_email), PAGE_SIZE)
-    return render(request, "content_review/staff/queue.html",
-                  {"program": program, "form": form, "page_obj": page, "status": status, "chosen": chosen,
-                   "by_email": by_email})
+    return {"program": program, "form": form, "page_obj": page, "status": status, "chosen": chosen,
+            "by_email": by_email}
 
 
 @login_required

@@ -4,12 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from atelier import page_cache
 from atelier.permissions import is_site_admin, is_staff_member, staff_roles
 from content_review import portal as review_portal
 from payments import portal as payments_portal
 from testers import portal as testers_portal
 from testers import selectors
-from testers.models import ArtistProfile, Program
+from testers.models import ArtistProfile, Membership, Program
 
 
 def home(request):
@@ -19,6 +20,14 @@ def home(request):
 
 
 def portal_home(request):
+    # The page depends on the programs and memberships of the artist (their ids: one light query each request).
+    ids = list(Membership.objects.filter(artist__user=request.user).values_list("pk", "program_id"))
+    scopes = [page_cache.membership_scope(pk) for pk, _ in ids] + [page_cache.program_scope(p) for _, p in ids]
+    return page_cache.render_page(request, "portal_home", "portal/home.html",
+                                  lambda: _portal_home_context(request), scopes=scopes)
+
+
+def _portal_home_context(request) -> dict:
     memberships = list(selectors.artist_memberships(request.user))
     ours = testers_portal.home_panels(request.user, memberships)
     review = review_portal.home_panels(request.user, memberships)
@@ -30,9 +39,8 @@ def portal_home(request):
     ]
     # The profile came with the memberships: no query for it (a staff member without any asks for it once).
     profile = memberships[0].artist if memberships else ArtistProfile.objects.filter(user=request.user).first()
-    return render(request, "portal/home.html",
-                  {"rows": rows, "memberships": memberships, "is_staff_member": is_staff_member(request.user),
-                   "display_name": profile.display_name if profile else ""})
+    return {"rows": rows, "memberships": memberships, "is_staff_member": is_staff_member(request.user),
+            "display_name": profile.display_name if profile else ""}
 
 
 @login_required

@@ -23,7 +23,7 @@ from typing import Callable
 
 import pytest
 
-from atelier import actions
+from atelier import actions, figure_cache, page_cache
 from atelier.errors import ActionRefused
 from atelier.models import AuditLogEntry
 
@@ -60,8 +60,12 @@ def walk(cases: dict[str, ActionCase]):
         audit_before = AuditLogEntry.objects.filter(action=name).count()
         if allowed:
             assert refusal is None, f"{name} in {status}: check refused ({refusal}) though the table allows it"
+            # The cached pages of the target's program are refreshed (by its program's scope, or by every page's).
+            page_scopes = {page_cache.event_scope(actions.audit_program_id(target)), page_cache.SITE_SCOPE}
+            page_generations = figure_cache.generations(page_scopes)
             with django_capture_on_commit_callbacks(execute=True):
                 action_cls(actor, target, **params).run()
+            assert figure_cache.generations(page_scopes) != page_generations, f"{name}: cached pages not refreshed"
             target.refresh_from_db()
             assert getattr(target, table.field) == table.target(action_cls.transition, status)
             assert AuditLogEntry.objects.filter(action=name).count() == audit_before + 1

@@ -32,6 +32,7 @@ from django.db import connection, connections, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
+from atelier import page_cache
 from atelier.actions import SYSTEM
 from atelier.errors import ActionRefused
 from payments import actions
@@ -260,6 +261,7 @@ def _claim(payout_id: int, owner: str) -> Payout | str:
             return "skipped"  # settled, not sendable, or another worker holds a live lease
         payout = (Payout.objects.select_for_update(of=("self",))
                   .select_related("run", "stripe_account", "membership__program").get(pk=payout_id))
+        page_cache.program_changed(payout.run.program_id)  # the lease is not an action; the run's page shows it
         account = payout.stripe_account
         if not account.is_payable and payout.attempts == 0:
             # No request was ever made with this payout's key: holding it cannot leave a transfer behind.
@@ -309,6 +311,7 @@ def _renew_lease(payout: Payout, owner: str) -> bool:
 
 def _release_lease(payout: Payout, owner: str, **fields) -> None:
     Payout.objects.filter(pk=payout.pk, lease_owner=owner).update(lease_owner="", lease_expires_at=None, **fields)
+    page_cache.program_changed(payout.run.program_id)  # not an action: the run's page shows the failure message
 
 
 def _record(payout: Payout, owner: str, action, **params) -> bool:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from atelier import spreadsheets
+from atelier import page_cache, spreadsheets
 from atelier.display import format_day
 from atelier.http import perform
 from atelier.pagination import paginate
@@ -50,11 +50,18 @@ def earnings(request, slug=None):
     else:
         membership = get_object_for(request.user, "ledger.view", _own_memberships(request.user),
                                     owner_path="artist__user", program__slug=slug)
+    return page_cache.render_page(
+        request, "payments:earnings", "payments/ledger/earnings.html",
+        lambda: _earnings_context(request, memberships, membership),
+        scopes=[page_cache.program_scope(membership.program_id), page_cache.membership_scope(membership.pk)])
+
+
+def _earnings_context(request, memberships, membership) -> dict:
     program = membership.program
     today = timezone.localdate()
     card = rates.rate_card_for(program, today)
     balance = selectors.balance_minor(membership)
-    return render(request, "payments/ledger/earnings.html", {
+    return {
         "memberships": memberships,
         "membership": membership,
         "program": program,
@@ -67,7 +74,7 @@ def earnings(request, slug=None):
         "statement_form": StatementForm(initial=StatementForm.default_initial()),
         "statement_url": reverse("payments:statement_csv", args=[program.slug]),
         "statement_pdf_url": reverse("payments:reports_artist_statement_pdf", args=[program.slug]),
-    })
+    }
 
 
 @login_required

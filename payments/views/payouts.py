@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from atelier import spreadsheets
+from atelier import page_cache, spreadsheets
 from atelier.http import perform
 from atelier.pagination import paginate
 from atelier.permissions import can, get_object_for, get_program_for
@@ -48,9 +48,6 @@ def _payout(request, slug, run_id, payout_id):
 def run_list(request, slug):
     program = _program(request, slug, "payout_run.view")
     may_create = can(request.user, "payout_run.create", program)
-    latest_end = (PayoutRun.objects.filter(program=program).exclude(status=PayoutRun.Status.CANCELLED)
-                  .order_by("-period_end").values_list("period_end", flat=True).first())
-    form = PeriodForm(initial=PeriodForm.next_period(latest_end))
     if request.method == "POST":
         if not may_create:
             raise Http404("Not found.")
@@ -61,6 +58,17 @@ def run_list(request, slug):
                 messages.success(request, f"Payout run created: {run.payouts.count()} payouts, "
                                           f"{run.skips.count()} artists skipped. Another finance user must approve it.")
                 return redirect("payments:payout_run", program.slug, run.pk)
+        return render(request, "payments/payouts/run_list.html", _run_list_context(request, program, may_create, form))
+    return page_cache.render_page(request, "payments:payout_runs", "payments/payouts/run_list.html",
+                                  lambda: _run_list_context(request, program, may_create),
+                                  scopes=[page_cache.program_scope(program.pk)])
+
+
+def _run_list_context(request, program, may_create, form=None) -> dict:
+    if form is None:
+        latest_end = (PayoutRun.objects.filter(program=program).exclude(status=PayoutRun.Status.CANCELLED)
+                      .order_by("-period_end").values_list("period_end", flat=True).first())
+        form = PeriodForm(initial=PeriodForm.next_period(latest_end))
     runs = (PayoutRun.objects.filter(program=program).select_related("created_by", "approved_by")
             .order_by("-period_end", "-pk"))
     page = paginate(request, runs)
@@ -70,9 +78,7 @@ def run_list(request, slug):
                   .annotate(n=Count("pk")).values_list("run_id", "n"))
     for run in page:
         run.payout_count = counts.get(run.pk, 0)
-    return render(request, "payments/payouts/run_list.html", {
-        "program": program, "page_obj": page, "form": form, "may_create": may_create,
-    })
+    return {"program": program, "page_obj": page, "form": form, "may_create": may_create}
 
 
 @login_required
@@ -80,6 +86,12 @@ def run_detail(request, slug, run_id):
     """The run and its report: progress, every payout (artist, account, amount, status, transfer, reason),
     skipped artists and totals."""
     program, run = _run(request, slug, run_id)
+    return page_cache.render_page(request, "payments:payout_run", "payments/payouts/run_detail.html",
+                                  lambda: _run_detail_context(request, program, run),
+                                  scopes=[page_cache.program_scope(program.pk)])
+
+
+def _run_detail_context(request, program, run) -> dict:
     payouts = run.payouts.select_related("membership__artist", "stripe_account").order_by("pk")
     status_filter = request.GET.get("status", "")
     if status_filter in Payout.Status.values:
@@ -90,13 +102,13 @@ def run_detail(request, slug, run_id):
     progress = services.run_progress(run)
     # Unfiltered, the progress panel has already counted the payouts: the paginator need not count them again.
     count = progress["total"] if not status_filter and not q else None
-    return render(request, "payments/payouts/run_detail.html", {
+    return {
         "program": program, "run": run, "progress": progress,
         "polling": run.status in POLLED_STATUSES, "page_obj": paginate(request, payouts, count=count),
         "skips_page": paginate(request, run.skips.select_related("membership__artist").order_by("pk"), param="skips"),
         "status_filter": status_filter, "statuses": Payout.Status.choices, "q": q,
         "may_manage": can(request.user, "payout.manage", run),
-    })
+    }
 
 
 @login_required

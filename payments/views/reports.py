@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from atelier import audit
+from atelier import audit, page_cache
 from atelier import spreadsheets
 from atelier.money import format_money
 from atelier.permissions import (
@@ -89,6 +89,12 @@ def _context(request, program, **extra):
 @login_required
 def overview(request, slug):
     program = _program(request, slug, "reports.view")
+    return page_cache.render_page(request, "payments:reports_overview", "payments/reports/overview.html",
+                                  lambda: _overview_context(request, program),
+                                  scopes=[page_cache.program_scope(program.pk)])
+
+
+def _overview_context(request, program) -> dict:
     form = _filter_form(request, program)
     filters = form.filters()
     fmt = _money_fmt(program.currency)
@@ -120,11 +126,11 @@ def overview(request, slug):
         f"of {filters.period}; a month in which none was decided has no point.",
         _month_labels(review["months"]), review["hours"], fmt=lambda v: f"{v:g} h", prefix="review-hours",
     )
-    return render(request, "payments/reports/overview.html", _context(
+    return _context(
         request, program, form=form, filters=filters, totals=ledger["totals"],
         sources=ledger["sources"], by_status=by_status,
         charts=[earnings_chart, payouts_chart, review_chart, review_hours_chart],
-    ))
+    )
 
 
 @login_required
