@@ -39,7 +39,9 @@ def test_artist_submits_an_image_and_sees_it_processed(page, tmp_path):
     expect(page.locator("[data-work-status]")).to_have_text("Ready")
     thumbnail = page.get_by_role("img", name="Thumbnail of sunset.jpg")
     expect(thumbnail).to_be_visible()
-    assert page.evaluate("img => img.naturalWidth", thumbnail.element_handle()) == 480
+    image = thumbnail.element_handle()
+    page.wait_for_function("img => img.complete", arg=image)
+    assert page.evaluate("img => img.naturalWidth", image) == 480
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_text("Submitted for review.")).to_be_visible()
     expect(page.locator(".badge--submitted").first).to_have_text("In review")
@@ -82,7 +84,9 @@ def test_reviewer_approves_with_an_embargo_and_the_work_shows_on_the_showcase_af
     shown = page.get_by_role("img", name="Harbour at night by Ana Lima")
     expect(shown).to_be_visible()
     expect(page.get_by_role("figure")).to_contain_text("© Ana Lima")
-    assert page.evaluate("img => img.naturalWidth", shown.element_handle()) == 320
+    image = shown.element_handle()
+    page.wait_for_function("img => img.complete", arg=image)  # loaded or broken; a broken one has no width
+    assert page.evaluate("img => img.naturalWidth", image) == 320
 
 
 def factories_upload(tmp_path):
