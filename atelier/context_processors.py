@@ -1,5 +1,8 @@
-"""Navigation that depends on the user's roles, built once per request."""
-from django.urls import NoReverseMatch, reverse
+"""The layout's context: navigation that depends on the user's roles, the layout's constant links, the bell.
+
+Nothing here asks the database on a warm page: roles and memberships come with the user from the shared cache
+(atelier.person_cache), and the URLs, which never change while the process runs, are reversed once."""
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from atelier.notifications.delivery import unread_count
 from atelier.permissions import is_site_admin, is_staff_member, member_program_ids, staff_roles
@@ -14,28 +17,47 @@ ARTIST_LINKS = [
     ("Earnings", "payments:earnings"),
     ("Payout account", "payments:payout_account"),
 ]
+# The layout's other links (base.html, notifications/_bell.html), by the name the templates use.
+LAYOUT_URLS = {
+    "home": "home", "login": "account_login", "logout": "account_logout", "account": "account_email",
+    "notifications": "notifications:list", "notifications_badge": "notifications:badge",
+    "staff": "staff_index", "admin": "admin:index",
+}
+
+_reversed: dict[tuple, dict] = {}
 
 
-def _url(name, **kwargs):
+def _url(name):
     try:
-        return reverse(name, kwargs=kwargs or None)
+        return reverse(name)
     except NoReverseMatch:
         return None
 
 
+def layout_urls() -> dict:
+    """{"artist_links": [(label, url)], "<LAYOUT_URLS key>": url}, reversed once per URL map and script prefix
+    (a test that swaps ROOT_URLCONF, or a deployment under a path, gets its own)."""
+    key = (get_urlconf(), get_script_prefix())
+    urls = _reversed.get(key)
+    if urls is None:
+        urls = {name: _url(url_name) for name, url_name in LAYOUT_URLS.items()}
+        urls["artist_links"] = [(label, url) for label, name in ARTIST_LINKS if (url := _url(name))]
+        _reversed[key] = urls
+    return urls
+
+
 def navigation(request):
+    urls = layout_urls()
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_links": [], "nav_staff_link": None}
-    links = []
-    if member_program_ids(user):
-        links = [(label, url) for label, name in ARTIST_LINKS if (url := _url(name))]
-    staff_link = _url("staff_index") if is_staff_member(user) and (staff_roles(user) or is_site_admin(user)) else None
+        return {"nav_links": [], "nav_staff_link": None, "layout_urls": urls}
+    admin = is_site_admin(user)
     return {
-        "nav_links": links,
-        "nav_staff_link": staff_link,
-        "nav_admin_link": _url("admin:index") if is_site_admin(user) else None,
+        "nav_links": urls["artist_links"] if member_program_ids(user) else [],
+        "nav_staff_link": urls["staff"] if is_staff_member(user) and (staff_roles(user) or admin) else None,
+        "nav_admin_link": urls["admin"] if admin else None,
         "current_path": request.path,
+        "layout_urls": urls,
     }
 
 
