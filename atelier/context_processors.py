@@ -2,6 +2,8 @@
 
 Nothing here asks the database on a warm page: roles and memberships come with the user from the shared cache
 (atelier.person_cache), and the URLs, which never change while the process runs, are reversed once."""
+from django.core.signals import setting_changed
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from atelier.notifications.delivery import unread_count
@@ -24,7 +26,12 @@ LAYOUT_URLS = {
     "staff": "staff_index", "admin": "admin:index",
 }
 
+# The layout's static files (their URL has the file's hash in production).
+LAYOUT_STATIC = {"css": "css/atelier.css", "favicon": "img/favicon.svg", "htmx": "vendor/htmx-2.0.11.min.js",
+                 "js": "js/atelier.js"}
+
 _reversed: dict[tuple, dict] = {}
+setting_changed.connect(lambda **kwargs: _reversed.clear(), weak=False, dispatch_uid="atelier.layout_urls")
 
 
 def _url(name):
@@ -35,12 +42,14 @@ def _url(name):
 
 
 def layout_urls() -> dict:
-    """{"artist_links": [(label, url)], "<LAYOUT_URLS key>": url}, reversed once per URL map and script prefix
-    (a test that swaps ROOT_URLCONF, or a deployment under a path, gets its own)."""
+    """{"artist_links": [(label, url)], "<LAYOUT_URLS or LAYOUT_STATIC key>": url}, made once per URL map and
+    script prefix (a request with its own urlconf, or a deployment under a path, gets its own; a test that changes
+    a setting starts afresh)."""
     key = (get_urlconf(), get_script_prefix())
     urls = _reversed.get(key)
     if urls is None:
         urls = {name: _url(url_name) for name, url_name in LAYOUT_URLS.items()}
+        urls.update({name: static(path) for name, path in LAYOUT_STATIC.items()})
         urls["artist_links"] = [(label, url) for label, name in ARTIST_LINKS if (url := _url(name))]
         _reversed[key] = urls
     return urls

@@ -50,7 +50,6 @@ def unread_count(user, *, fresh: bool = False) -> int:
             cache.set(key, count, UNREAD_TTL)
         else:
             person_cache.fill(key, count)
-    user._atelier_unread = count
     return count
 
 
