@@ -2,9 +2,12 @@
 
 Nothing here asks the database on a warm page: roles and memberships come with the user from the shared cache
 (atelier.person_cache), and the URLs, which never change while the process runs, are reversed once."""
+import functools
+
 from django.core.signals import setting_changed
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.html import format_html, format_html_join
 
 from atelier.notifications.delivery import unread_count
 from atelier.permissions import is_site_admin, is_staff_member, member_program_ids, staff_roles
@@ -31,7 +34,6 @@ LAYOUT_STATIC = {"css": "css/atelier.css", "favicon": "img/favicon.svg", "htmx":
                  "js": "js/atelier.js"}
 
 _reversed: dict[tuple, dict] = {}
-setting_changed.connect(lambda **kwargs: _reversed.clear(), weak=False, dispatch_uid="atelier.layout_urls")
 
 
 def _url(name):
@@ -55,16 +57,52 @@ def layout_urls() -> dict:
     return urls
 
 
+def _key() -> tuple:
+    key = (get_urlconf(), get_script_prefix())
+    if key not in _reversed:
+        layout_urls()
+    return key
+
+
+@functools.lru_cache(maxsize=256)
+def _nav_items(key: tuple, member: bool, staff: bool, admin: bool, current: str | None) -> str:
+    """The navigation's links as HTML (`<li>`s), made once per combination: the same few for everyone."""
+    urls = _reversed[key]
+    links = list(urls["artist_links"]) if member else []
+    if staff and urls["staff"]:
+        links.append(("Staff", urls["staff"]))
+    if admin and urls["admin"]:
+        links.append(("Admin", urls["admin"]))
+    return format_html_join("", "<li><a href=\"{}\"{}>{}</a></li>", (
+        (url, format_html(' aria-current="page"') if url == current else "", label) for label, url in links))
+
+
+def _forget_urls(**kwargs) -> None:
+    _reversed.clear()
+    _nav_items.cache_clear()
+
+
+setting_changed.connect(_forget_urls, dispatch_uid="atelier.context_processors.layout_urls")
+
+
+def _current(path: str, urls: dict) -> str | None:
+    """The link that marks the page as current: the page's own, or Staff anywhere under /staff/."""
+    if path.startswith("/staff/") or path.startswith(get_script_prefix() + "staff/"):
+        return urls["staff"]
+    return path if any(url == path for _, url in urls["artist_links"]) else None
+
+
 def navigation(request):
-    urls = layout_urls()
+    key = _key()
+    urls = _reversed[key]
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_links": [], "nav_staff_link": None, "layout_urls": urls}
+        return {"nav_items": "", "layout_urls": urls}
     admin = is_site_admin(user)
+    member = bool(member_program_ids(user))
+    staff = is_staff_member(user) and bool(staff_roles(user) or admin)
     return {
-        "nav_links": urls["artist_links"] if member_program_ids(user) else [],
-        "nav_staff_link": urls["staff"] if is_staff_member(user) and (staff_roles(user) or admin) else None,
-        "nav_admin_link": urls["admin"] if admin else None,
+        "nav_items": _nav_items(key, member, staff, admin, _current(request.path, urls)),
         "current_path": request.path,
         "layout_urls": urls,
     }
