@@ -9,6 +9,10 @@ Clearing happens at once (the writer's own transaction sees it) and again when t
 other processes see from then on)."""
 from __future__ import annotations
 
+import functools
+import hashlib
+
+import django
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -23,8 +27,16 @@ CLEARED = "atelier:cleared"  # the marker; an entry holding it reads as a miss a
 CLEARED_FOR = 10  # seconds: longer than any request between its database read and its cache fill
 
 
+@functools.cache
+def _user_shape() -> str:
+    """The user row's fields and Django's version: a pickled user from before a deploy that changed either is
+    never read back (it would miss a field, or warn)."""
+    fields = [field.attname for field in auth.get_user_model()._meta.concrete_fields]
+    return hashlib.sha256(repr((django.get_version(), fields)).encode()).hexdigest()[:12]
+
+
 def user_key(user_id) -> str:
-    return f"atelier:person:{user_id}:user"
+    return f"atelier:person:{user_id}:user:{_user_shape()}"
 
 
 def access_key(user_id) -> str:
