@@ -176,6 +176,8 @@ def access(user) -> dict:
     or, on a miss, with three queries."""
     loaded = getattr(user, "_atelier_access", None)
     if loaded is None:
+        if user.pk is None:  # not saved yet: holds nothing, and has no key of its own
+            return {"roles": {}, "memberships": {}, "totp": False}
         key = person_cache.access_key(user.pk)
         loaded = person_cache.get(key)
         if loaded is None:

@@ -121,9 +121,12 @@ def _staff_role_changed(sender, instance, **kwargs) -> None:
 
 
 def _membership_changed(sender, instance, **kwargs) -> None:
-    artist_model = instance._meta.get_field("artist").related_model
-    _access_changed(artist_model._default_manager.filter(pk=instance.artist_id)
-                    .values_list("user_id", flat=True).first())
+    artist_field = instance._meta.get_field("artist")
+    if artist_field.is_cached(instance):
+        _access_changed(instance.artist.user_id)
+    else:
+        _access_changed(artist_field.related_model._default_manager.filter(pk=instance.artist_id)
+                        .values_list("user_id", flat=True).first())
 
 
 def _authenticator_changed(sender, instance, **kwargs) -> None:
