@@ -7,7 +7,8 @@ import functools
 from django.core.signals import setting_changed
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from atelier.notifications.delivery import unread_count
 from atelier.permissions import is_site_admin, is_staff_member, member_program_ids, staff_roles
@@ -74,7 +75,7 @@ def _nav_items(key: tuple, member: bool, staff: bool, admin: bool, current: str 
     if admin and urls["admin"]:
         links.append(("Admin", urls["admin"]))
     return format_html_join("", "<li><a href=\"{}\"{}>{}</a></li>", (
-        (url, format_html(' aria-current="page"') if url == current else "", label) for label, url in links))
+        (url, mark_safe(' aria-current="page"') if url == current else "", label) for label, url in links))
 
 
 def _forget_urls(**kwargs) -> None:

@@ -171,9 +171,9 @@ RULES: dict[str, Rule] = {
 
 def access(user) -> dict:
     """What the person may reach, as every page asks it: {"roles": {program_id: {roles}}, "memberships":
-    {program_id: status} (removed included), "totp": bool}. Loaded once per user object, from the shared cache
-    (atelier.person_cache, cleared whenever a staff role, a membership or an authenticator of the person changes)
-    or, on a miss, with three queries."""
+    {program_id: status} (removed included), "totp": bool (staff only)}. Loaded once per user object, from the
+    shared cache (atelier.person_cache, cleared whenever the user, a staff role, a membership or an authenticator
+    of the person changes) or, on a miss, with two queries (three for staff)."""
     loaded = getattr(user, "_atelier_access", None)
     if loaded is None:
         if user.pk is None:  # not saved yet: holds nothing, and has no key of its own
@@ -196,7 +196,9 @@ def _access_from_database(user) -> dict:
         roles.setdefault(program_id, set()).add(role)
     memberships = dict(apps.get_model(MEMBERSHIP_MODEL).objects.filter(artist__user_id=user.pk).order_by()
                        .values_list("program_id", "status"))
-    totp = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+    # Only staff are ever asked for TOTP (is_staff_member): an artist's page spends no query on it.
+    staff = bool(roles) or getattr(user, "is_staff", False) or getattr(user, "is_superuser", False)
+    totp = staff and Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
     return {"roles": roles, "memberships": memberships, "totp": totp}
 
 

@@ -108,7 +108,7 @@ def signed_in_user(request):
 # after commit, while the writer's own request must see its change at once.
 
 def _user_changed(sender, instance, **kwargs) -> None:
-    clear(user_key(instance.pk))
+    clear(user_key(instance.pk), access_key(instance.pk))  # the access asks TOTP of staff (is_staff, superuser)
 
 
 def _access_changed(user_id) -> None:
