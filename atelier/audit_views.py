@@ -17,7 +17,7 @@ from atelier.pagination import paginate
 from atelier.permissions import get_program_for
 
 #: the apps whose objects the log names (the kernel knows them by label, never by import)
-AUDITED_APPS = ("atelier", "testers", "content_review", "payments")
+AUDITED_APPS = ("atelier", "testers", "content_review", "payments", "api")
 SYSTEM_WORDS = {"system", "atelier", "atelier (system)"}
 
 

@@ -17,6 +17,8 @@ from django.utils import timezone
 # --- text -----------------------------------------------------------------------------------------------
 #: A line: titles, names, short notes.
 SHORT_TEXT = 200
+#: What a tool says about itself with feedback sent through the API: its build, operating system, device.
+APP_METADATA_TEXT = 100
 #: A reason, a reply, a note, a description of testing time: a paragraph or two.
 REASON_TEXT = 2_000
 #: A caption: Instagram's own limit, the longest of the platforms artists post to.
@@ -61,6 +63,14 @@ def report_latest() -> datetime.date:
 def schedule_latest() -> datetime.date:
     """Terms, rate cards, embargoes and planned posts are scheduled at most a year ahead."""
     return years_from(today(), 1)
+
+
+#: A clause's confidentiality ends at most this many years ahead (a longer one is no end).
+CLAUSE_END_YEARS = 5
+
+
+def clause_end_latest() -> datetime.date:
+    return years_from(today(), CLAUSE_END_YEARS)
 
 
 def post_date_latest() -> datetime.date:

@@ -118,6 +118,7 @@ RULES: dict[str, Rule] = {
     "terms.view": Rule(staff=ALL_STAFF, member=True),
     "terms.manage": Rule(staff=frozenset({MANAGER})),
     "terms.accept": Rule(owner=True, active=True),
+    "milestone.manage": Rule(staff=frozenset({MANAGER})),  # create and announce a program's milestones
     # Feedback and testing time
     "feedback.create": Rule(owner=True, active=True),
     "feedback.view": Rule(staff=frozenset({MANAGER, FINANCE}), owner=True),
@@ -164,6 +165,10 @@ RULES: dict[str, Rule] = {
     "notification.own": Rule(owner=True),
     # One's own account settings (the time zone).
     "account.edit": Rule(owner=True),
+    # Personal access tokens of the REST API: an artist's own, per membership (staff tokens do not exist). Made
+    # only while active; revoked whatever the membership's status.
+    "api_token.create": Rule(owner=True, active=True),
+    "api_token.revoke": Rule(owner=True),
 }
 
 

@@ -67,6 +67,10 @@ INSTALLED_APPS = [
     "content_review",
     "payments",
     "portal",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -257,6 +261,9 @@ REQUEST_BODY_LIMITS = [
     (r"^/feedback/new/$", 5 * 10 * _MB + _MB, 10 * _MB, False),  # testers: 5 images of 10 MB
     (r"^/staff/[^/]+/invitations/import/$", 2 * _MB, 1 * _MB, False),  # the CSV: 1 MB
     (r"^/stripe/webhook/$", 1 * _MB, 0, True),  # Stripe's events are a few kB
+    # api: the same 5 images of 10 MB as the portal's form. No session signs these requests in ("anonymous too"),
+    # and the body is parsed only after the token is checked (api.views.v1 bounds each file as it streams in).
+    (r"^/api/v1/feedback/$", 5 * 10 * _MB + _MB, 0, True),
 ]
 REQUEST_BODY_DEFAULT_LIMIT = 1 * _MB
 ANONYMOUS_BODY_LIMIT = 64 * 1024  # sign-in, sign-up, password reset: a few fields
@@ -281,7 +288,36 @@ CELERY_BEAT_SCHEDULE = {
     "notification-digests": {"task": "atelier.tasks.send_notification_digests",
                              "schedule": crontab(hour=env.int("NOTIFICATION_DIGEST_HOUR", default=7), minute=0)},
     "terms-reminders": {"task": "testers.tasks.remind_terms", "schedule": 3600.0},
+    # Clauses whose confidentiality ends on a day (docs/testers.md, "Confidentiality that ends"): once per clause.
+    "clause-ends": {"task": "testers.tasks.end_clauses", "schedule": 3600.0},
     "share-request-deadline-warnings": {"task": "content_review.tasks.warn_near_deadlines", "schedule": 900.0},
+}
+
+# The REST API (api/): personal access tokens only, never the session cookie (so no CSRF to think about),
+# JSON only (no browsable API, whose forms would ride on the session), throttled per token in the shared cache.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="60/min")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_token": API_RATE_LIMIT},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Atelier API",
+    "DESCRIPTION": "Send feedback from inside the tool you test, follow it, and read what you may share. "
+                   "Authenticate with a personal access token: `Authorization: Bearer atl_…` (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Stripe: the embedded default talks to the fake Stripe server (devtools/fake_stripe).

@@ -12,10 +12,24 @@ sys.path.insert(0, str(ROOT))
 BENCH_DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/atelier_bench")
 
 
-def setup_django(database_url: str = BENCH_DATABASE_URL, fresh: bool = False):
-    """Point Django at the bench database (created and migrated if needed) and set it up."""
+def _psql_value(database_url: str, sql: str) -> str:
+    return subprocess.run(["psql", database_url, "-tAc", sql], capture_output=True, text=True).stdout.strip()
+
+
+def setup_django(database_url: str = BENCH_DATABASE_URL, fresh: bool = False, data_version: str | None = None):
+    """Point Django at the bench database (created and migrated if needed) and set it up.
+
+    `data_version` names the shape of the data a script builds: a database started for another version (or
+    none) is dropped and built again, so a script never measures stale data after its builder changed. A build
+    of the same version that was interrupted is resumed (the builders skip what exists; see `mark_built`)."""
     name = database_url.rsplit("/", 1)[-1]
     server = database_url.rsplit("/", 1)[0] + "/postgres"
+    if data_version is not None and not fresh:
+        stored = _psql_value(database_url, "SELECT value FROM bench_meta WHERE key = 'data_version'")
+        if stored != data_version:
+            fresh = True
+            if stored:
+                print(f"  {name}: data version {stored!r} is not {data_version!r}: rebuilding", flush=True)
     if fresh:
         subprocess.run(["psql", server, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
     exists = subprocess.run(["psql", server, "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{name}'"],
@@ -31,6 +45,36 @@ def setup_django(database_url: str = BENCH_DATABASE_URL, fresh: bool = False):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # outside Django's models: migrations never see it
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_meta (key text PRIMARY KEY, value text NOT NULL)")
+        if data_version is not None:
+            cursor.execute("INSERT INTO bench_meta (key, value) VALUES ('data_version', %s) ON CONFLICT DO NOTHING",
+                           [data_version])
+
+
+def mark_built(part: str):
+    """Record that `part` of the data is complete: `is_built(part)` skips it next time."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO bench_meta (key, value) VALUES (%s, 'built') ON CONFLICT DO NOTHING",
+                       [f"built:{part}"])
+
+
+def is_built(part: str) -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM bench_meta WHERE key = %s", [f"built:{part}"])
+        return cursor.fetchone() is not None
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 @contextmanager

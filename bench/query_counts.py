@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/query_counts.py            # builds its own database, atelier_bench_queries
     .venv/bin/python bench/query_counts.py --keep     # reuse the data of the previous run
+    .venv/bin/python bench/query_counts.py --keep --only=payments:   # only the pages whose URL name has this
 
-Two programs are filled with bulk inserts, "qc-10" with 10 rows of everything and "qc-10000" with 10,000:
+Three programs are filled with bulk inserts, "qc-10" with 10 rows of everything, "qc-100" with 100 and "qc-10000"
+with 10,000:
 artists (memberships, each with a payable Stripe account), and for one artist of each program 10 / 10,000
 feedback items, time logs, share requests in review, approved and showcased works, ledger entries; per
 program 10 / 10,000 invitations, rate cards, payout runs (and one run with 10 / 10,000 payouts), review
@@ -12,8 +14,16 @@ approved time log that their time ledger lines point at, paid payouts carry a tr
 approved by a second user. Each page is requested twice with django.test.Client (the first
 warms per-process caches) and the second one is counted with CaptureQueriesContext. A page whose URL name
 does not exist (yet) is listed as "not present"; a page that does not answer 200 is a failure.
-Exit status 1 if any page's count grows with the data.
+The page's HTML size is recorded at each size too (the program's slug, which differs in length between the
+programs, is normalised first) and, for information, its CPU time in process (median of 3 requests).
+Exit status 1 if any page's query count grows from 10 to 10,000 rows, or its HTML grows by more than 3% from 100
+rows (every list's first page full) to 10,000.
+
+QUERY_COUNTS_DATABASE_URL names another database (default atelier_bench_queries on BENCH_DATABASE_URL's
+server).
 """
+import os
+import statistics
 import sys
 import time
 from datetime import date, timedelta
@@ -22,8 +32,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import BENCH_DATABASE_URL, approved_time_logs, make_artists, make_program, setup_django  # noqa: E402
 
-DATABASE_URL = BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/atelier_bench_queries"
-SIZES = (10, 10_000)
+DATABASE_URL = os.environ.get("QUERY_COUNTS_DATABASE_URL",
+                              BENCH_DATABASE_URL.rsplit("/", 1)[0] + "/atelier_bench_queries")
+SIZES = (10, 100, 10_000)
+# The HTML of a page at 10,000 rows may be at most this much larger than at 100 rows, where every list already
+# fills its first page (its pagination and totals have more digits, and so do the ids in its links); more means it
+# renders something per row it does not page. (At 10 rows a list shows 10 rows, not a page of 25: its bytes are
+# printed, not compared.)
+BYTES_TOLERANCE = 0.03
 
 # (label, URL name, whose request: "artist" | "staff" | "public", kwargs builder)
 PAGES = [
@@ -55,6 +71,12 @@ PAGES = [
     ("Staff review report", "content_review:review_report", "staff", lambda ctx: {"slug": ctx["slug"]}),
     ("Public showcase", "content_review:showcase", "public", lambda ctx: {"slug": ctx["slug"]}),
 ]
+
+
+def spread(i: int, n: int) -> int:
+    """Days back for the i-th of n rows: every size spreads its rows over the same 300 days, so the reports' charts
+    have as many months at 100 rows as at 10,000 and their HTML can be compared."""
+    return i * 300 // n % 300
 
 
 def build(n: int, staff):
@@ -92,7 +114,7 @@ def build(n: int, staff):
         Feedback(membership=first, kind=Feedback.Kind.GENERAL, title=f"Feedback {i}", body="Body " * 20)
         for i in range(n)], batch_size=2000)
     TimeLog.objects.bulk_create([
-        TimeLog(membership=first, date=today - timedelta(days=i % 300), minutes=30 + i % 60,
+        TimeLog(membership=first, date=today - timedelta(days=spread(i, n)), minutes=30 + i % 60,
                 description="Tested the brushes") for i in range(n)], batch_size=2000)
     Invitation.objects.bulk_create([
         Invitation(program=program, email=f"invitee{i}@qc{n}.bench", name=f"Invitee {i}",
@@ -132,12 +154,12 @@ def build(n: int, staff):
     time_logs = approved_time_logs(memberships, day=today - timedelta(days=1), decided_by=staff)
     entries = [LedgerEntry(program=program, membership=first, kind=LedgerEntry.Kind.TIME, amount_minor=1500 + i,
                            currency=program.currency, source_key=f"qc{n}:first:{i}",
-                           work_date=today - timedelta(days=i % 300), unit_rate_minor=3000, quantity="0.50",
+                           work_date=today - timedelta(days=spread(i, n)), unit_rate_minor=3000, quantity="0.50",
                            description="Testing time", time_log_id=time_logs[first.pk]) for i in range(n)]
     entries += [LedgerEntry(program=program, membership=m, kind=LedgerEntry.Kind.TIME, amount_minor=3000,
                             currency=program.currency, source_key=f"qc{n}:each:{m.pk}",
-                            work_date=today - timedelta(days=m.pk % 300), unit_rate_minor=3000, quantity="1.00",
-                            description="Testing time", time_log_id=time_logs[m.pk]) for m in memberships]
+                            work_date=today - timedelta(days=spread(j, n)), unit_rate_minor=3000, quantity="1.00",
+                            description="Testing time", time_log_id=time_logs[m.pk]) for j, m in enumerate(memberships)]
     LedgerEntry.objects.bulk_create(entries, batch_size=5000)
     # Payout runs: n completed one-day runs, plus one run (sending) with a payout to each of the n artists.
     PayoutRun.objects.bulk_create([
@@ -165,14 +187,25 @@ def build(n: int, staff):
     return ctx
 
 
-def count(client, url):
-    from django.db import connection
+def measure(client, url, slug):
+    """(HTTP status, queries, HTML bytes with the slug normalised, median CPU ms of 3 requests)."""
+    from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
     client.get(url)  # warm-up: per-process caches (content types, site, templates)
+    # Each request starts by emptying the query log (request_started -> reset_queries): start from an empty log, or
+    # the context's start index lies past the request's queries and it counts none.
+    reset_queries()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
-    return response.status_code, len(queries)
+    count = len(queries)  # now: the next requests empty the log this reads
+    html = response.content.replace(slug.encode(), b"qc-slug")
+    cpu = []
+    for _ in range(3):
+        started = time.process_time()
+        client.get(url)
+        cpu.append(time.process_time() - started)
+    return response.status_code, count, len(html), statistics.median(cpu) * 1000
 
 
 def main():
@@ -192,6 +225,11 @@ def main():
         started = time.perf_counter()
         contexts[n] = build(n, staff)
         print(f"data for {n:,} rows: {time.perf_counter() - started:.1f} s", flush=True)
+    from django.db import connection
+
+    # Fresh bulk inserts have no planner statistics yet: PostgreSQL would plan for 5 rows where there are 10,000.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
     clients = {}
     for n in SIZES:
@@ -202,34 +240,40 @@ def main():
         clients[n] = {"artist": artist, "staff": staff_client, "public": Client()}
 
     rows, failures = [], 0
+    only = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--only=")]
     for label, name, who, kwargs in PAGES:
+        if only and not any(o in name for o in only):
+            continue
         try:
             urls = {n: reverse(name, kwargs=kwargs(contexts[n])) for n in SIZES}
         except NoReverseMatch:
-            rows.append((label, name, "-", "-", "not present"))
+            rows.append((label, name, "-", "-", "-", "-", "-", "-", "not present"))
             continue
-        results = {n: count(clients[n][who], urls[n]) for n in SIZES}
-        small, large = results[SIZES[0]], results[SIZES[1]]
-        if small[0] != 200 or large[0] != 200:
-            verdict = f"FAIL (HTTP {small[0]}/{large[0]})"
-            failures += 1
-        elif large[1] > small[1]:
-            verdict = f"FAIL (+{large[1] - small[1]})"
-            failures += 1
+        results = {n: measure(clients[n][who], urls[n], contexts[n]["slug"]) for n in SIZES}
+        small, full, large = (results[n] for n in SIZES)
+        problems = []
+        if any(r[0] != 200 for r in results.values()):
+            problems.append("HTTP " + "/".join(str(r[0]) for r in results.values()))
         else:
-            verdict = "pass"
-        rows.append((label, name, str(small[1]), str(large[1]), verdict))
+            if large[1] > small[1]:
+                problems.append(f"+{large[1] - small[1]} queries")
+            if large[2] > full[2] * (1 + BYTES_TOLERANCE):
+                problems.append(f"HTML +{(large[2] - full[2]) / full[2]:.0%}")
+        verdict = f"FAIL ({', '.join(problems)})" if problems else "pass"
+        failures += bool(problems)
+        rows.append((label, name, str(small[1]), str(large[1]), f"{small[2]:,}", f"{full[2]:,}", f"{large[2]:,}",
+                     f"{small[3]:.0f}", f"{full[3]:.0f}", f"{large[3]:.0f}", verdict))
 
-    widths = [max(len(r[i]) for r in rows + [("Page", "URL name", "10 rows", "10,000 rows", "Result")])
-              for i in range(5)]
-    header = ("Page", "URL name", "10 rows", "10,000 rows", "Result")
+    header = ("Page", "URL name", "queries 10", "queries 10,000", "bytes 10", "bytes 100", "bytes 10,000",
+              "CPU ms 10", "CPU ms 100", "CPU ms 10,000", "Result")
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     print()
     print(" | ".join(h.ljust(w) for h, w in zip(header, widths)))
     print("-+-".join("-" * w for w in widths))
     for row in rows:
         print(" | ".join(c.ljust(w) for c, w in zip(row, widths)))
-    print(f"\n{sum(1 for r in rows if r[4] == 'pass')} pass, {failures} fail, "
-          f"{sum(1 for r in rows if r[4] == 'not present')} not present")
+    print(f"\n{sum(1 for r in rows if r[-1] == 'pass')} pass, {failures} fail, "
+          f"{sum(1 for r in rows if r[-1] == 'not present')} not present")
     return 1 if failures else 0
 
 

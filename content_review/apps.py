@@ -8,6 +8,14 @@ class ContentReviewConfig(AppConfig):
     def ready(self):
         from content_review import actions  # noqa: F401  (registers the app's actions and audit names)
         from content_review import notifications  # noqa: F401  (registers the app's notices)
+        from content_review import receivers  # noqa: F401  (reacts to testers' events: clauses that ended)
+        from atelier import figure_cache
+        from content_review.report_figures import CACHE_SCOPE
+
+        # The reports' review figures count share requests by status, deadline and first decision, filtered by
+        # the membership's cohort and status: any of those actions makes them compute again.
+        figure_cache.invalidate_on(CACHE_SCOPE, "content_review.share_request.*", "content_review.deadline.*",
+                                   "content_review.appeal.*", "testers.membership.*")
         # Links on the program's staff page (testers), shown to whoever may follow them.
         from testers.staff_links import STAFF_LINKS, StaffLink
 

@@ -175,6 +175,7 @@ ShareRequest.TRANSITIONS = TransitionTable(_S, {
     "escalate": ([_S.SUBMITTED], _S.ESCALATED),  # the system, past the deadline
     "deem_approved": ([_S.SUBMITTED], _S.APPROVED),  # the system, past the deadline
     "deem_approved_after_escalation": ([_S.ESCALATED], _S.APPROVED),  # the system, past the manager's deadline
+    "approve_as_free": (_DECIDABLE, _S.APPROVED),  # the system: every clause it cites is free to share now
     "appeal": ([_S.REFUSED], _S.APPEALED),
     "overturn": ([_S.APPEALED], _S.APPROVED),  # the appeal's decision approves (final)
     "uphold": ([_S.APPEALED], _S.REFUSED),  # the appeal's decision refuses again (final)
@@ -281,14 +282,15 @@ class ReviewDecision(AppendOnlyModel):
         REQUEST_CHANGES = "request_changes", "Changes requested"
         REFUSE = "refuse", "Refused"
         DEEMED_APPROVED = "deemed_approved", "Deemed approved (deadline passed)"
+        CLAUSES_ENDED = "clauses_ended", "Approved: the clauses it cites have ended"
 
-    APPROVALS = (Outcome.APPROVE, Outcome.APPROVE_WITH_CONDITIONS, Outcome.DEEMED_APPROVED)
+    APPROVALS = (Outcome.APPROVE, Outcome.APPROVE_WITH_CONDITIONS, Outcome.DEEMED_APPROVED, Outcome.CLAUSES_ENDED)
 
     share_request = models.ForeignKey(ShareRequest, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(max_length=30, choices=Outcome.choices)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text="Empty when the deadline policy decided.",
+        help_text="Empty when the system decided (the deadline policy, or the clauses it cites ended).",
     )
     reason = models.TextField(blank=True, max_length=bounds.LONG_TEXT)
     clauses = models.ManyToManyField("testers.Clause", blank=True, related_name="review_decisions")
@@ -307,8 +309,8 @@ class ReviewDecision(AppendOnlyModel):
             bounds.max_length_constraint("reviewdecision", "reason", bounds.LONG_TEXT),
             bounds.max_length_constraint("reviewdecision", "required_caption", bounds.CAPTION_TEXT),
             models.CheckConstraint(
-                condition=Q(outcome="deemed_approved", decided_by__isnull=True)
-                | (~Q(outcome="deemed_approved") & Q(decided_by__isnull=False)),
+                condition=Q(outcome__in=["deemed_approved", "clauses_ended"], decided_by__isnull=True)
+                | (~Q(outcome__in=["deemed_approved", "clauses_ended"]) & Q(decided_by__isnull=False)),
                 name="decision_deemed_has_no_reviewer",
             ),
             models.CheckConstraint(

@@ -48,6 +48,8 @@ def _deciders(share_request, *, exclude=None):
 @notice("content_review.share_request.submitted", category="review")
 def submitted(event):
     share_request = _request(event)
+    if share_request.status not in ShareRequest.OPEN:
+        return []  # approved at once (it cites only clauses that ended) or withdrawn: nothing to review
     artist = share_request.membership.artist
     return [Message(person, f"Share request to review: “{share_request.title}”",
                     f"{artist.display_name} asks to share “{share_request.title}”. "
@@ -122,7 +124,7 @@ for _name in ("content_review.share_request.approved", "content_review.share_req
               "content_review.share_request.changes_requested", "content_review.share_request.refused",
               "content_review.deadline.deemed_approved", "content_review.appeal.overturned",
               "content_review.appeal.upheld", "content_review.deadline.deemed_approved_after_escalation",
-              "content_review.deadline.appeal_deemed_overturned"):
+              "content_review.deadline.appeal_deemed_overturned", "content_review.share_request.approved_as_free"):
     notice(_name, category="review")(decided)
 
 

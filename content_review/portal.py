@@ -24,14 +24,14 @@ def home_panels(user, memberships) -> dict:
                 .annotate(n=Count("id")).order_by("membership_id", "status")):
         counts.setdefault(row["membership_id"], {})[row["status"]] = row["n"]
     latest = {}
-    decisions = (
-        ReviewDecision.objects.filter(share_request__membership_id__in=ids)
-        .annotate(rank=Window(RowNumber(), partition_by=F("share_request__membership_id"),
-                              order_by=[F("created_at").desc(), F("id").desc()]))
-        .filter(rank__lte=LATEST)
-        .select_related("share_request")
-        .order_by("-created_at", "-id")
-    )
+    decisions = ReviewDecision.objects.filter(share_request__membership_id__in=ids).select_related("share_request")
+    if len(ids) == 1:
+        # Most artists are in one program: the newest few by a top-N sort, not a window over all their decisions.
+        decisions = decisions.order_by("-created_at", "-id")[:LATEST]
+    else:
+        decisions = (decisions.annotate(rank=Window(RowNumber(), partition_by=F("share_request__membership_id"),
+                                                    order_by=[F("created_at").desc(), F("id").desc()]))
+                     .filter(rank__lte=LATEST).order_by("-created_at", "-id"))
     for decision in decisions:
         latest.setdefault(decision.share_request.membership_id, []).append(decision)
     panels = {}

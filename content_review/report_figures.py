@@ -4,56 +4,44 @@ from __future__ import annotations
 
 import statistics
 
-from django.db import connection
-from django.db.models import (
-    Aggregate, Count, DurationField, ExpressionWrapper, F, FloatField, Func, OuterRef, Q, Subquery,
-)
+from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from content_review.models import ReviewDecision, ShareRequest
+from atelier import figure_cache
+from content_review.models import ShareRequest
+from content_review.selectors import first_decisions
 
 
-
-class Median(Aggregate):
-    """PostgreSQL's continuous median: percentile_cont(0.5) WITHIN GROUP (ORDER BY expr)."""
-
-    function = "percentile_cont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
+#: The figures are kept in the cache (atelier.figure_cache) until an action changes share requests, decisions,
+#: appeals or memberships (their cohort and status filter the figures): see content_review.apps.
+CACHE_SCOPE = "review-figures"
 
 
 def review_figures_over_time(program, filters) -> dict:
-    """The content-review figures, per calendar month of first submission (one GROUP BY query).
+    """The content-review figures, per calendar month of first submission.
 
     Same definitions as content_review.selectors.review_report, which gives them for one period: requests
     first submitted in the month; of those, approved, refused (refused or appealed), deadlines missed; and
     the median hours from submission to the first decision. `filters.period` gives the months and bounds.
+    Kept in the cache until a review or membership action changes them (two queries when computed).
     """
+    p = filters.period
+    parts = (program.pk, p.start, p.end, filters.cohort, filters.status, timezone.get_current_timezone_name())
+    return figure_cache.cached(CACHE_SCOPE, parts, lambda: _review_figures(program, filters))
 
+
+def _review_figures(program, filters) -> dict:
     Status = ShareRequest.Status
     p = filters.period
     months = p.months()
     index = {m: i for i, m in enumerate(months)}
     low, high = p.aware_bounds()
-    on_postgresql = connection.vendor == "postgresql"
-    first_decisions = ReviewDecision.objects.filter(share_request=OuterRef("pk")).order_by("created_at", "id")
-    if on_postgresql:
-        first_delay = first_decisions.annotate(
-            hours=Func(F("created_at") - F("submitted_at"), template="EXTRACT(EPOCH FROM %(expressions)s)",
-                       output_field=FloatField()) / 3600.0).values("hours")[:1]
-        delay_field = FloatField()
-    else:
-        # SQLite (the embedded default) has no percentile aggregate: take the delays and find medians here.
-        first_delay = first_decisions.annotate(
-            delay=ExpressionWrapper(F("created_at") - F("submitted_at"), output_field=DurationField())
-        ).values("delay")[:1]
-        delay_field = DurationField()
     requests = (
         ShareRequest.objects.filter(membership__program=program, first_submitted_at__gte=low,
                                     first_submitted_at__lt=high)
         .filter(filters.membership_q("membership__"))
-        .annotate(month=TruncMonth("first_submitted_at"), first_delay=Subquery(first_delay, output_field=delay_field))
+        .annotate(month=TruncMonth("first_submitted_at"))
     )
     rows = (
         requests.values("month")
@@ -62,16 +50,15 @@ def review_figures_over_time(program, filters) -> dict:
             approved=Count("id", filter=Q(status=Status.APPROVED)),
             refused=Count("id", filter=Q(status__in=[Status.REFUSED, Status.APPEALED])),
             missed=Count("id", filter=Q(deadline_missed=True)),
-            **({"median_hours": Median("first_delay")} if on_postgresql else {}),
         )
         .order_by()
     )
-    if not on_postgresql:
-        delays = {}
-        for month, delay in requests.filter(first_delay__isnull=False).values_list("month", "first_delay"):
-            delays.setdefault(month, []).append(delay.total_seconds() / 3600.0)
-        rows = [{**row, "median_hours": statistics.median(delays[row["month"]]) if row["month"] in delays else None}
-                for row in rows]
+    delays = {}
+    first = first_decisions(requests).annotate(month=TruncMonth("share_request__first_submitted_at"))
+    for month, delay in first.values_list("month", "delay"):
+        delays.setdefault(month, []).append(delay.total_seconds() / 3600.0)
+    rows = [{**row, "median_hours": statistics.median(delays[row["month"]]) if row["month"] in delays else None}
+            for row in rows]
     counts = {name: [0] * len(months) for name in ("Submitted", "Approved", "Refused", "Deadlines missed")}
     # None, not 0, for a month with no decision: the chart leaves a gap there rather than plotting "0 h".
     hours = {"Median hours to first decision": [None] * len(months)}

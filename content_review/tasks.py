@@ -27,3 +27,16 @@ def enforce_deadlines() -> dict:
 def warn_near_deadlines() -> int:
     """Beat, every 15 minutes: tell reviewers of requests whose deadline is near (once per deadline)."""
     return services.warn_near_deadlines()
+
+
+@shared_task(name="content_review.tasks.approve_freed")
+def approve_freed(clause_id: int | None = None) -> int:
+    """On `testers.clause.ended` (and on submission, for one request): approve the requests waiting for a decision
+    that cite only clauses free to share now (as the system; safe to run twice)."""
+    return services.approve_freed(clause_id=clause_id)
+
+
+@shared_task(name="content_review.tasks.approve_if_free")
+def approve_if_free(share_request_id: int) -> bool:
+    """After a submission citing an ended clause: approve it at once if nothing it cites needs review."""
+    return services.approve_if_free(share_request_id)

@@ -10,6 +10,11 @@ class PaymentsConfig(AppConfig):
         from payments import actions  # noqa: F401  (registers the app's actions and audit names)
         from payments import notifications  # noqa: F401  (registers the app's notices)
         from testers.staff_links import STAFF_LINKS, StaffLink
+        from testers import feedback_earnings  # the hook testers' feedback page reads (testers cannot import us)
+        from payments import pay_transparency, selectors  # need the apps loaded (models)
+
+        feedback_earnings.lookup = selectors.feedback_earnings  # what a feedback item earned, on the artist's page
+        pay_transparency.connect()  # forget the cached pay figures when earnings, hours or cohorts change
 
         # Ledger links on the program's staff page.
         STAFF_LINKS.extend([

@@ -5,9 +5,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from payments.models import RateCard
+from payments.models import LedgerEntry, RateCard
 from payments.services import ledger, rates
 from testers.models import Feedback, Membership, StaffRole, TimeLog
+from testers.services import feedback as testers_services
 
 DEMO_RATES = {
     "hourly_rate_minor": 3500,            # $35.00 per approved hour
@@ -18,6 +19,7 @@ DEMO_RATES = {
     "feedback_feature_minor": 1000,
     "feedback_quality_minor": 800,
     "feedback_general_minor": 300,
+    "feedback_shipped_bonus_minor": 2000,  # $20.00 when an accepted item ships
     "monthly_stipend_minor": 10000,       # $100.00 per active month
     "minimum_payout_minor": 2500,
     "fair_pay_floor_hourly_minor": 2500,  # at least $25.00 per hour, all earnings included
@@ -57,6 +59,13 @@ def seed(context):
     for membership in active:
         ledger.record_stipend(membership, last_month)
 
+    # One accepted item ships (through the action: the bonus, the notices); nothing more on a second run.
+    first = (Feedback.objects.filter(membership__in=active, status=Feedback.Status.ACCEPTED).order_by("pk").first()
+             if not LedgerEntry.objects.filter(program=program, kind=LedgerEntry.Kind.BONUS).exists() else None)
+    if first is not None:
+        testers_services.mark_shipped(feedback=first, by=manager, build="Lumen 0.9.3",
+                                      message="Thanks: this is fixed in the public beta.")
+
     if active:
         ledger.record_adjustment(
             active[0], by=finance, amount_minor=1250,
@@ -74,7 +83,7 @@ def _demo_work(membership, index, manager):
                 description="Tried the new video tool on a storyboard.", status=TimeLog.Status.APPROVED,
                 decided_by=manager, decided_at=now,
             )
-    if not Feedback.objects.filter(membership=membership, status=Feedback.Status.ACCEPTED).exists():
+    if not Feedback.objects.filter(membership=membership, accepted_at__isnull=False).exists():  # shipped ones too
         for number, (kind, severity) in enumerate(DEMO_FEEDBACK[index % 3], start=1):
             Feedback.objects.create(
                 membership=membership, kind=kind, severity=severity, status=Feedback.Status.ACCEPTED,

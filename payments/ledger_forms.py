@@ -21,6 +21,8 @@ RATE_FIELDS = [
     ("feedback_feature", "feedback_feature_minor", "Accepted feature request", True),
     ("feedback_quality", "feedback_quality_minor", "Accepted quality report", True),
     ("feedback_general", "feedback_general_minor", "Accepted general feedback", True),
+    ("feedback_shipped_bonus", "feedback_shipped_bonus_minor",
+     "Bonus when accepted feedback ships (empty or 0 for none)", False),
     ("monthly_stipend", "monthly_stipend_minor", "Monthly stipend for active members (0 for none)", True),
     ("minimum_payout", "minimum_payout_minor", "Minimum payout amount", True),
     ("fair_pay_floor_hourly", "fair_pay_floor_hourly_minor",
@@ -47,7 +49,10 @@ class RateCardForm(forms.Form):
         self.order_fields(["effective_date", *[f[0] for f in RATE_FIELDS], "notes"])
 
     def amounts(self) -> dict:
-        return {model_field: self.cleaned_data[name] for name, model_field, _, _ in RATE_FIELDS}
+        values = {model_field: self.cleaned_data[name] for name, model_field, _, _ in RATE_FIELDS}
+        if values["feedback_shipped_bonus_minor"] is None:  # optional, and 0 means no bonus
+            values["feedback_shipped_bonus_minor"] = 0
+        return values
 
 
 class AdjustmentForm(forms.Form):

@@ -10,7 +10,9 @@ from atelier.display import format_count, format_day, person_name
 from atelier.money import format_money
 from atelier.notifications import Message, notice, register_category
 from payments.services.accounts import requirement_names
-from payments.models import Payout, PayoutRun, PayoutRunSkip, ReconciliationDifference, ReconciliationReport, StripeAccount
+from payments.models import (
+    LedgerEntry, Payout, PayoutRun, PayoutRunSkip, ReconciliationDifference, ReconciliationReport, StripeAccount,
+)
 from testers.models import StaffRole
 from testers.notifications import staff_of
 
@@ -173,3 +175,19 @@ def reversal_released(event):
     return [Message(payout.membership.artist.user, f"A held amount from {program.name} is payable again",
                     "Finance released the reversed amount held on your balance: the next payout run pays it.",
                     _earnings(program))]
+
+
+@notice("payments.ledger.bonus_credited", category="money")
+def shipped_bonus_credited(event):
+    """The artist, when feedback of theirs shipped and the rate card's bonus was credited (once per item)."""
+    if not event.get("entry_id"):
+        return []
+    entry = LedgerEntry.objects.select_related("membership__artist__user", "program", "feedback", "rate_card").get(
+        pk=event["entry_id"])
+    amount = format_money(entry.amount_minor, entry.currency)
+    feedback = entry.feedback
+    return [Message(entry.membership.artist.user,
+                    f"Your feedback “{feedback.title}” shipped: you earned {amount} ({entry.program.name})",
+                    f"It shipped in {feedback.shipped_in}. {entry.program.name}'s rate card (version "
+                    f"{entry.rate_card.version}) pays {amount} for each feedback item that ships; it is on your "
+                    f"earnings.", reverse("testers:feedback_detail", args=[feedback.pk]))]

@@ -8,14 +8,20 @@ no rate card was in force gets no entry: it is logged, audited and listed to sta
 from django.dispatch import receiver
 
 from payments.services import ledger
-from testers.signals import feedback_accepted, time_log_approved, time_log_corrected
+from testers.signals import feedback_accepted, feedback_shipped, time_log_approved, time_log_corrected
 from atelier.actions import SYSTEM
-from payments.actions import CorrectTimeLogCredit
+from payments.actions import CorrectTimeLogCredit, CreditShippedBonus
 
 
 @receiver(feedback_accepted, dispatch_uid="payments.price_accepted_feedback")
 def price_accepted_feedback(sender, feedback, by=None, **kwargs):
     ledger.record_feedback(feedback, by=by)
+
+
+@receiver(feedback_shipped, dispatch_uid="payments.credit_shipped_bonus")
+def credit_shipped_bonus(sender, feedback, by=None, **kwargs):
+    """The rate card's bonus per shipped item, once (an action: audited, and the artist is told)."""
+    CreditShippedBonus(SYSTEM, feedback.membership, feedback=feedback, by=by).run()
 
 
 @receiver(time_log_approved, dispatch_uid="payments.price_approved_time")

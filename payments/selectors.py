@@ -10,6 +10,8 @@ import datetime
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
+from atelier.pagination import paginate
+
 from payments.models import LedgerEntry, RateCard
 from testers.models import Feedback, Membership, TimeLog
 
@@ -62,15 +64,29 @@ def balances_for_program(program, up_to: datetime.date | None = None) -> dict[in
 
 
 def ledger_entries(membership):
-    """A membership's entries, newest first, each with `running_balance` (the balance after it)."""
-    from django.db.models import F, Window
+    """A membership's entries, newest first (see `ledger_page` for the balance after each)."""
+    return LedgerEntry.objects.filter(membership=membership).select_related("rate_card", "created_by").order_by(
+        "-work_date", "-id")
 
-    return (
-        LedgerEntry.objects.filter(membership=membership)
-        .select_related("rate_card", "created_by")
-        .annotate(running_balance=Window(Sum("amount_minor"), order_by=[F("work_date").asc(), F("id").asc()]))
-        .order_by("-work_date", "-id")
-    )
+
+def ledger_page(request, membership, balance: int):
+    """The requested page of `ledger_entries`, each entry with `running_balance` (the balance after it), given the
+    membership's `balance`. The balance after the page's newest entry is `balance` less the entries newer than it
+    (none on the first page), so PostgreSQL sums only those rather than a running total over every entry."""
+    page = paginate(request, ledger_entries(membership))
+    entries = list(page.object_list)
+    if entries:
+        newest = entries[0]
+        newer = Q(work_date__gt=newest.work_date) | Q(work_date=newest.work_date, id__gt=newest.pk)
+        after = balance
+        if page.number > 1:
+            after -= LedgerEntry.objects.filter(newer, membership=membership).aggregate(
+                total=Coalesce(Sum("amount_minor"), 0))["total"]
+        for entry in entries:
+            entry.running_balance = after
+            after -= entry.amount_minor
+    page.object_list = entries
+    return page
 
 
 def member_balances(program):
@@ -117,3 +133,15 @@ def unpriced_feedback(program):
 
 def rate_cards(program):
     return RateCard.objects.filter(program=program).select_related("created_by").order_by("-effective_date", "-version")
+
+
+def feedback_earnings(feedback) -> list[dict]:
+    """The ledger lines a feedback item produced (its acceptance, its shipped bonus), oldest first: one query.
+    Plugged into testers' feedback page (testers.feedback_earnings) by PaymentsConfig.ready."""
+    return [
+        {"label": LedgerEntry.Kind(kind).label, "amount_minor": amount, "currency": currency,
+         "rate_card_version": version, "work_date": work_date}
+        for kind, amount, currency, version, work_date in
+        LedgerEntry.objects.filter(feedback=feedback, kind__in=[LedgerEntry.Kind.FEEDBACK, LedgerEntry.Kind.BONUS])
+        .order_by("work_date", "pk").values_list("kind", "amount_minor", "currency", "rate_card__version", "work_date")
+    ]

@@ -5,6 +5,7 @@ from payments.views import ledger
 urlpatterns = [
     path("earnings/", ledger.earnings, name="earnings"),
     path("earnings/<slug:slug>/", ledger.earnings, name="earnings_program"),
+    path("earnings/<slug:slug>/pay/", ledger.pay, name="pay_transparency"),
     path("earnings/<slug:slug>/statement.csv", ledger.statement_csv, name="statement_csv"),
     path("staff/<slug:slug>/rates/", ledger.ratecard_list, name="ratecard_list"),
     path("staff/<slug:slug>/rates/new/", ledger.ratecard_create, name="ratecard_create"),

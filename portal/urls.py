@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("testers.urls")),
     path("", include("content_review.urls")),
     path("", include("payments.urls")),
+    # By name, not import: api sits beside portal on the top layer, and nothing imports it (.importlinter).
+    path("", include("api.urls")),
 ]
 # No route serves MEDIA_ROOT, not even in development: every uploaded file (feedback images, works)
 # reaches a browser only through a view that asks the permission helper.

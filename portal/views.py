@@ -9,7 +9,7 @@ from content_review import portal as review_portal
 from payments import portal as payments_portal
 from testers import portal as testers_portal
 from testers import selectors
-from testers.models import Program
+from testers.models import ArtistProfile, Program
 
 
 def home(request):
@@ -28,8 +28,11 @@ def portal_home(request):
          "payments_panel": payments.get(m.pk)}
         for m in memberships
     ]
+    # The profile came with the memberships: no query for it (a staff member without any asks for it once).
+    profile = memberships[0].artist if memberships else ArtistProfile.objects.filter(user=request.user).first()
     return render(request, "portal/home.html",
-                  {"rows": rows, "memberships": memberships, "is_staff_member": is_staff_member(request.user)})
+                  {"rows": rows, "memberships": memberships, "is_staff_member": is_staff_member(request.user),
+                   "display_name": profile.display_name if profile else ""})
 
 
 @login_required

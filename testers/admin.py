@@ -18,8 +18,8 @@ from atelier.permissions import is_site_admin
 
 from . import actions
 from .models import (
-    ArtistProfile, Clause, Feedback, FeedbackAttachment, FeedbackEvent, Invitation, Membership, Program,
-    StaffRole, TermsAcceptance, TermsVersion, TimeLog,
+    ArtistProfile, Clause, Feedback, FeedbackAttachment, FeedbackEvent, Invitation, Membership, Milestone,
+    Program, StaffRole, TermsAcceptance, TermsVersion, TimeLog,
 )
 
 
@@ -205,7 +205,7 @@ class InvitationAdmin(ReadOnlyAdmin):
 
 class ClauseInline(ReadOnlyInline):
     model = Clause
-    fields = ["position", "key", "klass", "title", "text", "examples"]
+    fields = ["position", "key", "klass", "title", "text", "examples", "ends_on", "ends_at_milestone", "ended_at"]
     readonly_fields = fields
 
 
@@ -222,10 +222,20 @@ class TermsVersionAdmin(ReadOnlyAdmin):
 
 @admin.register(Clause)
 class ClauseAdmin(ReadOnlyAdmin):
-    list_display = ["title", "klass", "terms_version", "position", "key"]
+    list_display = ["title", "klass", "terms_version", "position", "key", "ends_on", "ends_at_milestone", "ended_at"]
     list_filter = ["klass", "terms_version__program"]
     search_fields = ["title", "text", "key"]
-    list_select_related = ["terms_version__program"]
+    list_select_related = ["terms_version__program", "ends_at_milestone"]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(ReadOnlyAdmin):
+    """Read-only: managers create and announce milestones on the staff pages (actions `testers.milestone.*`)."""
+
+    list_display = ["name", "program", "status", "created_at", "announced_at", "announced_by"]
+    list_filter = ["status", "program"]
+    search_fields = ["name", "program__name"]
+    list_select_related = ["program", "announced_by"]
 
 
 @admin.register(TermsAcceptance)

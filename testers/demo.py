@@ -6,8 +6,8 @@ from django.utils import timezone
 from atelier.accounts import ensure_totp, ensure_user
 from testers import media
 from testers.models import (
-    ArtistProfile, Clause, Feedback, FeedbackAttachment, FeedbackEvent, Invitation, Membership, Program, StaffRole,
-    TermsAcceptance, TermsVersion, TimeLog,
+    ArtistProfile, Clause, Feedback, FeedbackAttachment, FeedbackEvent, Invitation, Membership, Milestone, Program,
+    StaffRole, TermsAcceptance, TermsVersion, TimeLog,
 )
 
 DEMO_PASSWORD = "atelier-demo-2026"
@@ -60,14 +60,15 @@ CLAUSES_V2 = CLAUSES_V1[:2] + [
 ]
 
 
-def _terms(program, number, clauses, effective):
+def _terms(program, number, clauses, effective, ends=None):
+    """`ends`: {clause key: Milestone} — the clauses that end at a milestone (confidentiality that ends)."""
     version, created = TermsVersion.objects.get_or_create(
         program=program, number=number, defaults={"status": TermsVersion.Status.DRAFT}
     )
     if created:
         for position, (key, klass, title, text, examples) in enumerate(clauses, start=1):
             Clause.objects.create(terms_version=version, position=position, key=key, klass=klass, title=title,
-                                  text=text, examples=examples)
+                                  text=text, examples=examples, ends_at_milestone=(ends or {}).get(key))
         version.status = TermsVersion.Status.PUBLISHED
         version.effective_date = effective
         version.published_at = timezone.now()
@@ -85,7 +86,7 @@ def seed(stdout=None):
             "name": "Lumen Beta", "currency": "USD", "status": Program.Status.ACTIVE,
             "description": "Early access to Lumen, an image and video generator, for working artists.",
             "review_sla_days": 3, "deadline_policy": Program.DeadlinePolicy.ESCALATE,
-            "watermark_text": "Made with Lumen Beta",
+            "watermark_text": "Made with Lumen Beta", "changelog_public": True,
         },
     )
     credentials = []
@@ -99,7 +100,10 @@ def seed(stdout=None):
         credentials.append((email, role, ensure_totp(user, secret)))
 
     v1 = _terms(program, 1, CLAUSES_V1, date.today() - timedelta(days=90))
-    v2 = _terms(program, 2, CLAUSES_V2, date.today() - timedelta(days=10))
+    # Unreleased features stop being confidential at the public launch, which a manager announces.
+    launch, _ = Milestone.objects.get_or_create(program=program, name="public launch",
+                                                defaults={"created_by": staff["manager"][0]})
+    v2 = _terms(program, 2, CLAUSES_V2, date.today() - timedelta(days=10), ends={"unreleased-features": launch})
     versions = {1: v1, 2: v2}
 
     memberships = []
@@ -108,7 +112,9 @@ def seed(stdout=None):
         profile, _ = ArtistProfile.objects.get_or_create(
             user=user,
             defaults={"display_name": name, "legal_name": name, "country": country,
-                      "credit_line": f"© {name}", "portfolio_url": f"https://portfolio.example/{name.split()[0].lower()}"},
+                      "credit_line": f"© {name}", "portfolio_url": f"https://portfolio.example/{name.split()[0].lower()}",
+                      # all but two agree to be credited in the public changelog (which leaves the two out)
+                      "changelog_credit": email not in ("emi@artists.test", "hugo@artists.test")},
         )
         membership, _ = Membership.objects.update_or_create(
             program=program, artist=profile, defaults={"status": status, "cohort": cohort}
@@ -196,7 +202,9 @@ def seed_feedback_and_time(context):
                       "body": f"{title}. Steps: open the beta, try it, see the result.",
                       "accepted_at": timezone.now() if status in ("accepted", "shipped") else None,
                       "accepted_by": manager if status in ("accepted", "shipped") else None,
-                      "decline_reason": message if status == "declined" else ""},
+                      "decline_reason": message if status == "declined" else "",
+                      "shipped_in": "0.9.3" if status == "shipped" else "",
+                      "shipped_at": timezone.now() if status == "shipped" else None},
         )
         created[title] = feedback
         if not new:

@@ -1,5 +1,8 @@
 """Forms of the testers app. They parse input; the actions hold the rules."""
+from datetime import timedelta
+
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from atelier import bounds
@@ -8,7 +11,7 @@ from atelier.forms import MoneyField
 from atelier.money import to_decimal
 from testers import media
 from testers.actions.programs import CREDIT_MAX, DEADLINE_DAYS, NOTICE_DAYS, WATERMARK_MAX
-from testers.models import ArtistProfile, Clause, Feedback, Membership, Program, StaffRole, TimeLog
+from testers.models import ArtistProfile, Clause, Feedback, Membership, Milestone, Program, StaffRole, TimeLog
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -93,6 +96,10 @@ class TriageForm(forms.Form):
         label="Duplicate of (item number)", required=False, min_value=1, max_value=bounds.ID_MAX,
         help_text="For a duplicate: the number of the original item.",
     )
+    shipped_in = forms.CharField(
+        label="Shipped in (build or release)", required=False, max_length=bounds.SHORT_TEXT,
+        help_text="Required when marking shipped: the build or release the artist can find it in, e.g. 2.4.0.",
+    )
     message = forms.CharField(
         label="Message to the artist", required=False, max_length=bounds.REASON_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -138,7 +145,9 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = ArtistProfile
-        fields = ["display_name", "legal_name", "pronouns", "country", "portfolio_url", "credit_line"]
+        fields = ["display_name", "legal_name", "pronouns", "country", "portfolio_url", "credit_line",
+                  "changelog_credit"]
+        labels = {"changelog_credit": "Credit me in public changelogs"}
 
 
 class InvitationForm(forms.Form):
@@ -171,10 +180,39 @@ class MembershipStatusForm(forms.Form):
 
 
 class ClauseForm(forms.ModelForm):
+    """A draft's clause, with its optional end: a day, or one of the program's milestones not announced yet."""
+
+    ends_on = bounds.BoundedDateField(
+        label="Ends on", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        earliest=lambda: bounds.today() + timedelta(days=1), latest=bounds.clause_end_latest,
+        help_text="Optional, for a confidential or needs-approval clause: the day from which it is free to share.")
+
     class Meta:
         model = Clause
-        fields = ["klass", "title", "text", "examples", "position"]
+        fields = ["klass", "title", "text", "examples", "position", "ends_on", "ends_at_milestone"]
         widgets = {"text": forms.Textarea(attrs={"rows": 4}), "examples": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["ends_at_milestone"]
+        field.empty_label = "No milestone"
+        field.help_text = ("Optional, instead of a day: free to share once a manager announces this milestone "
+                           "(the program's milestones page lists them).")
+        current = self.instance.ends_at_milestone_id if self.instance.pk else None
+        field.queryset = (Milestone.objects.filter(program=program)
+                          .filter(Q(status=Milestone.Status.PLANNED) | Q(pk=current)).order_by("name")
+                          if program is not None else Milestone.objects.none())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("ends_on") and data.get("ends_at_milestone"):
+            raise forms.ValidationError("A clause ends on a day or at a milestone, not both: choose one.")
+        return data
+
+
+class MilestoneForm(forms.Form):
+    name = forms.CharField(max_length=Milestone._meta.get_field("name").max_length,
+                           help_text="As artists will read it: “public launch”, “the 2.0 release”.")
 
 
 class DraftSummaryForm(forms.Form):
@@ -233,6 +271,10 @@ class ProgramSettingsForm(forms.Form):
     terms_notice_days = forms.IntegerField(
         label="Terms notice period (days)", min_value=NOTICE_DAYS[0], max_value=NOTICE_DAYS[1],
         help_text="New terms take effect this many days after publication by default.")
+    changelog_public = forms.BooleanField(
+        label="Publish a public changelog", required=False,
+        help_text="A public page lists the feedback that shipped, with its build, crediting each artist who agreed "
+                  "to be credited (their profile's choice). Only items of those artists are listed, by title.")
 
     def __init__(self, *args, program: Program, **kwargs):
         super().__init__(*args, **kwargs)
@@ -248,7 +290,7 @@ class ProgramSettingsForm(forms.Form):
             help_text="The minimum effective hourly rate, all earnings included, when the rate card in force sets "
                       "none. Empty: no floor.")
         self.order_fields(["review_sla_days", "deadline_policy", "appeal_sla_days", "watermark_text", "credit_text",
-                           "reporting_threshold", "terms_notice_days", "fair_pay_floor_hourly"])
+                           "reporting_threshold", "terms_notice_days", "fair_pay_floor_hourly", "changelog_public"])
         if not self.is_bound:
             self.initial = {name: getattr(program, name) for name in self.base_fields}
             for field, model_field in self.MONEY.items():

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from atelier import bounds
@@ -64,6 +65,10 @@ class Program(models.Model):
         help_text="Minimum effective hourly rate, in minor units, when the rate card in force sets none; "
                   "empty means no floor.",
     )
+    changelog_public = models.BooleanField(
+        default=False,
+        help_text="Publish a public changelog of shipped feedback, crediting the artists who agreed to be credited.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -115,6 +120,11 @@ class ArtistProfile(models.Model):
     pronouns = models.CharField(max_length=40, blank=True)
     credit_line = models.CharField(
         max_length=120, blank=True, help_text="How you want to be credited on shared works, e.g. '© Ana Lima'."
+    )
+    changelog_credit = models.BooleanField(
+        default=False,
+        help_text="Credit me, by my credit line, for my shipped feedback in the public changelog of programs that "
+                  "publish one.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -272,6 +282,9 @@ class TermsVersion(models.Model):
         for clause in clauses:
             parts.append(
                 f"[{clause.position}] {clause.title} ({clause.get_klass_display()})\n{clause.text}\nExamples: {clause.examples}"
+                # The end is part of what the artist accepts; a clause without one reads as it always did, so
+                # the hashes of versions published before ends existed still match.
+                + (f"\n{clause.get_klass_display()} {clause.end_text()}" if clause.has_end else "")
             )
         return "\n\n".join(parts)
 
@@ -292,11 +305,61 @@ TermsVersion.TRANSITIONS = TransitionTable(_T, {
 })
 
 
+class Milestone(models.Model):
+    """A named moment of a program (“public launch”) that a manager announces. A confidential or needs-approval
+    clause may end at it: announcing it ends those clauses (docs/testers.md, "Confidentiality that ends")."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Not announced yet"
+        ANNOUNCED = "announced", "Announced"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="milestones")
+    name = models.CharField(max_length=120, help_text="As artists read it: “public launch”, “the 2.0 release”.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    announced_at = models.DateTimeField(null=True, blank=True)
+    announced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["program", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "program", name="milestone_name_unique_in_program",
+                                    violation_error_message="This program already has a milestone with this name."),
+            models.CheckConstraint(
+                condition=Q(status="planned", announced_at__isnull=True, announced_by__isnull=True)
+                | Q(status="announced", announced_at__isnull=False),
+                name="milestone_announced_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_announced(self):
+        return self.status == self.Status.ANNOUNCED
+
+
+_MS = Milestone.Status
+# A milestone is announced once, for good: the clauses that end at it are free to share from then on.
+Milestone.TRANSITIONS = TransitionTable(_MS, {
+    "announce": ([_MS.PLANNED], _MS.ANNOUNCED),
+})
+
+
 class Clause(models.Model):
     class Klass(models.TextChoices):
         CONFIDENTIAL = "confidential", "Confidential"
         NEEDS_APPROVAL = "needs_approval", "Needs approval"
         FREE_TO_SHARE = "free_to_share", "Free to share"
+
+    #: the classes whose obligation can end (a free-to-share clause has nothing to end)
+    ENDING = (Klass.CONFIDENTIAL, Klass.NEEDS_APPROVAL)
 
     terms_version = models.ForeignKey(TermsVersion, on_delete=models.CASCADE, related_name="clauses")
     position = models.PositiveSmallIntegerField()
@@ -305,6 +368,16 @@ class Clause(models.Model):
     title = models.CharField(max_length=120)
     text = models.TextField(max_length=bounds.LONG_TEXT, help_text="Plain-language text.")
     examples = models.TextField(blank=True, max_length=bounds.LONG_TEXT)
+    # Its end (docs/testers.md, "Confidentiality that ends"): a day, or a milestone a manager announces; never
+    # both. When it comes, the system's action `testers.clause.ended` sets `ended_at`, and from then on the
+    # clause is free to share for everyone under this version, with no new terms to accept.
+    ends_on = models.DateField("ends on", null=True, blank=True,
+                               help_text="The day from which it is free to share.")
+    ends_at_milestone = models.ForeignKey(
+        Milestone, verbose_name="ends at milestone", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="clauses", help_text="Free to share once a manager announces this milestone.",
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["terms_version", "position"]
@@ -312,10 +385,46 @@ class Clause(models.Model):
             bounds.max_length_constraint("clause", "text", bounds.LONG_TEXT),
             bounds.max_length_constraint("clause", "examples", bounds.LONG_TEXT),
             models.UniqueConstraint(fields=["terms_version", "key"], name="clause_key_unique_in_version"),
+            models.CheckConstraint(condition=Q(ends_on__isnull=True) | Q(ends_at_milestone__isnull=True),
+                                   name="clause_ends_on_a_day_or_at_a_milestone",
+                                   violation_error_message="A clause ends on a day or at a milestone, not both: "
+                                                           "choose one."),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True, ends_at_milestone__isnull=True)
+                | Q(klass__in=["confidential", "needs_approval"]),
+                name="clause_end_only_when_restricted",
+                violation_error_message="Only a confidential or needs-approval clause can end: a free-to-share "
+                                        "clause has nothing to end.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ends_on__isnull=False) | Q(ends_at_milestone__isnull=False),
+                name="clause_ended_has_an_end",
+            ),
         ]
 
     def __str__(self):
         return f"§{self.position} {self.title}"
+
+    @property
+    def has_end(self):
+        return self.ends_on is not None or self.ends_at_milestone_id is not None
+
+    @property
+    def has_ended(self):
+        return self.ended_at is not None
+
+    @property
+    def is_free_to_share(self):
+        """Free to share now: by its class, or because its end came."""
+        return self.klass == self.Klass.FREE_TO_SHARE or self.has_ended
+
+    def end_text(self) -> str:
+        """Its end in words (“until 1 Mar 2027”, “until public launch is announced”), or "" without one."""
+        if self.ends_on is not None:
+            return f"until {format_day(self.ends_on)}"
+        if self.ends_at_milestone_id is not None:
+            return f"until {self.ends_at_milestone.name} is announced"
+        return ""
 
 
 class TermsAcceptance(AppendOnlyModel):
@@ -371,12 +480,23 @@ class Feedback(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the tool said about itself when the item was sent from inside it (the REST API); empty from the portal.
+    app_build = models.CharField("build", max_length=bounds.APP_METADATA_TEXT, blank=True)
+    app_os = models.CharField("operating system", max_length=bounds.APP_METADATA_TEXT, blank=True)
+    app_device = models.CharField("device", max_length=bounds.APP_METADATA_TEXT, blank=True)
+    shipped_in = models.CharField(max_length=bounds.SHORT_TEXT, blank=True,
+                                  help_text="The build or release the item shipped in.")
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    shipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "feedback"
+        indexes = [models.Index(fields=["shipped_at"], name="feedback_shipped_at")]
         constraints = [
             bounds.max_length_constraint("feedback", "body", bounds.LONG_TEXT),
             bounds.max_length_constraint("feedback", "decline_reason", bounds.REASON_TEXT),
@@ -385,6 +505,9 @@ class Feedback(models.Model):
                                    name="feedback_declined_has_reason"),
             models.CheckConstraint(condition=~Q(status="duplicate") | Q(duplicate_of__isnull=False),
                                    name="feedback_duplicate_has_original"),
+            # Items shipped before the build was recorded have no shipped_at; every item shipped since names it.
+            models.CheckConstraint(condition=Q(shipped_at__isnull=True) | Q(shipped_in__regex=r"\S"),
+                                   name="feedback_shipped_names_build"),
         ]
 
     def __str__(self):

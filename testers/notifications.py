@@ -1,5 +1,5 @@
-"""What testers tells people (docs/notifications.md): new terms and their reminders, feedback triaged or answered,
-testing time approved or rejected. Also who holds a role, for the notices of the apps above."""
+"""What testers tells people (docs/notifications.md): new terms and their reminders, clauses that ended, feedback
+triaged or answered, testing time approved or rejected. Also who holds a role, for the notices of the apps above."""
 from __future__ import annotations
 
 from django.urls import reverse
@@ -7,7 +7,7 @@ from django.urls import reverse
 from atelier.display import format_day, format_duration
 from atelier.models import User
 from atelier.notifications import Message, notice, register_category
-from testers.models import Feedback, FeedbackEvent, Membership, StaffRole, TermsAcceptance, TermsVersion, TimeLog
+from testers.models import Clause, Feedback, FeedbackEvent, Membership, StaffRole, TermsAcceptance, TermsVersion, TimeLog
 
 TERMS = register_category("terms", "Terms of your programs",
                           "New terms, and reminders to accept them before they take effect.", mandatory=True)
@@ -74,6 +74,29 @@ def _reminders(event):
 
 notice("testers.terms.reminder_sent", category="terms")(_reminders)
 notice("testers.terms.reminded", category="terms")(_reminders)
+
+
+def under_version(version: TermsVersion) -> list[Membership]:
+    """The artists (active and paused) whose newest accepted terms are this version: its clauses bind them."""
+    newest = {}
+    for membership_id, number in (TermsAcceptance.objects.filter(membership__program_id=version.program_id)
+                                  .values_list("membership_id", "terms_version__number")):
+        newest[membership_id] = max(number, newest.get(membership_id, 0))
+    return [m for m in participants(version.program_id) if newest.get(m.pk) == version.number]
+
+
+@notice("testers.clause.ended", category="terms")
+def clause_ended(event):
+    """Artists under the clause's version: what is free to share now, with no new terms to accept."""
+    clause = Clause.objects.select_related("terms_version__program", "ends_at_milestone").get(pk=event["target_id"])
+    version = clause.terms_version
+    program = version.program
+    was = clause.get_klass_display().lower()
+    body = (f"{clause} of {program.name}'s terms (version {version.number}) was {was} {clause.end_text()}. That end "
+            f"has come: it is free to share now, with no new terms to accept.\n\n{clause.text}")
+    link = reverse("testers:what_can_i_share")
+    return [Message(m.artist.user, f"Now free to share: {clause} ({program.name})", body, link)
+            for m in under_version(version)]
 
 
 # --- feedback and time -----------------------------------------------------------------------------------------

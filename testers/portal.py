@@ -32,21 +32,19 @@ def home_panels(user, memberships) -> dict:
         TermsAcceptance.objects.filter(membership_id__in=ids).values_list("membership_id", "terms_version_id")
     )
 
+    # The latest open items and, on each, how many are open in all (a window over the same rows: one query).
     latest = (
         Feedback.objects.filter(membership_id__in=ids, status__in=OPEN_STATUSES)
         .annotate(row=Window(RowNumber(), partition_by=[F("membership_id")], order_by=[F("updated_at").desc(),
-                                                                                       F("id").desc()]))
+                                                                                       F("id").desc()]),
+                  open_count=Window(Count("pk"), partition_by=[F("membership_id")]))
         .filter(row__lte=LATEST_FEEDBACK)
         .order_by("membership_id", "row")
     )
-    open_feedback = {}
+    open_feedback, counts = {}, {}
     for item in latest:
         open_feedback.setdefault(item.membership_id, []).append(item)
-    counts = {
-        row["membership_id"]: row["n"]
-        for row in Feedback.objects.filter(membership_id__in=ids, status__in=OPEN_STATUSES)
-        .values("membership_id").annotate(n=Count("pk")).order_by()
-    }
+        counts[item.membership_id] = item.open_count
     time = {
         row["membership_id"]: row
         for row in TimeLog.objects.filter(membership_id__in=ids, date__gte=month_start, date__lte=today)

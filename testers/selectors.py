@@ -8,7 +8,7 @@ from django.utils import timezone
 from atelier.errors import DomainError
 from atelier.search import matching
 from testers.models import (
-    Clause, Feedback, FeedbackAttachment, Membership, StaffRole, TermsAcceptance, TermsVersion, TimeLog,
+    Clause, Feedback, FeedbackAttachment, Membership, Milestone, StaffRole, TermsAcceptance, TermsVersion, TimeLog,
 )
 
 
@@ -91,6 +91,17 @@ def feedback_queue(program):
     )
 
 
+def changelog(program):
+    """The public changelog of a program: shipped items of the artists who agreed to be credited (their profile's
+    choice), newest first, with only what the page shows (title, kind, build, day, the artist's credit)."""
+    return (Feedback.objects.filter(membership__program=program, status=Feedback.Status.SHIPPED,
+                                    shipped_at__isnull=False, membership__artist__changelog_credit=True)
+            .select_related("membership__artist")
+            .only("pk", "title", "kind", "shipped_in", "shipped_at", "membership__artist__display_name",
+                  "membership__artist__credit_line")
+            .order_by("-shipped_at", "-pk"))
+
+
 def feedback_events(feedback):
     return feedback.events.select_related("author__artist_profile").order_by("created_at", "id")
 
@@ -148,7 +159,8 @@ def accepted_versions(memberships) -> dict:
     acceptances = (
         TermsAcceptance.objects.filter(membership__in=list(memberships))
         .select_related("terms_version")
-        .prefetch_related(Prefetch("terms_version__clauses", queryset=Clause.objects.order_by("position")))
+        .prefetch_related(Prefetch("terms_version__clauses",
+                                   queryset=Clause.objects.select_related("ends_at_milestone").order_by("position")))
         .order_by("membership_id", "-terms_version__number")
     )
     result = {}
@@ -188,3 +200,59 @@ def artist_search(program, q: str, *, by_email: bool):
         return Membership.objects.none()
     return (matching(Membership.objects.filter(program=program), q, *fields)
             .select_related("artist__user").order_by("artist__display_name", "pk")[:ARTIST_SEARCH_LIMIT])
+
+
+# --- what can I share? ----------------------------------------------------------------------------
+
+def clause_share(clause: Clause) -> dict:
+    """One clause as "What can I share?" shows it (and the API's JSON): its class, whether it is free to share
+    now, and its end — `ends_on` (a date) or `ends_at_milestone` (the milestone's name), `ended_at` once it came
+    (a moment), and `end_text` in words (“until 1 Mar 2027”, “until public launch is announced”)."""
+    milestone = clause.ends_at_milestone if clause.ends_at_milestone_id else None
+    return {
+        "clause": clause, "position": clause.position, "key": clause.key, "title": clause.title,
+        "text": clause.text, "examples": clause.examples, "klass": clause.klass,
+        "klass_label": clause.get_klass_display(), "free_to_share": clause.is_free_to_share,
+        "ends_on": clause.ends_on, "ends_at_milestone": milestone.name if milestone else None,
+        "ended_at": clause.ended_at, "end_text": clause.end_text(),
+    }
+
+
+def what_can_i_share(memberships) -> list[dict]:
+    """"What can I share?" for these memberships (the portal's page and the REST API): per membership, the version
+    the artist accepted and its clauses, each as `clause_share` (with its end), in three columns by what the artist
+    may do now — an ended clause is in "free to share", whatever its class was — and the newer current version if
+    there is one to accept. A fixed number of queries whatever the number of programs and clauses.
+
+    Each section: {"membership", "program", "version" (None before any acceptance), "newer" (a current version
+    replacing the accepted one, or None), "clauses": [clause_share...], "columns": [{"klass", "label",
+    "clauses": [clause_share...]}]}."""
+    memberships = list(memberships)
+    accepted = accepted_versions(memberships)
+    current = current_terms_by_program({m.program_id for m in memberships})
+    sections = []
+    for membership in memberships:
+        version = accepted.get(membership.pk)
+        clauses = [clause_share(c) for c in version.clauses.all()] if version else []
+        columns = []
+        for klass, label in Clause.Klass.choices:
+            if klass == Clause.Klass.FREE_TO_SHARE:
+                shown = [c for c in clauses if c["free_to_share"]]
+            else:
+                shown = [c for c in clauses if c["klass"] == klass and not c["free_to_share"]]
+            columns.append({"klass": klass, "label": label, "clauses": shown})
+        latest = current.get(membership.program_id)
+        sections.append({"membership": membership, "program": membership.program, "version": version,
+                         "clauses": clauses, "columns": columns,
+                         "newer": latest if latest and version and latest.number > version.number else None})
+    return sections
+
+
+def program_milestones(program):
+    """The program's milestones for the staff page: who created and announced each, and how many clauses of
+    published terms end at it (one query a page)."""
+    from django.db.models import Count
+
+    return (Milestone.objects.filter(program=program).select_related("created_by", "announced_by")
+            .annotate(clause_count=Count("clauses", filter=Q(clauses__terms_version__status="published")))
+            .order_by("status", "-created_at", "-pk"))

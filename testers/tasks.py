@@ -7,6 +7,7 @@ from atelier.media import MediaRejected
 from testers import media
 from testers.models import FeedbackAttachment, Invitation, StaffRole
 from testers.services.invitations import queue_invitation_email
+from testers.services.milestones import end_due_clauses
 from testers.services.staff import queue_staff_invitation_email
 from testers.services.terms import send_terms_reminders
 
@@ -42,3 +43,9 @@ def send_staff_invitation_email(staff_role_id: int, new_account: bool) -> None:
 def remind_terms() -> int:
     """Beat, hourly: remind the artists who have not accepted terms about to take effect (once per version)."""
     return send_terms_reminders()
+
+
+@shared_task(name="testers.tasks.end_clauses")
+def end_clauses() -> int:
+    """Beat, hourly: end the clauses whose day has come (once per clause: docs/testers.md)."""
+    return end_due_clauses()

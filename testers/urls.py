@@ -1,6 +1,6 @@
 from django.urls import path
 
-from testers.views import bulk, invitations, portal, staff
+from testers.views import bulk, changelog, invitations, portal, staff
 
 app_name = "testers"
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("what-can-i-share/", portal.what_can_i_share, name="what_can_i_share"),
     path("profile/", portal.profile_edit, name="profile"),
     path("artists/<int:pk>/", portal.profile_detail, name="profile_detail"),
+    # Public
+    path("changelog/<slug:slug>/", changelog.changelog, name="changelog"),
     # Staff pages of one program
     path("staff/<slug:slug>/", staff.staff_program, name="staff_program"),
     path("staff/<slug:slug>/settings/", staff.staff_settings, name="staff_settings"),
@@ -50,6 +52,9 @@ urlpatterns = [
          name="staff_terms_acceptance"),
     path("staff/<slug:slug>/terms/<int:number>/acceptance/remind/", staff.staff_terms_remind,
          name="staff_terms_remind"),
+    path("staff/<slug:slug>/milestones/", staff.staff_milestones, name="staff_milestones"),
+    path("staff/<slug:slug>/milestones/<int:pk>/announce/", staff.staff_milestone_announce,
+         name="staff_milestone_announce"),
     path("staff/<slug:slug>/feedback/", staff.staff_feedback, name="staff_feedback"),
     path("staff/<slug:slug>/feedback/bulk/", bulk.feedback_bulk, name="staff_feedback_bulk"),
     path("staff/<slug:slug>/feedback/<int:pk>/", staff.staff_feedback_detail, name="staff_feedback_detail"),

@@ -8,8 +8,8 @@ from django.utils import timezone
 from atelier.accounts import ensure_totp
 from atelier.models import User
 from testers.models import (
-    ArtistProfile, Clause, Feedback, Invitation, Membership, Program, StaffRole, TermsAcceptance, TermsVersion,
-    TimeLog,
+    ArtistProfile, Clause, Feedback, Invitation, Membership, Milestone, Program, StaffRole, TermsAcceptance,
+    TermsVersion, TimeLog,
 )
 
 PASSWORD = "correct-horse-battery-9"
@@ -120,6 +120,16 @@ class TermsVersionFactory(factory.django.DjangoModelFactory):
         if obj.status == TermsVersion.Status.PUBLISHED:
             obj.text_hash = obj.compute_hash()
             obj.save(update_fields=["text_hash"])
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    """A milestone of a program, not announced yet."""
+
+    class Meta:
+        model = Milestone
+
+    program = factory.SubFactory(ProgramFactory)
+    name = factory.Sequence(lambda n: f"Public launch {n}")
 
 
 def accept_terms(membership, version):

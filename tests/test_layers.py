@@ -6,7 +6,7 @@ from pathlib import Path
 from importlinter.cli import lint_imports
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("atelier", "testers", "content_review", "payments", "portal", "devtools")
+PACKAGES = ("atelier", "testers", "content_review", "payments", "portal", "api", "devtools")
 
 
 def test_the_layers_in_importlinter_hold():

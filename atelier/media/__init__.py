@@ -10,7 +10,8 @@ the start. Import from here (``from atelier.media import inspect_upload``):
 ====================  ======================================================
 module                what it holds
 ====================  ======================================================
-``uploads``           ``inspect_upload``, ``strip_metadata``: any upload
+``uploads``           ``inspect_upload``, ``strip_metadata``,
+                      ``inspect_and_strip`` (both, one decode): any upload
 ``sniffing``          formats, names and what unknown content looks like
 ``containers``        structure walkers: where a file really ends, hidden ZIPs
 ``images``            image checks, copies and thumbnails (Pillow)
@@ -32,6 +33,9 @@ Decisions worth knowing (see also each function's docstring):
 * Animated images (GIF, WebP, APNG) are limited by ``max_gif_frames`` and by
   ``max_animation_pixels`` (all frames together), which bounds the time and
   memory it takes to check them and to make their derived files.
+* ``inspect_and_strip`` checks an upload and writes its metadata-free copy
+  from the one decode the check made; images are never copied whole when
+  nothing changes them (docs/media.md has the costs against bare Pillow).
 * Derived video (``watermark_video``) is always MP4 with H.264 video and AAC
   audio, whatever the source container, because every browser plays it.
 """
@@ -39,7 +43,7 @@ Decisions worth knowing (see also each function's docstring):
 from atelier.media.errors import MediaRejected
 from atelier.media.images import make_image_thumbnail
 from atelier.media.limits import MB, MediaInfo, MediaLimits
-from atelier.media.uploads import inspect_upload, strip_metadata
+from atelier.media.uploads import inspect_and_strip, inspect_upload, strip_metadata
 from atelier.media.video import make_video_poster
 from atelier.media.watermark import watermark_image, watermark_video
 
@@ -48,6 +52,7 @@ __all__ = [
     "MediaInfo",
     "MediaLimits",
     "MediaRejected",
+    "inspect_and_strip",
     "inspect_upload",
     "make_image_thumbnail",
     "make_video_poster",

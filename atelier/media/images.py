@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Iterator
 
-from PIL import Image, ImageCms, ImageFile, ImageOps
+from PIL import Image, ImageCms, ImageFile
 
 from atelier.media.containers import _contains_zip, _gif_end, _is_padding, _jpeg_files_end, _png_end, _webp_end
 from atelier.media.errors import MediaRejected, _bomb, _corrupt, _Corrupt, _hidden_zip, _trailing
@@ -66,6 +66,15 @@ def _check_pixels(name: str, width: int, height: int, limits: MediaLimits) -> No
 
 
 def _inspect_image(data: bytes, name: str, spec: _Format, limits: MediaLimits) -> MediaInfo:
+    with _checked_image(data, name, spec, limits) as (info, _):
+        return info
+
+
+@contextlib.contextmanager
+def _checked_image(data: bytes, name: str, spec: _Format,
+                   limits: MediaLimits) -> Iterator[tuple[MediaInfo, Image.Image]]:
+    """Check an image upload and yield its description with the picture decoded for the check (the last
+    frame loaded), under the Pillow guard, so a copy can be written from it without decoding it again."""
     try:
         if spec.ext == "png":
             end = _png_end(data)
@@ -123,18 +132,18 @@ def _inspect_image(data: bytes, name: str, spec: _Format, limits: MediaLimits) -
         except Exception:
             raise _corrupt(name) from None
 
-    if orientation in (5, 6, 7, 8):
-        width, height = height, width
-    return MediaInfo(
-        kind="image",
-        mime_type=spec.mime,
-        extension=spec.ext,
-        width=width,
-        height=height,
-        duration_seconds=round(total_ms / 1000, 3) if frames > 1 else None,
-        frame_count=frames,
-        size_bytes=len(data),
-    )
+        if orientation in (5, 6, 7, 8):
+            width, height = height, width
+        yield MediaInfo(
+            kind="image",
+            mime_type=spec.mime,
+            extension=spec.ext,
+            width=width,
+            height=height,
+            duration_seconds=round(total_ms / 1000, 3) if frames > 1 else None,
+            frame_count=frames,
+            size_bytes=len(data),
+        ), im
 
 
 _ORIENTATION_TRANSPOSE = {
@@ -170,11 +179,21 @@ def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
 
 
 def _clean(im: Image.Image) -> Image.Image:
-    """A copy carrying pixels only: no EXIF, XMP, ICC, comments, text chunks."""
-    out = im.copy()
-    keep = {"transparency": out.info["transparency"]} if "transparency" in out.info else {}
-    out.info = keep
-    return out
+    """The image carrying pixels only: no EXIF, XMP, ICC, comments, text chunks. The savers read metadata from
+    `info` (and from their arguments), so emptying it is enough: the pixels are not copied. Every image passed
+    here is our own (decoded or made from a source), never the caller's."""
+    im.info = {"transparency": im.info["transparency"]} if "transparency" in im.info else {}
+    return im
+
+
+def _upright(im: Image.Image) -> Image.Image:
+    """The picture turned by its EXIF orientation (`ImageOps.exif_transpose`'s pixels), decoded; the image
+    itself when it is upright already, rather than exif_transpose's full-frame copy."""
+    transpose = _ORIENTATION_TRANSPOSE.get(im.getexif().get(0x0112, 1))
+    if transpose is None:
+        im.load()
+        return im
+    return im.transpose(transpose)
 
 
 def _has_alpha(im: Image.Image) -> bool:
@@ -261,7 +280,7 @@ def _image_frames(im: Image.Image, max_frames: int) -> tuple[list[Image.Image], 
     for index in range(count):
         im.seek(index)
         if count == 1:
-            frame = ImageOps.exif_transpose(im)
+            frame = _upright(im)
         else:
             frame = im.convert("RGBA")
             if transpose is not None:
@@ -277,17 +296,33 @@ def _peek(f: IO[bytes], marker: bytes) -> bool:
 
 
 def _strip_image(src: Source, dest: str | os.PathLike[str], info: MediaInfo, name: str, limits: MediaLimits) -> None:
-    fmt = _EXT_TO_PIL[info.extension]
     with _pillow_guard(limits.max_pixels), _open_source(src) as f:
         try:
             lossless = info.extension == "png" or (info.extension == "webp" and _peek(f, b"VP8L"))
             f.seek(0)
-            im = Image.open(f, formats=_ALL_PIL_FORMATS)
-            frames, durations = _image_frames(im, limits.max_gif_frames)
-            loop = im.info.get("loop")
-            _save_image(frames, durations, loop, dest, fmt, lossless=lossless)
+            _write_stripped(Image.open(f, formats=_ALL_PIL_FORMATS), dest, info, limits, lossless=lossless)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _bomb(name, exc, limits.max_pixels) from None
+
+
+def _write_stripped(im: Image.Image, dest: str | os.PathLike[str], info: MediaInfo, limits: MediaLimits, *,
+                    lossless: bool) -> None:
+    """The metadata-free copy of `im` (opened, or already decoded by the check), in the upload's format."""
+    frames, durations = _image_frames(im, limits.max_gif_frames)
+    _save_image(frames, durations, im.info.get("loop"), dest, _EXT_TO_PIL[info.extension], lossless=lossless)
+
+
+def _inspect_and_strip_image(data: bytes, name: str, spec: _Format, dest: str | os.PathLike[str],
+                             limits: MediaLimits) -> MediaInfo:
+    """`_inspect_image` then `_strip_image` with one decode: the copy is written from the picture the check
+    decoded (for an animation, whose frames were decoded one after another, the frames are read again)."""
+    with _checked_image(data, name, spec, limits) as (info, im):
+        lossless = info.extension == "png" or (info.extension == "webp" and b"VP8L" in data[:65_536])
+        try:
+            _write_stripped(im, dest, info, limits, lossless=lossless)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _bomb(name, exc, limits.max_pixels) from None
+    return info
 
 
 def make_image_thumbnail(
@@ -309,11 +344,16 @@ def make_image_thumbnail(
             icc = im.info.get("icc_profile")
             if im.format in ("JPEG", "MPO"):
                 im.draft("RGB", (max_side, max_side))  # decode at a reduced scale
-            frame = _to_srgb(ImageOps.exif_transpose(im), icc)
+            thumb = _to_srgb(_upright(im), icc)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _bomb(name, exc, limits.max_pixels) from None
-        thumb = _flatten(frame)
+        # RGB(A) and L(A) are resized before transparency goes on white (Pillow resizes RGBA premultiplied, so
+        # the result is the same), the compositing then works on the small picture. Palettes, colour keys and
+        # 16-bit greys are flattened first: Pillow resizes those with nearest-neighbour or not at all.
+        if not (thumb.mode in ("RGBA", "LA") or (thumb.mode in ("RGB", "L") and "transparency" not in thumb.info)):
+            thumb = _flatten(thumb)
         thumb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        thumb = _flatten(thumb)
         with _atomic_output(dest_path) as tmp:
             _clean(thumb).save(tmp, fmt, quality=85)
         return thumb.size

@@ -17,7 +17,7 @@ import av
 
 from atelier.media.errors import MediaRejected, _corrupt, _fmt_mb
 from atelier.media.files import Source, _display_name, _source_name
-from atelier.media.images import _inspect_image, _strip_image
+from atelier.media.images import _inspect_and_strip_image, _inspect_image, _strip_image
 from atelier.media.limits import MediaInfo, MediaLimits
 from atelier.media.sniffing import _ACCEPTED, _EXTENSIONS, _FORMATS, _describe_other, _extension, _sniff
 from atelier.media.video import _inspect_video, _remux_video, _transcode_video
@@ -49,7 +49,8 @@ def inspect_upload(fileobj: IO[bytes], filename: str, limits: MediaLimits = Medi
         fileobj.seek(0)
 
 
-def _inspect(f: IO[bytes], name: str, limits: MediaLimits) -> MediaInfo:
+def _inspect(f: IO[bytes], name: str, limits: MediaLimits,
+             strip_to: str | os.PathLike[str] | None = None) -> MediaInfo:
     f.seek(0, os.SEEK_END)
     size = f.tell()
     f.seek(0)
@@ -90,8 +91,30 @@ def _inspect(f: IO[bytes], name: str, limits: MediaLimits) -> MediaInfo:
     if spec.kind == "image":
         f.seek(0)
         data = f.read()
+        if strip_to is not None:
+            return _inspect_and_strip_image(data, name, spec, strip_to, limits)
         return _inspect_image(data, name, spec, limits)
-    return _inspect_video(f, name, spec, size, limits)
+    info = _inspect_video(f, name, spec, size, limits)
+    if strip_to is not None:
+        strip_metadata(f, strip_to, info, limits=limits)
+    return info
+
+
+def inspect_and_strip(
+    fileobj: IO[bytes],
+    filename: str,
+    dest_path: str | os.PathLike[str],
+    limits: MediaLimits = MediaLimits(),
+) -> MediaInfo:
+    """``inspect_upload`` then ``strip_metadata`` into ``dest_path``, with the
+    same checks, errors and output, but an image is decoded once: the copy is
+    written from the picture the check decoded, not from a second decode of
+    the file. Nothing is written if the upload is refused."""
+    name = _display_name(filename)
+    try:
+        return _inspect(fileobj, name, limits, strip_to=dest_path)
+    finally:
+        fileobj.seek(0)
 
 
 def strip_metadata(

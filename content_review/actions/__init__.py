@@ -2,7 +2,7 @@
 appeals is one registered action (see docs/actions.md and docs/content_review.md for the list, who may run
 each, and the transition tables on the models)."""
 from content_review.actions.decisions import (  # noqa: F401
-    DECIDE, DEADLINE_POLICIES, ApproveShareRequest, ApproveShareRequestWithConditions, DeemApproved,
+    DECIDE, DEADLINE_POLICIES, ApproveAsFree, ApproveShareRequest, ApproveShareRequestWithConditions, DeemApproved,
     DeemApprovedAfterEscalation, DeemAppealOverturned, Escalate,
     OverturnRefusal, RefuseShareRequest, RequestChanges, UpholdRefusal, WarnDeadlineApproaching, appeal_action_for,
 )

@@ -17,8 +17,8 @@ CONSTRAINT_MESSAGES = {
     "share_request_escalated_has_date": "An escalated request needs the time it was escalated.",
     "share_request_escalated_has_deadline": "An escalated request needs the manager's deadline.",
     "share_request_withdrawn_has_date": "A withdrawn request needs the time it was withdrawn.",
-    "decision_deemed_has_no_reviewer": "Only the deadline policy deems a request approved; a reviewer decides "
-                                       "everything else.",
+    "decision_deemed_has_no_reviewer": "Only the system decides without a reviewer (a deadline passed, or the "
+                                       "clauses a request cites ended); a reviewer decides everything else.",
     "decision_conditions_has_a_condition": "Set at least one condition: an embargo date, a required caption or "
                                            "a required credit.",
     "decision_only_conditional_approval_has_conditions": "Only an approval with conditions carries conditions.",

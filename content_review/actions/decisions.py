@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from django.utils import timezone
 
+from atelier.display import format_day
 from atelier.errors import DomainError, Refusal
 from atelier.models import AuditLogEntry
 from content_review.actions.base import ReviewAction
@@ -313,3 +314,47 @@ def appeal_action_for(outcome: str):
         if outcome in action.outcomes:
             return action
     raise DomainError("Choose a decision.")
+
+
+# --- clauses that ended (the system, when testers ends a clause, and on submission) -------------------------
+
+class ApproveAsFree(ReviewAction):
+    """Every clause the request cites is free to share now, and at least one of them was confidential or needed
+    approval until its end came (testers' `testers.clause.ended`): no review is needed, the system approves, and
+    the decision's reason names the ended clauses (docs/content_review.md, "Clauses that ended")."""
+
+    name = "content_review.share_request.approved_as_free"
+    label = "approved share request: the clauses it cites have ended"
+    model = ShareRequest
+    transition = "approve_as_free"
+    system = True
+    people = False
+    select_related = ("membership__program", "terms_version")
+
+    def state_refusal(self, obj, status):
+        return "This request is not waiting for a decision."
+
+    def refusal(self, obj):
+        if obj is not None and not ended_clauses(obj):
+            return Refusal("A clause this request cites is still confidential or needs approval.", "rule")
+        return None
+
+    def apply(self, obj):
+        ended = ended_clauses(obj)
+        reason = ("Every clause this request cites is free to share now, so no review is needed. "
+                  + " ".join(f"{clause} was {clause.get_klass_display().lower()} {clause.end_text()}, and that "
+                             f"end came on {format_day(clause.ended_at)}." for clause in ended))
+        record_decision(self, obj, outcome=Outcome.CLAUSES_ENDED, by=None, reason=reason, clauses=ended)
+        return obj
+
+    def audit_target(self, obj, result):
+        return obj
+
+
+def ended_clauses(share_request) -> list:
+    """The ended clauses the request cites, if every clause it cites is free to share now (by its class or its end)
+    and at least one of them ended; else []."""
+    cited = list(share_request.clauses.select_related("ends_at_milestone").order_by("position"))
+    if not cited or not all(clause.is_free_to_share for clause in cited):
+        return []
+    return [clause for clause in cited if clause.has_ended]

@@ -140,6 +140,8 @@ class SubmitShareRequest(ReviewAction):
         sla = timedelta(days=obj.membership.program.review_sla_days)
         self.change(obj, terms_version_id=getattr(version, "pk", None), submitted_at=now,
                     first_submitted_at=obj.first_submitted_at or now, deadline_at=now + sla)
+        if obj.clauses.filter(ended_at__isnull=False).exists():
+            tasks.approve_if_free.delay(obj.pk)  # after commit: approved at once if nothing it cites needs review
         return obj
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from atelier.actions import SYSTEM
 from atelier.errors import ActionRefused
 from content_review.models import ShareRequest
+from content_review.services.freed import approve_freed
 
 Status = ShareRequest.Status
 
@@ -77,6 +78,11 @@ def enforce_deadlines(*, now=None) -> dict:
     Returns counts of what was done."""
     now = now or timezone.now()
     done = {"deemed_approved": 0, "escalated": 0}
+    # First the requests that clauses which ended left with nothing to review (their event may have been lost):
+    # approved for that reason, not for a missed deadline.
+    freed = approve_freed()
+    if freed:
+        done["approved_as_free"] = freed
     for pk in overdue_request_ids(now):
         result = enforce_deadline(pk, now=now)
         if result:

@@ -57,8 +57,7 @@ def process_work(work_id: int) -> str:
             local = {name: os.path.join(tmp, name.rsplit("/", 1)[1]) for name in (clean_name, thumb_name,
                                                                                    poster_name) if name}
             with storage.open(work.original.name, "rb") as original:
-                info = media.inspect_upload(original, work.original_name, limits)
-                media.strip_metadata(original, local[clean_name], info, limits=limits)
+                media.inspect_and_strip(original, work.original_name, local[clean_name], limits)
             if work.kind == Work.Kind.VIDEO:
                 media.make_video_poster(local[clean_name], local[poster_name], local[thumb_name])
             else:

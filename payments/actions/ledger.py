@@ -23,7 +23,8 @@ from payments.selectors import unpriced_feedback, unpriced_time_logs
 
 from .base import PaymentsAction
 
-__all__ = ["CreateRateCard", "UpdateRateCard", "DeleteRateCard", "AdjustLedger", "PriceWaitingWork", "CreditStipend", "CorrectTimeLogCredit"]
+__all__ = ["CreateRateCard", "UpdateRateCard", "DeleteRateCard", "AdjustLedger", "PriceWaitingWork", "CreditStipend",
+           "CorrectTimeLogCredit", "CreditShippedBonus"]
 
 
 def _over_program_maximum(program, amounts) -> str | None:
@@ -284,3 +285,32 @@ class CorrectTimeLogCredit(PaymentsAction):
         super().run()
         return self.entry
 
+
+class CreditShippedBonus(PaymentsAction):
+    """Feedback shipped (`testers.feedback.shipped`): the system credits the bonus of the rate card in force on the
+    day it shipped, inside the shipping transaction (payments/receivers.py). Target: the item's membership; params:
+    feedback, by (who marked it shipped). When the card carries no bonus (or none is in force) no line is written
+    and nobody is told; the audit entry says so. A second run for the same item finds the line already there and
+    records nothing new."""
+
+    name = "payments.ledger.bonus_credited"
+    label = "credited the bonus of shipped feedback"
+    system = True
+    people = False
+
+    def apply(self, membership):
+        feedback = self.params["feedback"]
+        self.entry, created = ledger_services.record_shipped_bonus(feedback, by=self.params.get("by"))
+        if created:
+            self.after = {"amount_minor": self.entry.amount_minor, "currency": self.entry.currency,
+                          "feedback": feedback.pk, "build": feedback.shipped_in,
+                          "rate_card_version": self.entry.rate_card.version}
+            self.emit(entry_id=self.entry.pk, feedback_id=feedback.pk)
+        else:
+            self.audit_data.update(feedback=feedback.pk, credited=False,
+                                   reason="already credited" if self.entry else "no bonus on the rate card in force")
+        return membership
+
+    def run(self):
+        super().run()
+        return self.entry

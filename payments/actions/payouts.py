@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from atelier import bounds
 from atelier.actions import SYSTEM
+from atelier.bulk import insert_rows
 from atelier.errors import ActionRefused, DomainError, Refusal
 from atelier.money import format_money
 from payments import stripe_gateway as gateway
-from payments.models import LedgerEntry, Payout, PayoutRun, PayoutRunSkip, ReconciliationDifference
+from payments.models import LedgerEntry, Payout, PayoutRun, PayoutRunSkip, ReconciliationDifference, StripeAccount
 from payments.selectors import balance_minor, balances_for_program
 from payments.services.accounts import account_not_payable_reason
 from payments.services.ledger import record_entry, record_payout_failed, record_reversal, release_reversal
@@ -89,58 +90,80 @@ class CreatePayoutRun(PaymentsAction):
         return None
 
     def apply(self, program):
+        # One query each for balances, accounts and holds, and one INSERT each for the payouts and their debits:
+        # no model instance per artist (target: 10,000 artists in 1.5 s; bench/payout_run.py).
         period_start, period_end = self.params["period_start"], self.params["period_end"]
         by = self.actor
         card = rate_card_for(program, period_end)
         minimum = card.minimum_payout_minor if card else 0
         currency = program.currency
         balances = balances_for_program(program, up_to=period_end)
-        memberships = (
-            Membership.objects.filter(pk__in=[mid for mid, bal in balances.items() if bal != 0])
-            .select_related("artist__stripe_account").order_by("pk")
-        )
+        # {membership id: (account id or None, payable)} for the program's artists.
+        accounts = {
+            membership_id: (account_id, account_id is not None and StripeAccount.payable(enabled, active, disabled))
+            for membership_id, account_id, enabled, active, disabled in Membership.objects.filter(program=program)
+            .values_list("pk", "artist__stripe_account__pk", "artist__stripe_account__payouts_enabled",
+                         "artist__stripe_account__transfers_active", "artist__stripe_account__disabled_reason")
+        }
         run = PayoutRun.objects.create(program=program, period_start=period_start, period_end=period_end,
                                        currency=currency, created_by=by)
         unknown = held_back_by_unknown_payouts(program)
         differences = held_back_by_open_differences(program)
         Reason = PayoutRunSkip.Reason
-        payouts, skips = [], []
-        for membership in memberships:
-            balance = balances[membership.pk]
-            account = getattr(membership.artist, "stripe_account", None)
-            reason = code = None
-            if membership.pk in unknown:
-                code, reason = Reason.UNKNOWN_PAYOUT, (
-                    f"Held back: payout {unknown[membership.pk]} is being checked with Stripe; reconciliation "
-                    "settles it first")
-            elif membership.pk in differences:
-                code, reason = Reason.OPEN_DIFFERENCE, (
-                    "Held back: a reconciliation difference is open for this artist; finance resolves it first")
+        payouts = []  # (membership id, account id, amount)
+        skips = []  # (membership id, balance, reason code, the account's id when the account is the reason)
+        for membership_id in sorted(mid for mid, balance in balances.items() if balance != 0):
+            balance = balances[membership_id]
+            account_id, payable = accounts[membership_id]
+            if membership_id in unknown:
+                skips.append((membership_id, balance, Reason.UNKNOWN_PAYOUT, None))
+            elif membership_id in differences:
+                skips.append((membership_id, balance, Reason.OPEN_DIFFERENCE, None))
             elif balance < 0:
-                code, reason = Reason.NEGATIVE_BALANCE, "Balance is negative"
-            elif account is None or not account.is_payable:
-                code = Reason.NO_ACCOUNT if account is None else Reason.ACCOUNT_NOT_READY
-                reason = account_not_payable_reason(account)
+                skips.append((membership_id, balance, Reason.NEGATIVE_BALANCE, None))
+            elif not payable:
+                skips.append((membership_id, balance,
+                              Reason.NO_ACCOUNT if account_id is None else Reason.ACCOUNT_NOT_READY, account_id))
             elif balance < minimum:
-                code, reason = Reason.UNDER_MINIMUM, f"Under the minimum payout of {format_money(minimum, currency)}"
-            if reason:
-                skips.append(PayoutRunSkip(run=run, membership=membership, balance_minor=balance, reason=reason[:255],
-                                           reason_code=code))
+                skips.append((membership_id, balance, Reason.UNDER_MINIMUM, None))
             else:
-                payouts.append(Payout(run=run, membership=membership, stripe_account=account,
-                                      amount_minor=balance, currency=currency))
-        Payout.objects.bulk_create(payouts, batch_size=1000)
-        PayoutRunSkip.objects.bulk_create(skips, batch_size=1000)
-        today = timezone.localdate()
+                payouts.append((membership_id, account_id, balance))
+        not_ready = StripeAccount.objects.in_bulk(
+            [account_id for *_, code, account_id in skips if code == Reason.ACCOUNT_NOT_READY])
+
+        def reason_for(code, membership_id, account_id):
+            if code == Reason.UNKNOWN_PAYOUT:
+                return (f"Held back: payout {unknown[membership_id]} is being checked with Stripe; reconciliation "
+                        "settles it first")
+            if code == Reason.OPEN_DIFFERENCE:
+                return "Held back: a reconciliation difference is open for this artist; finance resolves it first"
+            if code == Reason.NEGATIVE_BALANCE:
+                return "Balance is negative"
+            if code in (Reason.NO_ACCOUNT, Reason.ACCOUNT_NOT_READY):
+                return account_not_payable_reason(not_ready.get(account_id))
+            return f"Under the minimum payout of {format_money(minimum, currency)}"
+
+        PayoutRunSkip.objects.bulk_create([
+            PayoutRunSkip(run=run, membership_id=mid, balance_minor=balance,
+                          reason=reason_for(code, mid, account_id)[:255], reason_code=code)
+            for mid, balance, code, account_id in skips], batch_size=1000)
+        created = insert_rows(Payout, {
+            "membership_id": [mid for mid, _, _ in payouts],
+            "stripe_account_id": [account_id for _, account_id, _ in payouts],
+            "amount_minor": [amount for _, _, amount in payouts],
+        }, constants={"run_id": run.pk, "currency": currency}, returning=("id", "membership_id", "amount_minor"))
+        created.sort()
         # The debit of each payout, "payout:<id>" (the key payments.services.ledger.record_payout uses);
-        # bulk-inserted because the payouts are new, so no key can exist yet.
-        LedgerEntry.objects.bulk_create([
-            LedgerEntry(program=program, membership_id=p.membership_id, kind=LedgerEntry.Kind.PAYOUT,
-                        amount_minor=-p.amount_minor, currency=currency, source_key=f"payout:{p.pk}",
-                        work_date=today, payout=p, description=f"Payout of run {run.pk}", created_by=by)
-            for p in payouts
-        ], batch_size=1000)
-        run.total_minor = sum(p.amount_minor for p in payouts)
+        # inserted at once because the payouts are new, so no key can exist yet.
+        insert_rows(LedgerEntry, {
+            "membership_id": [mid for _, mid, _ in created],
+            "amount_minor": [-amount for _, _, amount in created],
+            "source_key": [f"payout:{payout_id}" for payout_id, _, _ in created],
+            "payout_id": [payout_id for payout_id, _, _ in created],
+        }, constants={"program_id": program.pk, "kind": LedgerEntry.Kind.PAYOUT, "currency": currency,
+                      "work_date": timezone.localdate(), "description": f"Payout of run {run.pk}",
+                      "created_by_id": by.pk}, returning=())
+        run.total_minor = sum(amount for _, _, amount in payouts)
         run.save(update_fields=["total_minor"])
         self.after = {"period": f"{period_start}..{period_end}", "payouts": len(payouts), "skipped": len(skips),
                       "total_minor": run.total_minor, "currency": currency}

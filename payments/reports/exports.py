@@ -11,10 +11,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Callable, Iterator
 
-from django.db.models import Count, Sum
+from django.db import connection
+from django.db.models import Case, Count, F, Sum, TextField, Value, When
 from django.utils import timezone
 
 from atelier.money import to_decimal
+from atelier.spreadsheets import IsoDate, MajorUnits, SafeText
 from payments.models import LedgerEntry, Payout
 from payments.reports import selectors
 from payments.reports.selectors import Filters, Statement
@@ -90,10 +92,12 @@ def runs_rows(program, filters: Filters):
     return headers, rows()
 
 
-def ledger_rows(program, filters: Filters):
-    headers = ["Work date", "Artist", "Legal name", "Cohort", "Kind", "Source", "Description", "Quantity",
-               "Unit rate", "Rate card version", "Amount", "Currency", "Stripe transfer id"]
+LEDGER_HEADERS = ["Work date", "Artist", "Legal name", "Cohort", "Kind", "Source", "Description", "Quantity",
+                  "Unit rate", "Rate card version", "Amount", "Currency", "Stripe transfer id"]
 
+
+def ledger_rows(program, filters: Filters):
+    """The ledger lines as Python rows, for the XLSX (the CSV is `ledger_cells`, written by PostgreSQL)."""
     def rows():
         for (work_date, name, legal, cohort, kind, source, description, quantity, unit_rate, version, amount,
              currency, transfer) in selectors.ledger_lines(program, filters).iterator(chunk_size=CHUNK):
@@ -101,7 +105,21 @@ def ledger_rows(program, filters: Filters):
                    source, description, quantity,
                    _money(unit_rate, currency) if unit_rate is not None else None, version,
                    _money(amount, currency), currency, transfer or ""]
-    return headers, rows()
+    return LEDGER_HEADERS, rows()
+
+
+def ledger_cells(program, filters: Filters):
+    """The same lines as `ledger_rows`, each column already the CSV cell `atelier.spreadsheets` would write,
+    computed by PostgreSQL: (headers, a values_list queryset) for `spreadsheets.csv_copy_response`."""
+    kind = Case(*[When(kind=value, then=Value(str(label))) for value, label in KIND_LABELS.items()],
+                default=F("kind"), output_field=TextField())
+    cells = selectors.ledger_lines(program, filters).values_list(
+        IsoDate("work_date"), SafeText("membership__artist__display_name"),
+        SafeText("membership__artist__legal_name"), SafeText("membership__cohort"), SafeText(kind),
+        SafeText("source_key"), SafeText("description"), "quantity", MajorUnits("unit_rate_minor", "currency"),
+        "rate_card__version", MajorUnits("amount_minor", "currency"), SafeText("currency"),
+        SafeText("payout__stripe_transfer_id"))
+    return LEDGER_HEADERS, cells
 
 
 def year_end_rows(program, filters: Filters):
@@ -128,6 +146,14 @@ EXPORTS: dict[str, tuple[str, Callable]] = {
     "ledger": ("Ledger lines", ledger_rows),
     "year-end": ("Year-end totals", year_end_rows),
 }
+# CSVs written by PostgreSQL (COPY), for the exports that grow with the ledger: report → cells builder.
+COPY_EXPORTS: dict[str, Callable] = {"ledger": ledger_cells}
+
+
+def copy_export(report: str) -> Callable | None:
+    """The cells builder of `report` when its CSV can be written by COPY: on PostgreSQL only (the embedded
+    default runs on SQLite, which has no COPY; there the Python rows are written, the same CSV)."""
+    return COPY_EXPORTS.get(report) if connection.vendor == "postgresql" else None
 
 
 # --- the payout-run CSV and the statement CSV --------------------------------------------------------

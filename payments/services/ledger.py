@@ -137,6 +137,35 @@ def record_feedback(feedback: Feedback, by=None) -> LedgerEntry | None:
     return entry
 
 
+def bonus_source_key(feedback) -> str:
+    return f"feedback-shipped:{feedback.pk}"
+
+
+def record_shipped_bonus(feedback: Feedback, by=None) -> tuple[LedgerEntry | None, bool]:
+    """Credit the rate card's bonus for a feedback item that shipped, priced by the card in force on the local
+    date it shipped. Once per item: the source key "feedback-shipped:<id>" is unique, and so is a bonus line per
+    feedback item (a partial unique index), so marking twice, a retried signal or a racing worker add nothing.
+    Returns (entry, created): (None, False) when no card was in force (logged, audited) or the card carries no
+    bonus (0); (the existing line, False) when the item was credited already."""
+    if feedback.status != Feedback.Status.SHIPPED or feedback.shipped_at is None:
+        raise DomainError("Only shipped feedback earns the shipped bonus.")
+    membership = feedback.membership
+    work_date = timezone.localdate(feedback.shipped_at)
+    card = rate_card_for(membership.program_id, work_date)
+    if card is None:
+        _unpriced(by, feedback, work_date, "the bonus of shipped feedback")
+        return None, False
+    amount = card.feedback_shipped_bonus_minor
+    if amount == 0:
+        return None, False
+    return record_entry(
+        membership=membership, kind=LedgerEntry.Kind.BONUS, amount_minor=amount, currency=card.currency,
+        source_key=bonus_source_key(feedback), work_date=work_date, rate_card=card, unit_rate_minor=amount,
+        quantity=Decimal("1"), feedback=feedback, description=f"Shipped in {feedback.shipped_in}: {feedback.title}",
+        created_by=by if getattr(by, "pk", None) else None,
+    )
+
+
 def month_end(month: datetime.date) -> datetime.date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 

@@ -10,7 +10,7 @@ from testers.models import Program
 AMOUNT_FIELDS = (
     "hourly_rate_minor",
     "feedback_bug_low_minor", "feedback_bug_medium_minor", "feedback_bug_high_minor", "feedback_bug_critical_minor",
-    "feedback_feature_minor", "feedback_quality_minor", "feedback_general_minor",
+    "feedback_feature_minor", "feedback_quality_minor", "feedback_general_minor", "feedback_shipped_bonus_minor",
     "monthly_stipend_minor", "minimum_payout_minor", "fair_pay_floor_hourly_minor",
 )
 

@@ -13,7 +13,7 @@ from atelier.http import perform
 from atelier.pagination import paginate
 from atelier.permissions import can, get_object_for, get_program_for
 from atelier.search import matching, query_of
-from payments import actions, selectors
+from payments import actions, pay_transparency, selectors
 from payments.portal import payout_notices
 from payments.ledger_forms import RATE_FIELDS, AdjustmentForm, RateCardForm, StatementForm
 from payments.models import RateCard
@@ -53,19 +53,33 @@ def earnings(request, slug=None):
     program = membership.program
     today = timezone.localdate()
     card = rates.rate_card_for(program, today)
+    balance = selectors.balance_minor(membership)
     return render(request, "payments/ledger/earnings.html", {
         "memberships": memberships,
         "membership": membership,
         "program": program,
-        "balance": selectors.balance_minor(membership),
+        "balance": balance,
         "notices": payout_notices([membership])[membership.pk],
-        "page_obj": paginate(request, selectors.ledger_entries(membership)),
+        "page_obj": selectors.ledger_page(request, membership, balance),
         "card": card,
         "card_rows": _rate_rows(card),
         "upcoming": rates.upcoming_rate_card(program, today),
         "statement_form": StatementForm(initial=StatementForm.default_initial()),
         "statement_url": reverse("payments:statement_csv", args=[program.slug]),
         "statement_pdf_url": reverse("payments:reports_artist_statement_pdf", args=[program.slug]),
+    })
+
+
+@login_required
+def pay(request, slug):
+    """The artist's effective hourly rate beside their cohort's median (when the cohort is large enough) and the
+    program's fair-pay floor. Its own page, so the earnings page carries no program-wide aggregate."""
+    membership = get_object_for(request.user, "ledger.view", _own_memberships(request.user),
+                                owner_path="artist__user", program__slug=slug)
+    view = pay_transparency.for_artist(membership)
+    return render(request, "payments/ledger/pay.html", {
+        "membership": membership, "program": membership.program, "pay": view, "figures": view.figures,
+        "min_cohort": pay_transparency.MIN_COHORT,
     })
 
 
@@ -184,10 +198,11 @@ def _member(request, program, membership_id, action):
 def ledger_member(request, slug, membership_id):
     program = _program(request, slug, "ledger.view")
     membership = _member(request, program, membership_id, "ledger.view")
+    balance = selectors.balance_minor(membership)
     return render(request, "payments/ledger/member.html", {
         "program": program, "membership": membership,
-        "balance": selectors.balance_minor(membership),
-        "page_obj": paginate(request, selectors.ledger_entries(membership)),
+        "balance": balance,
+        "page_obj": selectors.ledger_page(request, membership, balance),
         "may_adjust": can(request.user, "ledger.adjust", membership),
         "statement_form": StatementForm(initial=StatementForm.default_initial()),
         "statement_url": reverse("payments:staff_statement_csv", args=[program.slug, membership.pk]),

@@ -61,12 +61,17 @@ def run_list(request, slug):
                 messages.success(request, f"Payout run created: {run.payouts.count()} payouts, "
                                           f"{run.skips.count()} artists skipped. Another finance user must approve it.")
                 return redirect("payments:payout_run", program.slug, run.pk)
-    runs = (
-        PayoutRun.objects.filter(program=program).select_related("created_by", "approved_by")
-        .annotate(payout_count=Count("payouts", distinct=True)).order_by("-period_end", "-pk")
-    )
+    runs = (PayoutRun.objects.filter(program=program).select_related("created_by", "approved_by")
+            .order_by("-period_end", "-pk"))
+    page = paginate(request, runs)
+    # The payouts are counted for the runs of this page only, in one query: counting in the list's query would join
+    # every payout of every run, and its paginator would count them all again.
+    counts = dict(Payout.objects.filter(run__in=[run.pk for run in page]).order_by().values("run_id")
+                  .annotate(n=Count("pk")).values_list("run_id", "n"))
+    for run in page:
+        run.payout_count = counts.get(run.pk, 0)
     return render(request, "payments/payouts/run_list.html", {
-        "program": program, "page_obj": paginate(request, runs), "form": form, "may_create": may_create,
+        "program": program, "page_obj": page, "form": form, "may_create": may_create,
     })
 
 
@@ -82,9 +87,12 @@ def run_detail(request, slug, run_id):
     q = query_of(request)
     payouts = matching(payouts, q, "membership__artist__display_name", "membership__artist__user__email",
                        "stripe_transfer_id")
+    progress = services.run_progress(run)
+    # Unfiltered, the progress panel has already counted the payouts: the paginator need not count them again.
+    count = progress["total"] if not status_filter and not q else None
     return render(request, "payments/payouts/run_detail.html", {
-        "program": program, "run": run, "progress": services.run_progress(run),
-        "polling": run.status in POLLED_STATUSES, "page_obj": paginate(request, payouts),
+        "program": program, "run": run, "progress": progress,
+        "polling": run.status in POLLED_STATUSES, "page_obj": paginate(request, payouts, count=count),
         "skips_page": paginate(request, run.skips.select_related("membership__artist").order_by("pk"), param="skips"),
         "status_filter": status_filter, "statuses": Payout.Status.choices, "q": q,
         "may_manage": can(request.user, "payout.manage", run),

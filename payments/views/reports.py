@@ -18,6 +18,7 @@ from atelier.money import format_money
 from atelier.permissions import (
     FINANCE, MANAGER, can, get_object_for, get_program_for, is_site_admin, programs_with_roles,
 )
+from payments import pay_transparency
 from payments.reports import charts, exports, providers, selectors
 from payments.reports.forms import PayoutFilterForm, PeriodForm, ReportFilterForm, YearEndForm
 from payments.reports.statement_pdf import render_statement
@@ -202,8 +203,12 @@ def fair_pay(request, slug):
 @login_required
 def dashboard(request, slug):
     program = _program(request, slug, "dashboard.view")
+    pay = pay_transparency.figures(program)
+    start, end = pay.start, pay.end
     return render(request, "payments/reports/dashboard.html", _context(
         request, program, figures=selectors.dashboard(program), now=timezone.now(),
+        pay=pay, pay_spreads=pay.spreads(), min_cohort=pay_transparency.MIN_COHORT,
+        fair_pay_query=f"?start={start.isoformat()}&end={end.isoformat()}",
     ))
 
 
@@ -223,11 +228,14 @@ def export(request, slug, report, fmt):
         filters = _filter_form(request, program).filters()
         stamp = f"{filters.period.start:%Y%m%d}-{filters.period.end:%Y%m%d}"
     title, build = exports.EXPORTS[report]
-    headers, rows = build(program, filters)
+    copy_build = exports.copy_export(report) if fmt == "csv" else None
+    headers, rows = (copy_build or build)(program, filters)
     audit.log(request.user, "payments.report.exported", program, report=report, format=fmt,
               start=str(filters.period.start), end=str(filters.period.end), cohort=filters.cohort,
               status=filters.status)
     filename = f"{program.slug}-{report}-{stamp}.{fmt}"
+    if copy_build:
+        return spreadsheets.csv_copy_response(filename, headers, rows, bom=True)
     table = itertools.chain([headers], rows)
     if fmt == "csv":
         return spreadsheets.csv_response(filename, table, bom=True)

@@ -21,6 +21,11 @@ CONSTRAINT_MESSAGES = {
     "staffrole_unique_per_program": "This person already holds this role in this program.",
     "program_currency_iso4217": "The currency is a three-letter ISO 4217 code, such as USD or EUR.",
     "program_deadlines_at_least_a_day": "Review and appeal deadlines are at least one day.",
+    "clause_ends_on_a_day_or_at_a_milestone": "A clause ends on a day or at a milestone, not both: choose one.",
+    "clause_end_only_when_restricted": "Only a confidential or needs-approval clause can end.",
+    "clause_ended_has_an_end": "Only a clause with an end can have ended.",
+    "milestone_name_unique_in_program": "This program already has a milestone with this name.",
+    "milestone_announced_has_date": "An announced milestone needs the time it was announced.",
 }
 
 

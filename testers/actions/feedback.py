@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from atelier import bounds
 from atelier.errors import ActionRefused, Refusal
 from testers import media
 from testers.models import Feedback, FeedbackAttachment, FeedbackEvent, Membership
-from testers.signals import feedback_accepted
+from testers.signals import feedback_accepted, feedback_shipped
 from testers.tasks import make_feedback_thumbnail
 
 from .base import clean_text, terms_refusal, TestersAction, TransitionAction
@@ -15,8 +16,13 @@ from .base import clean_text, terms_refusal, TestersAction, TransitionAction
 S = Feedback.Status
 
 
+#: The tool's own description of itself (the REST API sends it): param name -> Feedback field.
+APP_METADATA = {"build": "app_build", "os": "app_os", "device": "app_device"}
+
+
 class SubmitFeedback(TestersAction):
-    """Target: the artist's own membership. Params: kind, title, body, severity, images."""
+    """Target: the artist's own membership. Params: kind, title, body, severity, images; from the REST API also
+    build, os, device (APP_METADATA) and `via` (recorded in the audit entry)."""
 
     name = "testers.feedback.submitted"
     label = "sent feedback"
@@ -39,8 +45,12 @@ class SubmitFeedback(TestersAction):
         if len(images) > media.MAX_ATTACHMENTS:
             raise ActionRefused(Refusal(f"Attach at most {media.MAX_ATTACHMENTS} images.", "rule"))
         sizes = [media.check_feedback_image(image) for image in images]
+        metadata = {field: clean_text(self.params.get(param)) for param, field in APP_METADATA.items()}
+        for param, field in APP_METADATA.items():
+            if len(metadata[field]) > bounds.APP_METADATA_TEXT:
+                raise ActionRefused(Refusal(f"The {param} is at most {bounds.APP_METADATA_TEXT} characters.", "rule"))
         feedback = Feedback.objects.create(membership=membership, kind=kind, title=clean_text(self.params.get("title")),
-                                           body=self.params.get("body") or "", severity=severity)
+                                           body=self.params.get("body") or "", severity=severity, **metadata)
         attachment_ids = []
         for image, (width, height) in zip(images, sizes):
             attachment = FeedbackAttachment(feedback=feedback, original_name=image.name[:255], width=width,
@@ -51,6 +61,8 @@ class SubmitFeedback(TestersAction):
         FeedbackEvent.objects.create(feedback=feedback, author=self.actor, kind=FeedbackEvent.Kind.STATUS,
                                      to_status=S.NEW, message="Sent.")
         self.audit_data.update(kind=kind, severity=severity, attachments=len(images))
+        if self.params.get("via"):
+            self.audit_data["via"] = self.params["via"]
         if attachment_ids:
             for pk in attachment_ids:
                 make_feedback_thumbnail.delay(pk)  # transaction-aware: runs once the item is committed
@@ -142,14 +154,37 @@ class DeclineFeedback(_Triage):
 
 
 class ShipFeedback(_Triage):
-    """Params: message."""
+    """An accepted item shipped in a build or release (required, a line). Marking it records who and when, and
+    signals payments inside this transaction, which credits the rate card's shipped-feedback bonus once per item
+    (a second mark is refused by the status; the ledger's unique key holds even so). Params: build, message."""
 
     name = "testers.feedback.shipped"
     label = "shipped feedback"
     transition = "ship"
 
+    def state_refusal(self, feedback, status):
+        if status == S.SHIPPED:
+            return f"This item already shipped in {feedback.shipped_in}." if feedback.shipped_in else \
+                "This item already shipped."
+        return super().state_refusal(feedback, status)
+
+    def refusal(self, feedback):
+        build = clean_text(self.params.get("build"))
+        if not build:
+            return "Name the build or release the item shipped in."
+        if len(build) > bounds.SHORT_TEXT:
+            return f"The build is at most {bounds.SHORT_TEXT} characters: shorten it."
+        return None
+
     def apply(self, feedback):
-        self.event(feedback, clean_text(self.params.get("message")))
+        build = clean_text(self.params["build"])
+        message = clean_text(self.params.get("message"))
+        self.event(feedback, f"Shipped in {build}." + (f" {message}" if message else ""))
+        self.change(feedback, shipped_in=build, shipped_at=timezone.now(),
+                    shipped_by_id=getattr(self.actor, "pk", None))
+        self.move(feedback)
+        self.emit(build=build)
+        feedback_shipped.send(sender=Feedback, feedback=feedback, by=self.actor)
 
 
 class ReopenFeedback(_Triage):
@@ -171,7 +206,7 @@ TRIAGE_ACTIONS = {
 }
 
 
-def triage_action(user, feedback, to_status, *, message="", original=None):
+def triage_action(user, feedback, to_status, *, message="", original=None, build=None):
     """The triage form's choice as an action, ready to check or run."""
     action = TRIAGE_ACTIONS.get(to_status)
     if action is None:
@@ -180,6 +215,8 @@ def triage_action(user, feedback, to_status, *, message="", original=None):
         return action(user, feedback, reason=message)
     if action is MarkDuplicate:
         return action(user, feedback, original=original, message=message)
+    if action is ShipFeedback:
+        return action(user, feedback, build=build or "", message=message)
     return action(user, feedback, message=message)
 
 
@@ -212,5 +249,5 @@ class ReplyToFeedback(TestersAction):
         return obj
 
 
-__all__ = ["AcceptFeedback", "DeclineFeedback", "MarkDuplicate", "ReopenFeedback", "ReplyToFeedback",
+__all__ = ["APP_METADATA", "AcceptFeedback", "DeclineFeedback", "MarkDuplicate", "ReopenFeedback", "ReplyToFeedback",
            "ShipFeedback", "SubmitFeedback", "TRIAGE_ACTIONS", "triage_action"]

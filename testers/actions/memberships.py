@@ -9,7 +9,8 @@ from testers.models import ArtistProfile, Membership
 
 from .base import TestersAction, clean_text
 
-PROFILE_FIELDS = ("display_name", "legal_name", "country", "portfolio_url", "pronouns", "credit_line")
+PROFILE_FIELDS = ("display_name", "legal_name", "country", "portfolio_url", "pronouns", "credit_line",
+                  "changelog_credit")
 
 
 class UpdateProfile(TestersAction):

@@ -17,11 +17,11 @@ from .base import TestersAction
 
 PROGRAM_FIELDS = ("name", "slug", "currency", "status", "description", "review_sla_days", "deadline_policy",
                   "appeal_sla_days", "watermark_text", "credit_text", "reporting_threshold_minor",
-                  "terms_notice_days", "fair_pay_floor_hourly_minor", "max_amount_minor")
+                  "terms_notice_days", "fair_pay_floor_hourly_minor", "max_amount_minor", "changelog_public")
 
 #: What a program's managers change on its settings page (the rest is the site admin's: name, slug, currency...).
 SETTINGS_FIELDS = ("review_sla_days", "deadline_policy", "appeal_sla_days", "watermark_text", "credit_text",
-                   "reporting_threshold_minor", "terms_notice_days", "fair_pay_floor_hourly_minor")
+                   "reporting_threshold_minor", "terms_notice_days", "fair_pay_floor_hourly_minor", "changelog_public")
 
 #: Bounds of the settings (the form offers the same): a deadline of 1 to 60 days, a notice of 0 to 365 days.
 DEADLINE_DAYS = (1, 60)
@@ -42,6 +42,8 @@ def settings_refusal(program, values: dict) -> str | None:
     if "terms_notice_days" in values and not (isinstance(values["terms_notice_days"], int)
                                               and NOTICE_DAYS[0] <= values["terms_notice_days"] <= NOTICE_DAYS[1]):
         return f"The terms notice period is between {NOTICE_DAYS[0]} and {NOTICE_DAYS[1]} days."
+    if "changelog_public" in values and not isinstance(values["changelog_public"], bool):
+        return "Say whether the program publishes a changelog: yes or no."
     if "deadline_policy" in values and values["deadline_policy"] not in Program.DeadlinePolicy.values:
         return "Choose what happens at the deadline: deemed approved or escalated to the program manager."
     if len(values.get("watermark_text") or "") > WATERMARK_MAX:
@@ -97,7 +99,7 @@ class UpdateProgram(TestersAction):
 
 class ChangeProgramSettings(TestersAction):
     """A manager changes the program's settings: review and appeal deadlines, deadline policy, watermark and
-    credit text, year-end threshold, terms notice period, fair-pay floor. Params: any of SETTINGS_FIELDS. The
+    credit text, year-end threshold, terms notice period, fair-pay floor, the public changelog. Params: any of SETTINGS_FIELDS. The
     audit entry holds before/after of the fields that changed."""
 
     name = "testers.program.settings_changed"

@@ -15,8 +15,9 @@ from testers.models import Clause, Membership, TermsAcceptance, TermsVersion
 from testers.selectors import current_terms
 
 from .base import TestersAction
+from .milestones import end_refusal, has_come
 
-CLAUSE_FIELDS = ("klass", "title", "text", "examples", "position")
+CLAUSE_FIELDS = ("klass", "title", "text", "examples", "position", "ends_on", "ends_at_milestone")
 
 
 def _frozen(version, status) -> str:
@@ -52,13 +53,21 @@ class DraftTerms(TestersAction):
         draft = TermsVersion.objects.create(program=program, number=(latest.number + 1) if latest else 1,
                                             status=TermsVersion.Status.DRAFT)
         if latest is not None:
-            Clause.objects.bulk_create([
-                Clause(terms_version=draft, position=c.position, key=c.key, klass=c.klass, title=c.title,
-                       text=c.text, examples=c.examples)
-                for c in latest.clauses.all()
-            ])
+            Clause.objects.bulk_create([_copy(c, draft) for c in latest.clauses.select_related("ends_at_milestone")])
         self.audit_data["copied_from"] = latest.number if latest else None
         return draft
+
+
+def _copy(clause: Clause, draft: TermsVersion) -> Clause:
+    """The clause for the next version: its end still ahead is kept; a clause whose end has come is copied as free
+    to share (a new version does not bring back a confidentiality that ended; the manager may change it)."""
+    copy = Clause(terms_version=draft, position=clause.position, key=clause.key, klass=clause.klass,
+                  title=clause.title, text=clause.text, examples=clause.examples)
+    if clause.has_end and (clause.has_ended or has_come(clause)):
+        copy.klass = Clause.Klass.FREE_TO_SHARE
+    elif clause.has_end:
+        copy.ends_on, copy.ends_at_milestone_id = clause.ends_on, clause.ends_at_milestone_id
+    return copy
 
 
 class _DraftEdit(TestersAction):
@@ -102,15 +111,20 @@ class AddClause(_DraftEdit):
             return "Choose the clause's class: confidential, needs approval or free to share."
         if not (self.params.get("title") or "").strip() or not (self.params.get("text") or "").strip():
             return "A clause needs a title and its text."
-        return None
+        return end_refusal(version.program, self.params["klass"], self.params.get("ends_on"),
+                           self.params.get("ends_at_milestone"))
 
     def apply(self, version):
         title = self.params["title"].strip()
         position = (version.clauses.aggregate(m=Max("position"))["m"] or 0) + 1
+        milestone = self.params.get("ends_at_milestone")
         clause = Clause.objects.create(terms_version=version, position=position, key=_unique_key(version, title),
                                        klass=self.params["klass"], title=title, text=self.params["text"],
-                                       examples=self.params.get("examples") or "")
+                                       examples=self.params.get("examples") or "",
+                                       ends_on=self.params.get("ends_on"), ends_at_milestone=milestone)
         self.audit_data.update(version=version.number, key=clause.key)
+        if clause.has_end:
+            self.audit_data["end"] = clause.end_text()
         return clause
 
 
@@ -128,17 +142,28 @@ class ChangeClause(_DraftEdit):
         unknown = set(self.params) - {"clause", *CLAUSE_FIELDS}
         if unknown:
             raise ValueError(f"Clause fields {sorted(unknown)} cannot be changed here")
-        return None
+        clause = self.clause(version)
+        end = {name: self.params.get(name, getattr(clause, name)) for name in ("klass", "ends_on", "ends_at_milestone")}
+        if (end["ends_on"], end["ends_at_milestone"]) == (clause.ends_on, clause.ends_at_milestone):
+            if end["klass"] not in Clause.ENDING and clause.has_end:
+                return "Only a confidential or needs-approval clause can end: remove its end first."
+            return None  # an end kept as it was is not judged again (a day may have passed since)
+        return end_refusal(version.program, end["klass"], end["ends_on"], end["ends_at_milestone"])
 
     def apply(self, version):
         clause = self.clause(version)
         changes = {name: value for name, value in self.params.items() if name in CLAUSE_FIELDS}
+        if "ends_at_milestone" in changes:  # recorded (and compared) by id: the audit entry holds plain values
+            milestone = changes.pop("ends_at_milestone")
+            changes["ends_at_milestone_id"] = getattr(milestone, "pk", None)
         before = {name: getattr(clause, name) for name in changes if getattr(clause, name) != changes[name]}
         for name, value in changes.items():
             setattr(clause, name, value)
         if before:
             clause.save(update_fields=list(before))
         self.audit_data.update(clause_id=clause.pk, key=clause.key, version=version.number)
+        if {"ends_on", "ends_at_milestone_id"} & set(before):
+            self.audit_data["end"] = Clause.objects.select_related("ends_at_milestone").get(pk=clause.pk).end_text()
         self.before.update(before)
         self.after.update({name: changes[name] for name in before})
         return clause
@@ -189,6 +214,11 @@ class PublishTerms(_DraftEdit):
         if previous is not None and previous.effective_date and effective_date < previous.effective_date:
             return (f"The effective date must be on or after {format_day(previous.effective_date)}, the date of "
                     f"version {previous.number}.")
+        for clause in version.clauses.select_related("ends_at_milestone").exclude(ends_on=None,
+                                                                                 ends_at_milestone=None):
+            if has_come(clause):
+                return (f"{clause} was to be {clause.get_klass_display().lower()} {clause.end_text()}, and that end "
+                        f"has come: make it free to share, or give it a later end.")
         return None
 
     def apply(self, version):

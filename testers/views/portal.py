@@ -8,13 +8,13 @@ from django.views.decorators.http import require_POST
 from atelier.errors import TwoFactorRequired
 from atelier.http import perform
 from atelier.permissions import get_object_for, scope, why_not
-from testers import selectors
+from testers import feedback_earnings, selectors
 from testers.actions import (
     AcceptTerms, LogTime, ReplyToFeedback, SubmitFeedback, UpdateProfile, WithdrawTimeLog,
 )
 from testers.forms import FeedbackForm, ProfileForm, ReplyForm, TimeLogForm
 from testers.models import (
-    ArtistProfile, Clause, Feedback, FeedbackAttachment, Membership, TermsAcceptance, TermsVersion, TimeLog,
+    ArtistProfile, Feedback, FeedbackAttachment, Membership, TermsAcceptance, TermsVersion, TimeLog,
 )
 from testers.services import terms as terms_services
 from testers.terms_pdf import acceptance_filename, render_acceptance
@@ -79,6 +79,7 @@ def feedback_detail(request, pk):
         "feedback": feedback, "page_obj": paginate(request, selectors.feedback_events(feedback), 50),
         "attachments": feedback.attachments.all(), "form": form,
         "reply_refusal": ReplyToFeedback(request.user, feedback).check(),
+        "earned": feedback_earnings.earnings_of(feedback),
     })
 
 
@@ -187,20 +188,9 @@ def terms_detail(request, slug):
 
 @login_required
 def what_can_i_share(request):
-    """For each program, the version the artist accepted, its clauses in three classes side by side."""
-    memberships = list(selectors.artist_memberships(request.user))
-    accepted = selectors.accepted_versions(memberships)
-    current = selectors.current_terms_by_program({m.program_id for m in memberships})
-    sections = []
-    for membership in memberships:
-        version = accepted.get(membership.pk)
-        columns = []
-        for klass, label in Clause.Klass.choices:
-            clauses = [c for c in version.clauses.all() if c.klass == klass] if version else []
-            columns.append({"klass": klass, "label": label, "clauses": clauses})
-        latest = current.get(membership.program_id)
-        sections.append({"membership": membership, "version": version, "columns": columns,
-                         "newer": latest if latest and version and latest.number > version.number else None})
+    """For each program, the version the artist accepted, its clauses in three classes side by side, each with
+    its end (selectors.what_can_i_share)."""
+    sections = selectors.what_can_i_share(selectors.artist_memberships(request.user))
     return render(request, "testers/what_can_i_share.html", {"sections": sections})
 
 

@@ -15,11 +15,13 @@ from atelier.search import matching, query_of
 from testers import actions, selectors, staff_links
 from testers.forms import (
     ArtistFilterForm, ClauseForm, DraftSummaryForm, FeedbackFilterForm, InvitationForm, InvitationImportForm,
-    MembershipStatusForm, ProgramSettingsForm, PublishForm, RejectTimeForm, ReplyForm, StaffInviteForm,
+    MembershipStatusForm, MilestoneForm, ProgramSettingsForm, PublishForm, RejectTimeForm, ReplyForm, StaffInviteForm,
     StaffRoleChangeForm, TimeFilterForm, TriageForm,
 )
-from testers.models import Clause, Feedback, Invitation, Membership, StaffRole, TermsVersion, TimeLog
+from testers.models import Clause, Feedback, Invitation, Membership, Milestone, StaffRole, TermsVersion, TimeLog
+from testers.selectors import program_milestones
 from testers.services import invitations as invitation_services
+from testers.services import milestones as milestone_services
 from testers.services import terms as terms_services
 from testers.views import bulk, paginate
 
@@ -50,6 +52,7 @@ def staff_program(request, slug):
             ("Artists", "testers:staff_artists", "membership.view", counts["active"]),
             ("Invitations", "testers:staff_invitations", "invitation.manage", counts["pending_invitations"]),
             ("Terms", "testers:staff_terms", "program.view_staff", None),
+            ("Milestones", "testers:staff_milestones", "program.view_staff", None),
             ("Feedback triage", "testers:staff_feedback", "feedback.view", counts["new_feedback"]),
             ("Time approvals", "testers:staff_timelogs", "timelog.view", counts["pending_time"]),
             ("Team", "testers:staff_team", "staff_role.manage", None),
@@ -315,9 +318,9 @@ def staff_terms_version(request, slug, number):
     may_edit = edit_refusal is None or edit_refusal.kind == "rule"
     return render(request, "testers/staff/terms_version.html", {
         "program": program, "version": version, "previous": previous, "changes": changes,
-        "clauses": version.clauses.all(), "may_edit": may_edit,
+        "clauses": version.clauses.select_related("ends_at_milestone"), "may_edit": may_edit,
         "summary_form": summary_form, "publish_form": PublishForm(initial={"effective_date": effective_date}),
-        "clause_form": ClauseForm(), "changed": [c for c in changes if c.kind != "unchanged"],
+        "clause_form": ClauseForm(program=program), "changed": [c for c in changes if c.kind != "unchanged"],
         "impact": terms_services.publication_impact(program, effective_date) if may_edit else "",
     })
 
@@ -326,11 +329,12 @@ def staff_terms_version(request, slug, number):
 def staff_clause_add(request, slug, number):
     program = _program(request, slug, "terms.manage")
     version = _version(program, number)
-    form = ClauseForm(request.POST or None)
+    form = ClauseForm(request.POST or None, program=program)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if perform(request, actions.AddClause(request.user, version, klass=data["klass"], title=data["title"],
-                                              text=data["text"], examples=data["examples"]),
+                                              text=data["text"], examples=data["examples"],
+                                              ends_on=data["ends_on"], ends_at_milestone=data["ends_at_milestone"]),
                    form=form, success="Clause added.") is not None:
             return redirect("testers:staff_terms_version", slug=slug, number=number)
     return render(request, "testers/staff/clause_form.html", {"program": program, "version": version, "form": form})
@@ -341,7 +345,7 @@ def staff_clause_edit(request, slug, number, clause_id):
     program = _program(request, slug, "terms.manage")
     version = _version(program, number)
     clause = get_object_or_404(Clause, terms_version=version, pk=clause_id)
-    form = ClauseForm(request.POST or None, instance=Clause.objects.get(pk=clause.pk))
+    form = ClauseForm(request.POST or None, instance=Clause.objects.get(pk=clause.pk), program=program)
     if request.method == "POST":
         if request.POST.get("delete") == "yes":
             perform(request, actions.RemoveClause(request.user, version, clause=clause), success="Clause removed.")
@@ -450,7 +454,8 @@ def staff_feedback_detail(request, slug, pk):
                         triage_form.add_error("duplicate_of", "No item with this number in this program.")
                 if triage_form.is_valid():
                     action = actions.triage_action(request.user, feedback, data["to_status"],
-                                                   message=data["message"], original=original)
+                                                   message=data["message"], original=original,
+                                                   build=data["shipped_in"])
                     if perform(request, action, form=triage_form,
                                success="Status changed; the artist sees it.") is not None:
                         return redirect("testers:staff_feedback_detail", slug=slug, pk=pk)
@@ -504,3 +509,39 @@ def staff_timelog_decide(request, slug, pk):
     if next_url.startswith(f"/staff/{program.slug}/"):
         return redirect(next_url)
     return redirect("testers:staff_timelogs", slug=slug)
+
+
+# --- milestones (confidentiality that ends) ------------------------------------------------------------
+
+@login_required
+def staff_milestones(request, slug):
+    """The program's milestones, with the clauses that end at each; a manager creates them here."""
+    program = _program(request, slug)
+    form = MilestoneForm(request.POST or None)
+    if request.method == "POST":
+        program = _program(request, slug, "milestone.manage")
+        if form.is_valid():
+            if perform(request, actions.CreateMilestone(request.user, program=program, name=form.cleaned_data["name"]),
+                       form=form, success="Milestone created: clauses of draft terms can now end at it.") is not None:
+                return redirect("testers:staff_milestones", slug=slug)
+    return render(request, "testers/staff/milestones.html", {
+        "program": program, "page_obj": paginate(request, program_milestones(program)), "form": form,
+        "may_manage": can(request.user, "milestone.manage", program),
+    })
+
+
+@login_required
+def staff_milestone_announce(request, slug, pk):
+    """Announce a milestone, after a confirmation page that lists what it frees."""
+    program = _program(request, slug, "milestone.manage")
+    milestone = get_object_or_404(Milestone.objects.select_related("program"), program=program, pk=pk)
+    if request.method == "POST":
+        if perform(request, actions.AnnounceMilestone(request.user, milestone),
+                   success=f"“{milestone.name}” announced: the clauses that ended at it are free to share now, and "
+                           f"their artists are told.") is not None:
+            return redirect("testers:staff_milestones", slug=slug)
+        return redirect("testers:staff_milestone_announce", slug=slug, pk=pk)
+    return render(request, "testers/staff/milestone_announce.html", {
+        "program": program, "milestone": milestone, "clauses": milestone_services.clauses_ending_at(milestone),
+        "refusal": actions.AnnounceMilestone(request.user, milestone).check(),
+    })

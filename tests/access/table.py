@@ -222,6 +222,15 @@ def _notification(w, b, role):
     return {"pk": w.extra["notification"].pk}
 
 
+def _api_token(w, b, role):
+    return {"pk": w.extra["api_token"].pk}
+
+
+def _api_token_body(w, b, role):
+    return {"membership": w.a_membership_for(role).pk, "name": "Access test token", "scopes": ["feedback:read"],
+            "expires_in": "30"}
+
+
 def _settings_token(w, b, role):
     from atelier.notifications.tokens import settings_token  # test data: a token of A's owner
 
@@ -324,6 +333,12 @@ EXPECTED: dict[str, Row] = {
                                           why="terms.manage: who accepted the published version, who has not"),
     "testers:staff_terms_remind": Row(_published_terms, get=None, post=MANAGER, staff_data=True,
                                       why="terms.manage (a version already in effect: refused with a message)"),
+    "testers:staff_milestones": Row(_slug, get=STAFF_OF_A, post=MANAGER, staff_data=True,
+                                    data=lambda w, b, role: {"name": "Open beta"},
+                                    why="program.view_staff reads; milestone.manage creates"),
+    "testers:staff_milestone_announce": Row(
+        lambda w, b, role: {"slug": w.program_a.slug, "pk": w.extra["milestone"].pk}, get=MANAGER, post=MANAGER,
+        staff_data=True, why="milestone.manage: a confirmation page, then the announcement"),
     "testers:staff_feedback": Row(_slug, get=MANAGER_FINANCE, staff_data=True),
     "testers:staff_feedback_detail": Row(_staff_pk("feedback"), get=MANAGER_FINANCE, post=MANAGER, staff_data=True,
                                          data=_staff_reply_body),
@@ -373,6 +388,8 @@ EXPECTED: dict[str, Row] = {
         lambda w, b, role: {"slug": w.program_a.slug, "pk": w.own.sr_submitted.pk}, get=MANAGER_REVIEWER,
         post=MANAGER_REVIEWER, staff_data=True),
     "content_review:showcase": Row(_slug, get=EVERYONE, public=True),
+    "testers:changelog": Row(_slug, get=EVERYONE, public=True,
+                             why="A publishes its changelog: shipped items of consenting artists (issue 16)"),
     "content_review:showcase_file": Row(_showcase_file, get=EVERYONE, public=True),
     "content_review:review_report": Row(
         _slug, get=A_MEMBERS_IN | STAFF_OF_A, staff_data=True,
@@ -381,6 +398,8 @@ EXPECTED: dict[str, Row] = {
     # --- payments: the artist's pages ---------------------------------------------------------------------
     "payments:earnings": Row(_none, get=SIGNED_IN, why="one's own earnings (empty for people without any)"),
     "payments:earnings_program": Row(_slug, get=OWN_A_MEMBERSHIP, why="one's own ledger in A, removed included"),
+    "payments:pay_transparency": Row(_slug, get=OWN_A_MEMBERSHIP,
+                                     why="one's own hourly rate beside the cohort's median and the floor (issue 16)"),
     "payments:statement_csv": Row(_slug, get=OWN_A_MEMBERSHIP, query=_period),
     "payments:reports_artist_statement": Row(_slug, get=OWN_A_MEMBERSHIP, query=_period),
     "payments:reports_artist_statement_pdf": Row(_slug, get=OWN_A_MEMBERSHIP, query=_period),
@@ -406,6 +425,20 @@ EXPECTED: dict[str, Row] = {
     "notifications:unsubscribe": Row(
         _settings_token, get=EVERYONE, post=EVERYONE, public=True,
         why="RFC 8058 one-click: the signed link is the proof; GET only shows a button"),
+    # --- api: the artist's tokens page (session), and the REST API (tokens only) ---------------------------------
+    "api:tokens": Row(_none, get=SIGNED_IN, post=ACTIVE_A, soft=SIGNED_IN - ACTIVE_A, data=_api_token_body,
+                      why="one's own tokens (none for staff: tokens belong to artists' memberships); created only "
+                          "while active, in one's own program"),
+    "api:token_revoke": Row(_api_token, get=None, post=frozenset({R.A_OWNER}),
+                            why="A's owner's token: only they revoke it; everyone else 404"),
+    # The API answers a session with 401, whoever holds it: only a token signs in there (tests/api/ tests tokens).
+    **{name: Row(kwargs, get=EVERYONE, post=EVERYONE if post else None, public=True,
+                 fixed={"GET": 401, "POST": 401} if post else {"GET": 401},
+                 why="no session authenticates the API, so no page elsewhere can use a browser's cookie (CSRF)")
+       for name, kwargs, post in (("api:feedback", _none, True), ("api:feedback_detail", _pk("feedback"), False),
+                                  ("api:what_can_i_share", _none, False))},
+    "api:schema": Row(_none, get=EVERYONE, public=True, why="the API's description: no one's data"),
+    "api:docs": Row(_none, get=EVERYONE, public=True, why="the API reference page (Swagger UI, our own files)"),
     "payments:stripe_webhook": Row(
         _none, get=None, post=frozenset(), public=True, fixed={"POST": 400},
         why="public endpoint; an unsigned body is refused (400) and changes nothing, whoever sends it"),
@@ -475,4 +508,4 @@ SKIPPED = (
     ("name_prefix", "socialaccount_", "allauth social accounts (not enabled today; skipped if it ever is)"),
     ("name_prefix", "headless_", "allauth headless API (not enabled today; skipped if it ever is)"),
 )
-OUR_MODULES = ("atelier.", "testers.", "content_review.", "payments.", "portal.")
+OUR_MODULES = ("atelier.", "testers.", "content_review.", "payments.", "portal.", "api.")

@@ -81,7 +81,9 @@ CASES = [
         "description": "Tested brushes."}),
     FormCase("profile", R.A_OWNER, lambda w: reverse("testers:profile"), lambda w: {
         "display_name": "Ana", "legal_name": "Ana Lima", "pronouns": "she/her", "country": "FR",
-        "portfolio_url": "https://example.test/ana", "credit_line": "© Ana"}),
+        "portfolio_url": "https://example.test/ana", "credit_line": "© Ana", "changelog_credit": "on"}),
+    FormCase("api_token", R.A_OWNER, lambda w: reverse("api:tokens"), lambda w: {
+        "membership": w.own.membership.pk, "name": "Plug-in", "scopes": "feedback:write", "expires_in": "90"}),
     FormCase("time_zone", R.A_OWNER, lambda w: reverse("time_zone"), lambda w: {"time_zone": "Pacific/Auckland"}),
     FormCase("share_request", R.A_OWNER, lambda w: reverse("content_review:new_request", args=[w.program_a.slug]),
              lambda w: {"title": "Study", "caption": "My study", "platforms": "instagram", "platform_other": "",
@@ -110,6 +112,11 @@ CASES = [
     FormCase("triage", R.A_MANAGER, lambda w: reverse("testers:staff_feedback_detail",
                                                       args=[w.program_a.slug, w.own.feedback.pk]),
              lambda w: {"to_status": "declined", "duplicate_of": "", "message": "Works as designed."}),
+    FormCase("triage_ship", R.A_MANAGER, lambda w: reverse("testers:staff_feedback_detail",
+                                                           args=[w.program_a.slug, w.own.feedback.pk]),
+             # The world's item is new, so even valid values are refused (not accepted yet: a message, 200); what is
+             # fuzzed is the build field's path: never a 500, nothing written.
+             lambda w: {"to_status": "shipped", "shipped_in": "2.4.0", "message": "Fixed."}, expect=200),
     FormCase("staff_reply", R.A_MANAGER, lambda w: reverse("testers:staff_feedback_detail",
                                                            args=[w.program_a.slug, w.own.feedback.pk]),
              lambda w: {"message": "Thanks."}, extra={"action": "reply"}),
@@ -122,7 +129,14 @@ CASES = [
         w.program_a.slug, w.memberships[R.A_MEMBER].pk]), lambda w: {"status": "paused", "note": "Away."}),
     FormCase("clause", R.A_MANAGER, lambda w: reverse("testers:staff_clause_add", args=[
         w.program_a.slug, w.draft_terms_a.number]), lambda w: {
-        "klass": "confidential", "title": "Secret", "text": "Do not share.", "examples": "", "position": "9"}),
+        "klass": "confidential", "title": "Secret", "text": "Do not share.", "examples": "", "position": "9",
+        "ends_on": (TODAY + datetime.timedelta(days=30)).isoformat(), "ends_at_milestone": ""}),
+    FormCase("clause_at_milestone", R.A_MANAGER, lambda w: reverse("testers:staff_clause_add", args=[
+        w.program_a.slug, w.draft_terms_a.number]), lambda w: {
+        "klass": "needs_approval", "title": "Outputs", "text": "Ask first.", "examples": "", "position": "9",
+        "ends_on": "", "ends_at_milestone": str(w.extra["milestone"].pk)}),
+    FormCase("milestone", R.A_MANAGER, lambda w: reverse("testers:staff_milestones", args=[w.program_a.slug]),
+             lambda w: {"name": "Open beta"}),
     FormCase("draft_summary", R.A_MANAGER, lambda w: reverse("testers:staff_terms_version", args=[
         w.program_a.slug, w.draft_terms_a.number]), lambda w: {"summary": "Clarified."}),
     FormCase("publish_terms", R.A_MANAGER, lambda w: reverse("testers:staff_terms_publish", args=[
@@ -132,11 +146,12 @@ CASES = [
                         **{f: "1" for f in ("feedback_bug_low", "feedback_bug_medium", "feedback_bug_high",
                                             "feedback_bug_critical", "feedback_feature", "feedback_quality",
                                             "feedback_general", "monthly_stipend", "minimum_payout")},
-                        "fair_pay_floor_hourly": "", "notes": "Raise."}),
+                        "feedback_shipped_bonus": "20", "fair_pay_floor_hourly": "", "notes": "Raise."}),
     FormCase("program_settings", R.A_MANAGER, lambda w: reverse("testers:staff_settings", args=[w.program_a.slug]),
              lambda w: {"review_sla_days": "4", "deadline_policy": "escalate", "appeal_sla_days": "6",
                         "watermark_text": "Lumen beta", "credit_text": "Shared with Lumen",
-                        "reporting_threshold": "600.00", "terms_notice_days": "14", "fair_pay_floor_hourly": "20"}),
+                        "reporting_threshold": "600.00", "terms_notice_days": "14", "fair_pay_floor_hourly": "20",
+                        "changelog_public": "on"}),
     FormCase("staff_invite", R.A_MANAGER, lambda w: reverse("testers:staff_team", args=[w.program_a.slug]),
              lambda w: {"email": "new.reviewer@example.test", "role": "reviewer"}),
     FormCase("filters", R.A_MANAGER, lambda w: reverse("testers:staff_feedback", args=[w.program_a.slug]),

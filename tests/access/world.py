@@ -18,10 +18,11 @@ from pathlib import Path
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from api.models import ApiToken
 from atelier.models import Notification
 from content_review.models import Appeal, ReviewDecision, ShareRequest, Work
 from payments.models import PayoutRun, ReconciliationDifference, ReconciliationReport
-from testers.models import Clause, Membership, TermsVersion
+from testers.models import Clause, Membership, Milestone, TermsVersion
 from tests import factories
 from tests.content_review import factories as review_factories
 from tests.payments import factories as pay_factories
@@ -141,7 +142,7 @@ def _bundle(membership, tmp, reviewer, confidential, clauses):
 
 def build_world(tmp: Path, fake_stripe) -> World:
     # --- programs and terms -------------------------------------------------------------------------
-    program_a = factories.ProgramFactory(name="Program A", slug="access-a")
+    program_a = factories.ProgramFactory(name="Program A", slug="access-a", changelog_public=True)
     program_b = factories.ProgramFactory(name="Program B", slug="access-b")
     terms_a = factories.TermsVersionFactory(program=program_a, number=1)
     factories.TermsVersionFactory(program=program_b, number=1)
@@ -230,12 +231,18 @@ def build_world(tmp: Path, fake_stripe) -> World:
         membership.refresh_from_db()
 
     extra = {"draft_clause": draft_terms_a.clauses.order_by("position").first(),
+             # A milestone of A not announced yet: its manager announces it (confidentiality that ends).
+             "milestone": Milestone.objects.create(program=program_a, name="Public launch"),
              "showcased_work": sr_showcased.works.get(),
              # An open reconciliation difference of A: finance explains or resolves it.
              "difference": ReconciliationDifference.objects.create(
                  report=reconciliation, last_seen_report=reconciliation, program=program_a,
                  membership=owner.membership, payout=payout, kind=ReconciliationDifference.Kind.MISSING_AT_STRIPE,
                  fingerprint="access:difference"),
+             # A's owner's API token: only they revoke it.
+             "api_token": ApiToken.objects.create(
+                 membership=owner.membership, name="Access test", prefix="atl_access", secret_hash="0" * 64,
+                 scopes=["feedback:read"], created_by=users[R.A_OWNER]),
              # A's owner's notification: the centre's URLs on one object (anyone else's is a 404).
              "notification": Notification.objects.create(
                  recipient=users[R.A_OWNER], program=program_a, event="testers.feedback.accepted",

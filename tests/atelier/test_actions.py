@@ -10,7 +10,7 @@ from atelier.models import AuditLogEntry
 from atelier.permissions import RULES
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_DIRS = ["atelier", "testers", "content_review", "payments", "templates"]
+APP_DIRS = ["atelier", "testers", "content_review", "payments", "api", "templates"]
 NAME = re.compile(r"^[a-z_]+\.[a-z_]+\.[a-z_]+$")
 
 

@@ -64,6 +64,15 @@ def cited(share_request, klass):
     return share_request.terms_version.clauses.get(klass=klass)
 
 
+def citing_only_an_ended_clause(share_request):
+    """The request cites only its version's confidential clause, whose end came yesterday."""
+    clause = cited(share_request, Clause.Klass.CONFIDENTIAL)
+    Clause.objects.filter(pk=clause.pk).update(ends_on=timezone.localdate() - timedelta(days=1),
+                                               ended_at=timezone.now())
+    share_request.clauses.set([clause])
+    return share_request
+
+
 def owner(target):
     return target.membership.artist.user
 
@@ -119,6 +128,8 @@ CASES = {
         make=lambda status: request_in(status), actor=lambda target: actions.SYSTEM),
     "content_review.deadline.appeal_deemed_overturned": ActionCase(
         make=lambda status: request_in(status), actor=lambda target: actions.SYSTEM),
+    "content_review.share_request.approved_as_free": ActionCase(
+        make=lambda status: citing_only_an_ended_clause(request_in(status)), actor=lambda target: actions.SYSTEM),
     "content_review.appeal.created": ActionCase(
         make=lambda status: request_in(status), actor=owner, params=lambda target: {"message": "It was announced."}),
     "content_review.appeal.overturned": ActionCase(

@@ -23,6 +23,7 @@ from atelier.media import (
     MediaInfo,
     MediaLimits,
     MediaRejected,
+    inspect_and_strip,
     inspect_upload,
     make_image_thumbnail,
     make_video_poster,
@@ -417,6 +418,52 @@ def test_strip_metadata_removes_exif_and_text_from_png_and_webp(tmp_path, maker,
     assert dict(out.getexif()) == {}
     assert not {"exif", "xmp", "Comment", "icc_profile"} & set(out.info)
     assert out.size == (64, 48) and out.format == Image.open(src).format
+
+
+def _grey_with_key(path):
+    im = mf.pattern(64, 48).convert("L")
+    im.save(path, "PNG", transparency=0)
+    return path
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda p: mf.make_jpeg(p, orientation=6), "turned.jpg"),
+    (lambda p: mf.make_png(p, mode="RGBA"), "alpha.png"),
+    (_grey_with_key, "key.png"),
+    (mf.make_webp, "still.webp"),
+    (lambda p: mf.make_gif(p, frames=4), "anim.gif"),
+    (lambda p: mf.make_webp(p, frames=3), "anim.webp"),
+])
+def test_inspect_and_strip_describes_and_writes_what_inspect_then_strip_do(tmp_path, make, name):
+    src = make(tmp_path / name)
+    expected = inspect(src)
+    strip_metadata(src, tmp_path / f"two-steps-{name}", expected)
+    with open(src, "rb") as f:
+        info = inspect_and_strip(f, name, tmp_path / f"one-decode-{name}")
+        assert f.tell() == 0
+    assert info == expected
+    assert (tmp_path / f"one-decode-{name}").read_bytes() == (tmp_path / f"two-steps-{name}").read_bytes()
+
+
+def test_inspect_and_strip_refuses_like_inspect_and_writes_nothing(tmp_path):
+    src = mf.make_polyglot(tmp_path / "art.png")
+    expected = rejection(src)
+    with open(src, "rb") as f, pytest.raises(MediaRejected) as caught:
+        inspect_and_strip(f, "art.png", tmp_path / "clean.png")
+    assert (caught.value.rule, str(caught.value)) == (expected.rule, str(expected))
+    assert not list(tmp_path.glob("clean*")) and not list(tmp_path.glob(".clean*"))
+
+
+def test_thumbnail_of_a_transparent_png_is_on_white(tmp_path):
+    src = tmp_path / "cut-out.png"
+    im = Image.new("RGBA", (800, 600), (0, 0, 0, 0))
+    im.paste((200, 30, 30, 255), (200, 150, 600, 450))
+    im.save(src)
+    make_image_thumbnail(src, tmp_path / "t.jpg", 200)
+    out = Image.open(tmp_path / "t.jpg")
+    assert out.size == (200, 150) and out.mode == "RGB"
+    assert min(out.getpixel((2, 2))) > 245  # transparent corner: white, not black
+    assert out.getpixel((100, 75)) == pytest.approx((200, 30, 30), abs=8)
 
 
 @pytest.mark.parametrize("maker, name, ms", [(mf.make_gif, "a.gif", 100), (mf.make_webp, "a.webp", 80)])

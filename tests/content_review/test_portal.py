@@ -63,3 +63,22 @@ def test_artist_home_shows_the_share_request_panel(client, member, tmp_path, rev
     assert "Share requests" in html and "Liked" in html and "Approved: 1" in html
     levels = [int(h) for h in re.findall(r"<h([1-6])", html)]
     assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:]))
+
+
+def test_an_artist_in_one_program_sees_their_three_newest_decisions(member, reviewer, django_assert_num_queries):
+    from datetime import timedelta
+
+    from content_review.models import ReviewDecision, ShareRequest
+    from django.utils import timezone
+
+    now = timezone.now()
+    requests = ShareRequest.objects.bulk_create([
+        ShareRequest(membership=member, title=f"R{i}", status="approved", submitted_at=now, first_submitted_at=now,
+                     deadline_at=now, decided_at=now, first_decided_at=now) for i in range(5)])
+    ReviewDecision.objects.bulk_create([
+        ReviewDecision(share_request=r, outcome="approve", decided_by=reviewer, submitted_at=now,
+                       created_at=now - timedelta(hours=i)) for i, r in enumerate(requests)])
+    memberships = memberships_of(member.artist.user)
+    with django_assert_num_queries(2):
+        panel = home_panels(member.artist.user, memberships)[member.pk]
+    assert [d.share_request.title for d in panel["latest_decisions"]] == ["R0", "R1", "R2"]

@@ -17,10 +17,12 @@ from payments import actions as pay
 from payments.models import Payout, PayoutRun, ReconciliationDifference, StripeAccount
 from testers import actions as testers_actions
 from testers.models import Clause, Membership, TermsVersion
+from testers.services import milestones as milestone_services
 from testers.services import terms as terms_services
+from testers.tasks import end_clauses
 from tests import factories
 from tests.content_review.factories import clause, member_with_terms, submitted, upload
-from tests.payments.factories import StripeAccountFactory, ledger_entry, payable_artist
+from tests.payments.factories import RateCardFactory, StripeAccountFactory, ledger_entry, payable_artist
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +108,27 @@ def test_a_manager_reminds_those_who_have_not_accepted_from_the_progress_page(
     assert_told([waiting.artist.user], event="testers.terms.reminded")
 
 
+def test_a_clause_that_ends_tells_the_artists_under_its_version_what_is_free(program, manager, bystanders,
+                                                                           committed):
+    """Only artists whose newest accepted terms are that version: it is their rules that changed."""
+    old = factories.TermsVersionFactory(program=program, number=1, effective_date=timezone.localdate()
+                                        - datetime.timedelta(days=30))
+    newer = factories.TermsVersionFactory(program=program, number=2)
+    under_old, paused_under_old, under_newer = (factories.MembershipFactory(program=program) for _ in range(3))
+    Membership.objects.filter(pk=paused_under_old.pk).update(status=Membership.Status.PAUSED)
+    for membership in (under_old, paused_under_old, under_newer):
+        factories.accept_terms(membership, old)
+    factories.accept_terms(under_newer, newer)
+    launch = milestone_services.create_milestone(program=program, name="public launch", by=manager)
+    secret = old.clauses.get(klass=Clause.Klass.CONFIDENTIAL)
+    Clause.objects.filter(pk=secret.pk).update(ends_at_milestone=launch)
+    committed(lambda: milestone_services.announce_milestone(milestone=launch, by=manager))
+    rows = assert_told([under_old.artist.user, paused_under_old.artist.user], event="testers.clause.ended")
+    assert rows[0].title == f"Now free to share: {secret} ({program.name})" and rows[0].category == "terms"
+    assert rows[0].link == reverse("testers:what_can_i_share")
+    assert "until public launch is announced" in mail.outbox[0].body and "no new terms to accept" in mail.outbox[0].body
+
+
 def test_publish_page_defaults_to_the_notice_period_and_says_the_impact(client, program, manager):
     program.terms_notice_days = 21
     program.save()
@@ -130,13 +153,36 @@ def test_triaged_feedback_tells_its_artist(verb, program, manager, artist_member
     original = factories.FeedbackFactory(membership=factories.MembershipFactory(program=program))
     action = {"accepted": lambda: testers_actions.AcceptFeedback(manager, feedback),
               "declined": lambda: testers_actions.DeclineFeedback(manager, feedback, reason="Works as designed."),
-              "shipped": lambda: testers_actions.ShipFeedback(manager, feedback, message="In build 42."),
+              "shipped": lambda: testers_actions.ShipFeedback(manager, feedback, build="42", message="In build 42."),
               "duplicate": lambda: testers_actions.MarkDuplicate(manager, feedback, original=original)}[verb]()
     committed(action.run)
     rows = assert_told([artist_membership.artist.user], event=f"testers.feedback.{verb}")
     assert rows[0].link == reverse("testers:feedback_detail", args=[feedback.pk])
     if verb == "declined":
         assert "Works as designed." in mail.outbox[0].body
+
+
+def test_a_shipped_bonus_tells_its_artist_what_it_earned_and_in_which_build(program, manager, artist_membership,
+                                                                             bystanders, committed):
+    card = RateCardFactory(program=program, feedback_shipped_bonus_minor=2500)
+    feedback = factories.FeedbackFactory(membership=artist_membership, status="accepted", title="Hands look wrong")
+    committed(testers_actions.ShipFeedback(manager, feedback, build="2.4.0").run)
+    artist = artist_membership.artist.user
+    rows = assert_told([artist, artist], mailed=[artist, artist])
+    bonus = next(n for n in rows if n.event == "payments.ledger.bonus_credited")
+    assert bonus.title == f"Your feedback “Hands look wrong” shipped: you earned $25.00 ({program.name})"
+    assert "2.4.0" in bonus.body and f"version {card.version}" in bonus.body
+    assert bonus.link == reverse("testers:feedback_detail", args=[feedback.pk])
+    assert {n.event for n in rows} == {"testers.feedback.shipped", "payments.ledger.bonus_credited"}
+
+
+def test_shipping_without_a_bonus_on_the_rate_card_tells_only_that_it_shipped(program, manager, artist_membership,
+                                                                              committed):
+    RateCardFactory(program=program, feedback_shipped_bonus_minor=0)
+    feedback = factories.FeedbackFactory(membership=artist_membership, status="accepted")
+    committed(testers_actions.ShipFeedback(manager, feedback, build="2.4.0").run)
+    rows = assert_told([artist_membership.artist.user], event="testers.feedback.shipped")
+    assert "Shipped in 2.4.0." in rows[0].body
 
 
 def test_a_reply_tells_the_artist_but_not_when_they_wrote_it(program, manager, artist_membership, committed):
@@ -216,6 +262,20 @@ def test_a_request_deemed_approved_at_its_deadline_tells_the_artist(member, revi
     committed(review.enforce_deadlines)
     assert_told([member.artist.user], event="content_review.deadline.deemed_approved")
     assert "Deemed approved" in mail.outbox[0].body
+
+
+def test_a_request_approved_because_its_clauses_ended_tells_the_artist_why(member, manager, reviewer, tmp_path,
+                                                                          committed):
+    version = member.program.terms_versions.filter(status="published").order_by("-number").first()
+    secret = version.clauses.get(klass=Clause.Klass.CONFIDENTIAL)
+    share_request = submitted(member, tmp_path, clause_ids=[secret.pk])
+    Clause.objects.filter(pk=secret.pk).update(ends_on=timezone.localdate())
+    committed(end_clauses)
+    rows = list(Notification.objects.filter(event="content_review.share_request.approved_as_free"))
+    assert [n.recipient for n in rows] == [member.artist.user]
+    assert rows[0].link == reverse("content_review:request_detail", args=[share_request.pk])
+    assert "the clauses it cites have ended" in rows[0].title and str(secret) in rows[0].body
+    assert not Notification.objects.filter(recipient__in=[manager, reviewer]).exists()
 
 
 def test_a_decision_tells_the_artist_with_the_clauses_and_reason(member, reviewer, tmp_path, committed):

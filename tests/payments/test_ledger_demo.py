@@ -19,5 +19,7 @@ def test_ledger_demo_prices_work_adds_a_stipend_month_and_an_adjustment_and_runs
     program = context["program"]
     assert RateCard.objects.filter(program=program).count() == 2
     kinds = set(LedgerEntry.objects.filter(program=program).values_list("kind", flat=True))
-    assert {"time", "feedback", "stipend", "adjustment"} <= kinds
+    assert {"time", "feedback", "stipend", "adjustment", "bonus"} <= kinds
+    bonus = LedgerEntry.objects.get(program=program, kind="bonus")  # one item shipped, once over two runs
+    assert bonus.amount_minor == 2000 and bonus.feedback.shipped_in == "Lumen 0.9.3"
     assert all(entry.rate_card_id for entry in LedgerEntry.objects.exclude(kind="adjustment"))

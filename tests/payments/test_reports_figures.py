@@ -73,7 +73,9 @@ def test_earnings_by_source_lists_every_kind(lumen):
     assert (rows["payout"]["entries"], rows["payout"]["total_minor"]) == (2, -7000)
     assert rows["payout_failed"]["total_minor"] == 3000
     assert rows["reversal"]["total_minor"] == 0
-    assert [r["is_earning"] for r in selectors.earnings_by_source(lumen["program"], Filters(WINTER))].count(True) == 4
+    assert (rows["bonus"]["entries"], rows["bonus"]["total_minor"]) == (0, 0)  # no feedback shipped with a bonus
+    # Time, accepted feedback, the shipped-feedback bonus, stipends and adjustments are earnings.
+    assert [r["is_earning"] for r in selectors.earnings_by_source(lumen["program"], Filters(WINTER))].count(True) == 5
 
 
 def test_earnings_over_time_groups_by_calendar_month(lumen):
@@ -239,3 +241,15 @@ def test_review_figures_per_month_of_first_submission(lumen):
     assert data["series"] == {"Submitted": [2, 1], "Approved": [1, 0], "Refused": [1, 0], "Deadlines missed": [1, 0]}
     # no decision in the second month: no figure, not 0 h (issue 15)
     assert data["hours"] == {"Median hours to first decision": [18.0, None]}
+
+
+def test_one_artist_paid_far_above_the_rest_does_not_stretch_the_histogram(lumen):
+    ana, ben = lumen["ana"], lumen["ben"]
+    factories.TimeLogFactory(membership=ana, date=date(2025, 12, 15), minutes=180, status=TimeLog.Status.APPROVED)
+    # Ben's $30 of the period over one approved minute: $1,800 an hour, 72 times the $25 floor.
+    factories.TimeLogFactory(membership=ben, date=date(2025, 12, 10), minutes=1, status=TimeLog.Status.APPROVED)
+    result = selectors.fair_pay(lumen["program"], Filters(WINTER))
+    bins = result.distribution(bins=8)
+    assert len(bins) == 16
+    assert sum(b["count"] for b in bins) == 2 and bins[-1]["count"] == 1
+    assert bins[-1]["high"] > 180000  # the last bin reaches Ben's rate

@@ -55,6 +55,10 @@ CASES = {
                                                params=lambda v: {"clause": v.clauses.first()}),
     "testers.terms.accepted": ActionCase(make=version, actor=lambda v: member_of(v).artist.user,
                                          params=lambda v: {"membership": member_of(v)}),
+    "testers.milestone.announced": ActionCase(
+        make=lambda status: factories.MilestoneFactory(
+            status=status, announced_at=timezone.now() if status == "announced" else None),
+        actor=manager_of),
     # Memberships
     **{name: ActionCase(make=lambda status: factories.MembershipFactory(status=status), actor=manager_of)
        for name in ("testers.membership.active", "testers.membership.paused", "testers.membership.removed",
@@ -68,7 +72,7 @@ CASES = {
     "testers.feedback.declined": ActionCase(make=lambda status: factories.FeedbackFactory(status=status),
                                             actor=manager_of, params=lambda f: {"reason": "Out of scope."}),
     "testers.feedback.shipped": ActionCase(make=lambda status: factories.FeedbackFactory(status=status),
-                                           actor=manager_of),
+                                           actor=manager_of, params=lambda f: {"build": "2.4.0 (build 812)"}),
     "testers.feedback.reopened": ActionCase(make=lambda status: factories.FeedbackFactory(status=status),
                                             actor=manager_of),
     "testers.feedback.replied": ActionCase(make=lambda status: factories.FeedbackFactory(status=status),

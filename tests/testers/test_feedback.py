@@ -111,7 +111,7 @@ def test_acceptance_is_recorded_once_and_signalled_once(participant, manager, ac
     assert accepted_signals == [(feedback.pk, manager.pk)]
     assert AuditLogEntry.objects.filter(action="testers.feedback.accepted").count() == 1
     # Shipping it later does not accept it again.
-    services.mark_shipped(feedback=feedback, by=manager)
+    services.mark_shipped(feedback=feedback, by=manager, build="1.0")
     assert len(accepted_signals) == 1
 
 
@@ -169,7 +169,7 @@ def test_manager_triages_and_replies_and_the_artist_sees_every_change(client, pa
     url = reverse("testers:staff_feedback_detail", args=[participant.program.slug, feedback.pk])
     client.post(url, {"action": "triage", "to_status": "accepted", "message": "Confirmed, thanks!"})
     client.post(url, {"action": "reply", "message": "Which model version?"})
-    client.post(url, {"action": "triage", "to_status": "shipped", "message": "Fixed in 0.9.3"})
+    client.post(url, {"action": "triage", "to_status": "shipped", "shipped_in": "0.9.3", "message": "Fixed in 0.9.3"})
     feedback.refresh_from_db()
     assert feedback.status == "shipped"
     client.force_login(participant.artist.user)

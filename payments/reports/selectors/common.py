@@ -3,7 +3,8 @@ cache of program-wide ledger figures.
 
 Definitions (also in docs/payments-reports.md):
 
-- Earnings are ledger entries of kind time, feedback, stipend and adjustment (adjustments are signed).
+- Earnings are ledger entries of kind time, feedback, bonus (shipped feedback), stipend and adjustment (adjustments
+  are signed). The reports count the shipped bonus with accepted feedback ("feedback" figures).
   Payout, payout_failed and reversal entries move money already earned: they are not earnings.
 - "Paid" in a period is the net of the money-movement entries dated in it: −(payout + payout_failed + reversal).
 - A balance is the sum of every ledger entry up to a date (DESIGN.md: balance = sum of the ledger).
@@ -30,7 +31,7 @@ from testers.models import Membership
 Kind = LedgerEntry.Kind
 
 
-EARNING_KINDS = (Kind.TIME, Kind.FEEDBACK, Kind.STIPEND, Kind.ADJUSTMENT)
+EARNING_KINDS = (Kind.TIME, Kind.FEEDBACK, Kind.BONUS, Kind.STIPEND, Kind.ADJUSTMENT)
 
 
 MONEY_MOVEMENT_KINDS = (Kind.PAYOUT, Kind.PAYOUT_FAILED, Kind.REVERSAL)

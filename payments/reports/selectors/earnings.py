@@ -40,7 +40,7 @@ def _earning_sums(p: Period, path: str = "") -> dict:
         hours=_hours(Sum(f"{path}quantity", filter=in_period & Q(**{f"{path}kind": Kind.TIME}))),
         time_minor=kind_sum(Kind.TIME),
         feedback_items=Count(f"{path}id", filter=in_period & Q(**{f"{path}kind": Kind.FEEDBACK})),
-        feedback_minor=kind_sum(Kind.FEEDBACK),
+        feedback_minor=kind_sum(Kind.FEEDBACK, Kind.BONUS),  # accepted feedback and the bonus when it ships
         stipend_minor=kind_sum(Kind.STIPEND),
         adjustment_minor=kind_sum(Kind.ADJUSTMENT),
         movement_minor=kind_sum(*MONEY_MOVEMENT_KINDS),
@@ -126,7 +126,7 @@ def ledger_figures(program, filters: Filters) -> dict:
         "hours": quantity.get(Kind.TIME.value, Decimal("0")),
         "time_minor": amount.get(Kind.TIME.value, 0),
         "feedback_items": entries.get(Kind.FEEDBACK.value, 0),
-        "feedback_minor": amount.get(Kind.FEEDBACK.value, 0),
+        "feedback_minor": amount.get(Kind.FEEDBACK.value, 0) + amount.get(Kind.BONUS.value, 0),
         "stipend_minor": amount.get(Kind.STIPEND.value, 0),
         "adjustment_minor": amount.get(Kind.ADJUSTMENT.value, 0),
         "movement_minor": sum(amount.get(k.value, 0) for k in MONEY_MOVEMENT_KINDS),

@@ -1,0 +1,1 @@
+"""The api app's views: the REST API itself (v1) and the artist's tokens page (tokens)."""
