@@ -1,14 +1,33 @@
 """Request-wide guards: the client address for the audit log, TOTP before any staff page, no NUL byte in a URL."""
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.utils.functional import SimpleLazyObject
+
+from . import person_cache
 
 from .errors import TwoFactorRequired
 from .permissions import has_totp, is_staff_member
 from .requestcontext import client_ip, reset_ip, set_ip
 
 TOTP_MESSAGE = "Staff pages need two-factor authentication. Set up an authenticator app to continue."
+
+
+class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's, with `request.user` read from the shared cache together with the person's access and unread
+    count (atelier.person_cache): a signed-in page that asks nothing else runs no query."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _signed_in_user(request))
+
+
+def _signed_in_user(request):
+    if not hasattr(request, "_cached_user"):
+        request._cached_user = person_cache.signed_in_user(request)
+    return request._cached_user
 
 
 class StaffTwoFactorMiddleware:

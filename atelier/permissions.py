@@ -17,6 +17,7 @@ from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from . import person_cache
 from .errors import Refusal, TwoFactorRequired
 
 # Programs, staff roles, memberships and artists live in testers, a layer above this kernel: the kernel names
@@ -173,39 +174,58 @@ RULES: dict[str, Rule] = {
 
 # --- who holds which role ----------------------------------------------------------------------
 
+def access(user) -> dict:
+    """What the person may reach, as every page asks it: {"roles": {program_id: {roles}}, "memberships":
+    {program_id: status} (removed included), "totp": bool (staff only)}. Loaded once per user object, from the
+    shared cache (atelier.person_cache, cleared whenever the user, a staff role, a membership or an authenticator
+    of the person changes) or, on a miss, with two queries (three for staff)."""
+    loaded = getattr(user, "_atelier_access", None)
+    if loaded is None:
+        if user.pk is None:  # not saved yet: holds nothing, and has no key of its own
+            return {"roles": {}, "memberships": {}, "totp": False}
+        key = person_cache.access_key(user.pk)
+        loaded = person_cache.get(key)
+        if loaded is None:
+            loaded = _access_from_database(user)
+            person_cache.fill(key, loaded)
+        user._atelier_access = loaded
+    return loaded
+
+
+def _access_from_database(user) -> dict:
+    from allauth.mfa.models import Authenticator  # allauth's models are not loaded when the kernel is imported
+
+    roles: dict[int, set[str]] = {}
+    for program_id, role in (apps.get_model(STAFF_ROLE_MODEL).objects.filter(user_id=user.pk).order_by()
+                             .values_list("program_id", "role")):
+        roles.setdefault(program_id, set()).add(role)
+    memberships = dict(apps.get_model(MEMBERSHIP_MODEL).objects.filter(artist__user_id=user.pk).order_by()
+                       .values_list("program_id", "status"))
+    # Only staff are ever asked for TOTP (is_staff_member): an artist's page spends no query on it.
+    staff = bool(roles) or getattr(user, "is_staff", False) or getattr(user, "is_superuser", False)
+    totp = staff and Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+    return {"roles": roles, "memberships": memberships, "totp": totp}
+
+
 def staff_roles(user) -> dict[int, set[str]]:
-    """{program_id: {roles}} for a user, loaded once per user object (one query)."""
+    """{program_id: {roles}} for a user."""
     if not getattr(user, "is_authenticated", False):
         return {}
-    cached = getattr(user, "_atelier_staff_roles", None)
-    if cached is None:
-        cached = {}
-        for program_id, role in apps.get_model(STAFF_ROLE_MODEL).objects.filter(user=user).values_list("program_id", "role"):
-            cached.setdefault(program_id, set()).add(role)
-        user._atelier_staff_roles = cached
-    return cached
+    return access(user)["roles"]
 
 
 def member_program_ids(user) -> set[int]:
-    """Programs in which the user is an artist whose membership was not removed (one query, cached)."""
+    """Programs in which the user is an artist whose membership was not removed."""
     if not getattr(user, "is_authenticated", False):
         return set()
-    cached = getattr(user, "_atelier_member_programs", None)
-    if cached is None:
-        cached = set(
-            apps.get_model(MEMBERSHIP_MODEL).objects.filter(artist__user=user)
-            .exclude(status="removed")
-            .values_list("program_id", flat=True)
-        )
-        user._atelier_member_programs = cached
-    return cached
+    return {program_id for program_id, status in access(user)["memberships"].items() if status != "removed"}
 
 
 def forget_roles(user) -> None:
-    for attr in ("_atelier_staff_roles", "_atelier_member_programs", "_atelier_membership_statuses",
-                 "_atelier_has_totp"):
-        if hasattr(user, attr):
-            delattr(user, attr)
+    """After an action changed the person's roles or memberships: this user object asks again (the shared cache
+    is cleared by the change itself, see atelier.person_cache)."""
+    if hasattr(user, "_atelier_access"):
+        delattr(user, "_atelier_access")
 
 
 def is_site_admin(user) -> bool:
@@ -261,28 +281,17 @@ def owner_user_id_of(obj) -> int | None:
 
 
 def membership_statuses(user) -> dict[int, str]:
-    """{program_id: membership status} of the user as an artist, removed included (one query, cached)."""
+    """{program_id: membership status} of the user as an artist, removed included."""
     if not getattr(user, "is_authenticated", False):
         return {}
-    cached = getattr(user, "_atelier_membership_statuses", None)
-    if cached is None:
-        cached = dict(apps.get_model(MEMBERSHIP_MODEL).objects.filter(artist__user=user)
-                      .values_list("program_id", "status"))
-        user._atelier_membership_statuses = cached
-    return cached
+    return access(user)["memberships"]
 
 
 def has_totp(user) -> bool:
-    """Has the user set up an authenticator app (one query, cached on the user object)?"""
+    """Has the user set up an authenticator app?"""
     if not getattr(user, "is_authenticated", False):
         return False
-    cached = getattr(user, "_atelier_has_totp", None)
-    if cached is None:
-        from allauth.mfa.models import Authenticator
-
-        cached = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-        user._atelier_has_totp = cached
-    return cached
+    return access(user)["totp"]
 
 
 PARTICIPATION_REASONS = {

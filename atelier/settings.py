@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "atelier.middleware.AuthenticationMiddleware",
     "atelier.uploads.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -120,7 +120,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Off by default: a health check is one more round trip (SELECT 1) at the first query of every request. Without
+    # it, a connection the database dropped (a restart, a failover) fails the one request that finds it, and Django
+    # closes it at that request's end; CONN_MAX_AGE bounds every connection's age anyway.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "atelier.User"
@@ -179,7 +182,9 @@ if PRODUCTION and CACHES["default"]["BACKEND"] in PER_PROCESS_CACHES:
     raise ImproperlyConfigured("CACHE_URL must point at a cache shared by every web process in production (e.g. "
                                "redis://redis:6379/1), so login rate limits hold across workers.")
 
-# Sessions are read from the cache and written through to the database: one query fewer on every page.
+# Sessions are read from the cache and written through to the database: one query fewer on every page, and a
+# session survives a cache flush or eviction (the pure "cache" engine would sign everyone out). The signed-in
+# person's user row, access and unread count are cached beside it (atelier.person_cache, docs/architecture.md).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

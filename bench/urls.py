@@ -4,6 +4,8 @@
 - /bench/template/: the signed-in base layout (base.html with the navigation context processor and an empty
   content block): the floor every real page pays before its own queries and markup.
 """
+import functools
+
 from django.http import HttpResponse
 from django.template import engines
 from django.urls import include, path
@@ -16,7 +18,13 @@ def bare(request):
 
 
 def template(request):
-    return HttpResponse(engines["django"].from_string(PAGE).render({}, request))
+    return HttpResponse(_page().render({}, request))
+
+
+@functools.cache
+def _page():
+    # Compiled once, as a real page's template is by the cached loader.
+    return engines["django"].from_string(PAGE)
 
 
 urlpatterns = [

@@ -11,7 +11,7 @@ from django.utils import timezone
 from atelier.actions import Action
 from atelier.errors import Refusal
 from atelier.models import Notification, NotificationPreference
-from atelier.notifications.delivery import forget_unread
+from atelier.notifications.delivery import forget_own_unread
 from atelier.notifications.registry import CATEGORIES
 
 Delivery = NotificationPreference.Delivery
@@ -31,7 +31,7 @@ class MarkNotificationRead(Action):
 
     def apply(self, notification):
         self.change(notification, read_at=timezone.now())
-        self.on_commit(lambda: forget_unread(notification.recipient_id))
+        forget_own_unread(self.actor)  # the actor is the recipient (notification.own)
         return notification
 
 
@@ -54,8 +54,7 @@ class MarkAllNotificationsRead(Action):
         count = Notification.objects.filter(recipient_id=self.actor.pk, read_at__isnull=True).update(
             read_at=timezone.now())
         self.after = {"marked_read": count}
-        user_id = self.actor.pk
-        self.on_commit(lambda: forget_unread(user_id))
+        forget_own_unread(self.actor)
         return None
 
     def audit_target(self, obj, result):

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from atelier import person_cache
 from atelier.display import format_count
 from atelier.models import Notification, NotificationPreference, User
 from atelier.notifications.registry import CATEGORIES, Message, Notice, notices_for
@@ -35,17 +36,20 @@ EMAIL_FOR = {Delivery.IMMEDIATE: Notification.Email.QUEUED, Delivery.DIGEST: Not
 
 # --- the unread count (the bell) ---------------------------------------------------------------------------
 
-def _unread_key(user_id) -> str:
-    return f"atelier:notifications:unread:{user_id}"
-
-
 def unread_count(user, *, fresh: bool = False) -> int:
-    """The person's unread count, from the cache (so the layout adds no query to a page) unless `fresh`."""
-    key = _unread_key(user.pk)
-    count = None if fresh else cache.get(key)
+    """The person's unread count, from the cache (so the layout adds no query to a page) unless `fresh`. The
+    authentication middleware reads it with the user (atelier.person_cache): the layout then asks the cache
+    nothing more."""
+    key = person_cache.unread_key(user.pk)
+    count = None if fresh else getattr(user, "_atelier_unread", None)
+    if count is None and not fresh:
+        count = person_cache.get(key)
     if count is None:
         count = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
-        cache.set(key, count, UNREAD_TTL)
+        if fresh:
+            cache.set(key, count, UNREAD_TTL)
+        else:
+            person_cache.fill(key, count)
     return count
 
 
@@ -56,7 +60,14 @@ def warm_unread_count(sender, request=None, user=None, **kwargs) -> None:
 
 
 def forget_unread(*user_ids) -> None:
-    cache.delete_many([_unread_key(user_id) for user_id in user_ids])
+    person_cache.clear(*[person_cache.unread_key(user_id) for user_id in user_ids])
+
+
+def forget_own_unread(user) -> None:
+    """After the person changed their own read marks in this request: the count read with them is stale."""
+    if hasattr(user, "_atelier_unread"):
+        delattr(user, "_atelier_unread")
+    forget_unread(user.pk)
 
 
 # --- preferences ---------------------------------------------------------------------------------------------
