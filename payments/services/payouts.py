@@ -379,7 +379,8 @@ def _try_once(payout: Payout, owner: str, attempt: int) -> str | float:
         _record(payout, owner, actions.PayoutFailed, message=error.message or "Stripe refused the transfer.",
                 generation=_generation(payout))
         return "failed"
-    _record(payout, owner, actions.PayoutPaid, transfer_id=transfer["id"])
+    if not _record(payout, owner, actions.PayoutPaid, transfer_id=transfer["id"]):
+        return "skipped"  # the lease was taken over: its new holder gets the same answer for the same key
     return "paid"
 
 
