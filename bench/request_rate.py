@@ -49,6 +49,8 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 ROUNDS = max(int(os.environ.get("BENCH_ROUNDS", "3")), 1)
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
+# The shared cache production requires (atelier.E001): the two workers must see each other's invalidations.
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/11")
 LAYOUT_TARGET, PAGE_TARGET, PAGE_GOAL = 0.5, 0.25, 0.5
 
 
@@ -283,9 +285,13 @@ def session_cookie(user):
     from django.conf import settings
     from django.test import Client
 
+    from django.middleware.csrf import _get_new_csrf_string
+
     client = Client()
     client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    # A browser sends back the CSRF cookie it was given; without it every page would mint and set a new secret.
+    return (f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}; "
+            f"{settings.CSRF_COOKIE_NAME}={_get_new_csrf_string()}")
 
 
 def free_port():
@@ -387,10 +393,13 @@ def main():
         pages.append((f"{label}, as all roles", path, "all", PAGE_TARGET))
     db_connections.close_all()
 
+    import redis
+
+    redis.Redis.from_url(CACHE_URL).flushdb()  # the bench's own cache database: nothing left from another data set
     port = free_port()
     server_log = tempfile.TemporaryFile()  # gunicorn's own messages, shown only if it does not start
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DJANGO_DEBUG": "false",
-           "DATABASE_URL": BENCH_DATABASE_URL, "CELERY_BROKER_URL": ""}
+           "DATABASE_URL": BENCH_DATABASE_URL, "CELERY_BROKER_URL": "", "CACHE_URL": CACHE_URL}
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "atelier.wsgi:application", "--workers", str(WORKERS),
          "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--log-level", "warning"],

@@ -42,18 +42,25 @@ def _own_memberships(user):
 @login_required
 def earnings(request, slug=None):
     """Every entry of one program with its source, rate and the balance after it; the rate card in force."""
-    memberships = list(_own_memberships(request.user))
+    own = _own_memberships(request.user)
     if slug is None:
-        if not memberships:
+        # Only the ids before the page cache is asked: a cached visit needs nothing more.
+        first = own.values_list("pk", "program_id").first()
+        if first is None:
             return render(request, "payments/ledger/earnings.html", {"memberships": []})
-        membership = memberships[0]
+        membership_id, program_id = first
     else:
-        membership = get_object_for(request.user, "ledger.view", _own_memberships(request.user),
-                                    owner_path="artist__user", program__slug=slug)
+        chosen = get_object_for(request.user, "ledger.view", own, owner_path="artist__user", program__slug=slug)
+        membership_id, program_id = chosen.pk, chosen.program_id
+
+    def context():
+        memberships = list(own)
+        membership = next(m for m in memberships if m.pk == membership_id)
+        return _earnings_context(request, memberships, membership)
+
     return page_cache.render_page(
-        request, "payments:earnings", "payments/ledger/earnings.html",
-        lambda: _earnings_context(request, memberships, membership),
-        scopes=[page_cache.program_scope(membership.program_id), page_cache.membership_scope(membership.pk)])
+        request, "payments:earnings", "payments/ledger/earnings.html", context,
+        scopes=[page_cache.program_scope(program_id), page_cache.membership_scope(membership_id)])
 
 
 def _earnings_context(request, memberships, membership) -> dict:
