@@ -175,6 +175,8 @@ STAFF_PATH_PREFIXES = ("/staff/", "/admin/")
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://atelier")
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "atelier.cache.RedisCache"  # one Redis client per pool (atelier/cache.py)
 #: Cache backends that live inside one process: with several web processes each would count login failures on
 #: its own (allauth's rate limits are kept in the cache), so N workers would allow N times the limit.
 PER_PROCESS_CACHES = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")

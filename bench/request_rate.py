@@ -391,6 +391,9 @@ def main():
     for label, path, who in staff_pages:
         pages.append((f"{label}, as {who} only", path, who, PAGE_TARGET))
         pages.append((f"{label}, as all roles", path, "all", PAGE_TARGET))
+    only = [arg.split("=", 1)[1].lower() for arg in sys.argv[1:] if arg.startswith("--only=")]
+    if only:  # e.g. --only=run: the pages whose label contains it (for working on one page; targets still apply)
+        pages = [page for page in pages if any(part in page[0].lower() for part in only)]
     db_connections.close_all()
 
     import redis

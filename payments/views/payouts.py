@@ -29,8 +29,7 @@ def _program(request, slug, action):
 
 
 def _run(request, slug, run_id):
-    """The run and its program in one query (the run's page is served from the page cache: this is most of what a
-    cached visit costs)."""
+    """The run and its program, in one query."""
     run = get_object_for(request.user, "payout_run.view",
                          PayoutRun.objects.filter(program__slug=slug).select_related("program", "created_by",
                                                                                      "approved_by"),
@@ -86,10 +85,16 @@ def _run_list_context(request, program, may_create, form=None) -> dict:
 def run_detail(request, slug, run_id):
     """The run and its report: progress, every payout (artist, account, amount, status, transfer, reason),
     skipped artists and totals."""
-    program, run = _run(request, slug, run_id)
-    return page_cache.render_page(request, "payments:payout_run", "payments/payouts/run_detail.html",
-                                  lambda: _run_detail_context(request, program, run),
-                                  scopes=[page_cache.program_scope(program.pk)])
+    # Access and the program's id only: a cached visit needs nothing more; the run itself is read on a miss.
+    allowed = get_object_for(request.user, "payout_run.view",
+                             PayoutRun.objects.filter(program__slug=slug).only("pk", "program_id"), pk=run_id)
+
+    def context():
+        program, run = _run(request, slug, run_id)
+        return _run_detail_context(request, program, run)
+
+    return page_cache.render_page(request, "payments:payout_run", "payments/payouts/run_detail.html", context,
+                                  scopes=[page_cache.program_scope(allowed.program_id)])
 
 
 def _run_detail_context(request, program, run) -> dict:
