@@ -43,13 +43,13 @@ def invalidate(scope: str) -> None:
     cache.set(_generation_key(scope), time.time_ns(), timeout=None)
 
 
-def cached(scope: str, parts: tuple, compute: Callable[[], object]):
+def cached(scope: str, parts: tuple, compute: Callable[[], object], timeout: int = TIMEOUT):
     """`compute()`'s result, kept under `scope`'s current generation and `parts` (the arguments it depends on)."""
     key = "figures:" + scope + ":" + str(generation(scope)) + ":" + ":".join(str(p) for p in parts)
     found = cache.get(key)
     if found is None:
         found = compute()
-        cache.set(key, found, timeout=TIMEOUT)
+        cache.set(key, found, timeout=timeout)
     return found
 
 

@@ -19,16 +19,14 @@ from __future__ import annotations
 
 import datetime
 import statistics
-import uuid
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.cache import cache
 from django.db.models import BigIntegerField, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from atelier import bounds, events
+from atelier import bounds, events, figure_cache
 from payments.models import LedgerEntry, RateCard
 from payments.reports.selectors.common import EARNING_KINDS
 from payments.services.rates import rate_card_for
@@ -152,35 +150,22 @@ def _compute(program, cohort: str | None, start, end) -> Figures:
     return figures
 
 
-def _generation_key(program_id) -> str:
-    return f"pay-transparency:generation:{program_id}"
-
-
-def _generation(program_id) -> str:
-    key = _generation_key(program_id)
-    generation = cache.get(key)
-    if generation is None:
-        cache.add(key, uuid.uuid4().hex, None)
-        generation = cache.get(key)
-    return generation
+def scope(program_id) -> str:
+    """The figure_cache scope of a program's pay figures (these and the fair-pay report's rates)."""
+    return f"pay-figures:{program_id}"
 
 
 def forget(program_id) -> None:
     """Every cached figure of the program is stale from now: a new generation (the old keys are never read)."""
-    cache.set(_generation_key(program_id), uuid.uuid4().hex, None)
+    figure_cache.invalidate(scope(program_id))
 
 
 def figures(program, cohort: str | None = None, today: datetime.date | None = None) -> Figures:
     """The program's figures (every current artist), or one cohort's (`cohort`, "" for artists with none)."""
     start, end = period(today)
-    generation = _generation(program.pk)
-    scope = "*" if cohort is None else "c:" + cohort.lower()
-    key = f"pay-transparency:{program.pk}:{generation}:{end.isoformat()}:{scope}"
-    result = cache.get(key)
-    if result is None:
-        result = _compute(program, cohort, start, end)
-        cache.set(key, result, CACHE_SECONDS)
-    return result
+    which = "*" if cohort is None else "c:" + cohort.lower()
+    return figure_cache.cached(scope(program.pk), ("pay-transparency", end.isoformat(), which),
+                               lambda: _compute(program, cohort, start, end), timeout=CACHE_SECONDS)
 
 
 @dataclass

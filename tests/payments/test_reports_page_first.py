@@ -79,13 +79,24 @@ def test_cached_ledger_figures_change_as_soon_as_a_ledger_entry_is_written(lumen
     assert selectors.earnings_totals(program, Filters(WINTER)) == after  # the same as computed in full
 
 
-def test_cached_fair_pay_earnings_include_new_entries(lumen):
+def test_cached_fair_pay_shows_an_entry_recorded_by_an_action_at_once(lumen, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from payments.actions.ledger import AdjustLedger
+
     program, ana = lumen["program"], lumen["ana"]
-    factories.TimeLogFactory(membership=ana, date=date(2025, 12, 15), minutes=180, status=TimeLog.Status.APPROVED)
-    first = {r.membership_id: r.earned_minor for r in selectors.fair_pay(program, Filters(WINTER)).rows}
-    rf.feedback_entry(ana, date(2026, 1, 3), 900)
-    result = selectors.fair_pay(program, Filters(WINTER))
-    rows = {r.membership_id: r for r in result.rows}
+    today = timezone.localdate()
+    period = Filters(Period(date(today.year, 1, 1), today))
+    factories.TimeLogFactory(membership=ana, date=today, minutes=180, status=TimeLog.Status.APPROVED)
+    first = {r.membership_id: r.earned_minor for r in selectors.fair_pay(program, period).rows}
+    assert {r.membership_id: r.earned_minor for r in selectors.fair_pay(program, period).rows} == first  # cached
+
+    finance = factories.staff_user(program, "finance")
+    with django_capture_on_commit_callbacks(execute=True):  # the action's event, after its commit
+        AdjustLedger(finance, ana, amount_minor=900, reason="Late workshop fee").run()
+    rows = {r.membership_id: r for r in selectors.fair_pay(program, period).rows}
     assert rows[ana.pk].earned_minor == first[ana.pk] + 900
     assert rows[ana.pk].rate_minor == round((first[ana.pk] + 900) / 3)
     assert rows[ana.pk].membership.artist.display_name == "Ana"
+
+

@@ -9,6 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Exists, OuterRef, Q, Subquery, Sum
 
+from atelier import figure_cache
+from payments import pay_transparency
 from payments.models import LedgerEntry, Payout, RateCard
 from payments.reports.selectors.common import EARNING_KINDS, Filters, Kind, _cached_ledger, memberships
 from payments.services.rates import rate_card_for
@@ -51,6 +53,8 @@ class FairPay:
     rows: Sequence[FairPayRow] = field(default_factory=list)
     #: where the floor comes from: "rate_card" (the version in force sets one), "program" (its settings), or ""
     floor_source: str = ""
+    #: the counts and the histogram, worked out once with the rows and cached with them (see `fair_pay`)
+    summary: dict | None = None
 
     def load_memberships(self, rows=None) -> None:
         """Fetch the memberships (with their artists) of `rows` (default: every row) that are not loaded yet."""
@@ -75,13 +79,22 @@ class FairPay:
 
     @property
     def rated_count(self) -> int:
+        if self.summary is not None:
+            return self.summary["rated"]
         return sum(1 for rate, _ in self._rates() if rate is not None)
 
     @property
     def under_floor_count(self) -> int:
+        if self.summary is not None:
+            return self.summary["under"]
         return sum(1 for _, under in self._rates() if under)
 
     def distribution(self, bins: int = 8) -> list[dict]:
+        if self.summary is not None and bins == 8:
+            return self.summary["distribution"]
+        return self._distribution(bins)
+
+    def _distribution(self, bins: int) -> list[dict]:
         """Histogram of effective rates in equal-width bins from 0. With a floor, the floor is a bin edge,
         so every bin is either wholly under it or wholly at or above it. At most 2 × `bins` bins: the last one
         reaches up to the highest rate, so one artist paid far above the rest (many hours of pay on one short
@@ -142,30 +155,19 @@ def fair_pay(program, filters: Filters) -> FairPay:
     floor, floor_source = (card.fair_pay_floor_hourly_minor, "rate_card") if card else (None, "")
     if floor is None and program.fair_pay_floor_hourly_minor is not None:
         floor, floor_source = program.fair_pay_floor_hourly_minor, "program"
-    minutes = dict(
-        TimeLog.objects.filter(membership__program=program, status=TimeLog.Status.APPROVED,
-                               date__gte=p.start, date__lte=p.end)
-        .filter(filters.membership_q("membership__"))
-        .values("membership").annotate(total=Sum("minutes")).order_by().values_list("membership", "total")
-    )
-    def earned_by_membership(entries):
-        return dict(
-            entries.filter(work_date__gte=p.start, work_date__lte=p.end, kind__in=EARNING_KINDS)
-            .values("membership").annotate(total=Sum("amount_minor")).order_by().values_list("membership", "total")
-        )
-
-    def add(earned, more):
-        return {**earned, **{pk: earned.get(pk, 0) + total for pk, total in more.items()}}
-
-    earned = _cached_ledger(program, filters, f"fair-pay-earned:{p.start}:{p.end}", earned_by_membership, add)
     result = FairPay(floor_minor=floor, rate_card=card, floor_source=floor_source if floor is not None else "")
-    data = []
-    for pk, name in memberships(program, filters).values_list("pk", "artist__display_name"):
-        earned_minor, approved_minutes = earned.get(pk) or 0, minutes.get(pk) or 0
-        rate = _rate_per_hour_minor(earned_minor, approved_minutes) if approved_minutes else None
-        data.append((pk, name, earned_minor, approved_minutes, rate,
-                     rate is not None and floor is not None and rate < floor))
-    data.sort(key=lambda d: (d[4] is None, d[4] or 0, d[1]))
+    # Every artist's rate, sorted (the page, the histogram and the counts all need the whole list): kept with the
+    # pay transparency figures, which the same actions change (payments.pay_transparency.INVALIDATING_EVENTS), so
+    # a visit with nothing new costs the same at 10 or 10,000 artists.
+    def compute():
+        data = _rate_rows(program, filters, floor)
+        whole = FairPay(floor_minor=floor, rate_card=None, rows=_FairPayRows(None, data))
+        return data, {"rated": whole.rated_count, "under": whole.under_floor_count,
+                      "distribution": whole.distribution()}
+
+    data, result.summary = figure_cache.cached(
+        pay_transparency.scope(program.pk),
+        ("fair-pay", p.start.isoformat(), p.end.isoformat(), filters.cohort, filters.status, floor), compute)
     result.rows = _FairPayRows(result, data)
     return result
 
@@ -198,3 +200,32 @@ def accepted_unpaid_feedback(program, filters: Filters):
         .filter(Q(entry_id__isnull=True) | Q(paid_out=False))
         .order_by("accepted_at", "id")
     )
+
+
+def _rate_rows(program, filters: Filters, floor: int | None) -> list[tuple]:
+    """(membership id, name, earned, approved minutes, rate, under the floor) of every artist, sorted by rate."""
+    p = filters.period
+    minutes = dict(
+        TimeLog.objects.filter(membership__program=program, status=TimeLog.Status.APPROVED,
+                               date__gte=p.start, date__lte=p.end)
+        .filter(filters.membership_q("membership__"))
+        .values("membership").annotate(total=Sum("minutes")).order_by().values_list("membership", "total")
+    )
+    def earned_by_membership(entries):
+        return dict(
+            entries.filter(work_date__gte=p.start, work_date__lte=p.end, kind__in=EARNING_KINDS)
+            .values("membership").annotate(total=Sum("amount_minor")).order_by().values_list("membership", "total")
+        )
+
+    def add(earned, more):
+        return {**earned, **{pk: earned.get(pk, 0) + total for pk, total in more.items()}}
+
+    earned = _cached_ledger(program, filters, f"fair-pay-earned:{p.start}:{p.end}", earned_by_membership, add)
+    data = []
+    for pk, name in memberships(program, filters).values_list("pk", "artist__display_name"):
+        earned_minor, approved_minutes = earned.get(pk) or 0, minutes.get(pk) or 0
+        rate = _rate_per_hour_minor(earned_minor, approved_minutes) if approved_minutes else None
+        data.append((pk, name, earned_minor, approved_minutes, rate,
+                     rate is not None and floor is not None and rate < floor))
+    data.sort(key=lambda d: (d[4] is None, d[4] or 0, d[1]))
+    return data
