@@ -110,9 +110,13 @@ class Figures:
     floor_source: str
     #: membership id -> (cohort as written, earned minor, approved minutes, rate or None)
     rows: dict[int, tuple] = field(default_factory=dict)
+    #: (spreads, under-floor count), worked out once when the figures are computed and cached with them
+    summary: tuple[list[Spread], int] | None = None
 
     def spreads(self) -> list[Spread]:
         """Per cohort (case-insensitive; artists with no cohort last), from the rows."""
+        if self.summary is not None:
+            return self.summary[0]
         groups: dict[str, tuple[str, list[int]]] = {}
         for cohort, _, _, rate in self.rows.values():
             label, rates = groups.setdefault(cohort.lower(), (cohort, []))
@@ -123,6 +127,8 @@ class Figures:
 
     @property
     def under_floor_count(self) -> int:
+        if self.summary is not None:
+            return self.summary[1]
         return sum(1 for *_, rate in self.rows.values()
                    if rate is not None and self.floor_minor is not None and rate < self.floor_minor)
 
@@ -147,6 +153,11 @@ def _compute(program, cohort: str | None, start, end) -> Figures:
     ):
         rate = rate_per_hour_minor(earned_minor, approved) if approved else None
         figures.rows[pk] = (member_cohort, earned_minor, approved, rate)
+    figures.summary = (figures.spreads(), figures.under_floor_count)
+    if cohort is None:
+        # The program-wide figures serve the managers' spreads and count: no artist's row travels with them, so
+        # reading them from the cache costs the same at 10 or 10,000 artists.
+        figures.rows = {}
     return figures
 
 
