@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import statistics
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from atelier import figure_cache
 from content_review.models import ShareRequest
+from content_review import selectors
 from content_review.selectors import first_decisions
 
 
@@ -71,3 +73,17 @@ def _review_figures(program, filters) -> dict:
         if row["median_hours"] is not None:
             hours["Median hours to first decision"][i] = round(row["median_hours"], 1)
     return {"months": months, "series": counts, "hours": hours}
+
+
+def review_report(program, start, end, *, by_reviewer: bool = False) -> dict:
+    """`selectors.review_report`, kept under the same generation as the figures above (the same actions change
+    it): its delays are medians over every decision of the period, so computing it grows with the program. The
+    reviewers are read afresh on every call (a cached copy of a person would miss a change of name)."""
+    parts = ("review-report", program.pk, start, end, by_reviewer, timezone.get_current_timezone_name())
+    report = figure_cache.cached(CACHE_SCOPE, parts,
+                                 lambda: selectors.review_report(program, start, end, by_reviewer=by_reviewer))
+    if by_reviewer and report["reviewers"]:
+        people = get_user_model().objects.in_bulk([row["reviewer"].pk for row in report["reviewers"]])
+        for row in report["reviewers"]:
+            row["reviewer"] = people[row["reviewer"].pk]
+    return report

@@ -11,7 +11,7 @@ from atelier.errors import DomainError, TwoFactorRequired
 from atelier.http import perform
 from atelier.pagination import paginate
 from atelier.permissions import can, get_object_for, get_program_for
-from content_review import actions, selectors, services
+from content_review import actions, report_figures, selectors, services
 from content_review.forms import (
     AppealForm, DecisionForm, QueueFilterForm, RemoveFromShowcaseForm, ReportPeriodForm, ShareRequestForm,
 )
@@ -374,6 +374,6 @@ def review_report(request, slug):
     if request.GET and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     by_reviewer = can(request.user, "review_report.view_by_reviewer", program)
-    report = selectors.review_report(program, start, end, by_reviewer=by_reviewer)
+    report = report_figures.review_report(program, start, end, by_reviewer=by_reviewer)
     return render(request, "content_review/report.html",
                   {"program": program, "form": form, "report": report, "by_reviewer": by_reviewer})

@@ -107,3 +107,20 @@ def test_the_reports_page_shows_a_decision_made_after_it_was_last_seen(client, m
     after = client.get(url).content.decode()
     assert "Median hours to first decision" in after
     assert after != before  # the chart now has its first point
+
+
+def test_the_review_report_shows_a_decision_at_once_and_the_reviewers_current_name(member, tmp_path, reviewer,
+                                                                                  commits):
+    from content_review import report_figures
+
+    today = timezone.localdate()
+    share_request = commits(submitted, member, tmp_path)
+    report = report_figures.review_report(member.program, today - timedelta(days=30), today, by_reviewer=True)
+    assert (report["decided"], report["reviewers"]) == (0, [])
+    commits(services.decide_share_request, share_request, by=reviewer, outcome="approve")
+    report = report_figures.review_report(member.program, today - timedelta(days=30), today, by_reviewer=True)
+    assert report["approved"] == 1 and [row["reviewer"] for row in report["reviewers"]] == [reviewer]
+
+    type(reviewer).objects.filter(pk=reviewer.pk).update(first_name="Renamed")
+    report = report_figures.review_report(member.program, today - timedelta(days=30), today, by_reviewer=True)
+    assert report["reviewers"][0]["reviewer"].first_name == "Renamed"
