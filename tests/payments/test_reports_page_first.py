@@ -1,5 +1,6 @@
 """The report pages paginate memberships first and aggregate only the page; program-wide ledger figures are
 derived from one per-day GROUP BY, cached until a new ledger entry (see docs/payments-reports.md)."""
+import importlib
 from datetime import date
 from decimal import Decimal
 
@@ -100,3 +101,23 @@ def test_cached_fair_pay_shows_an_entry_recorded_by_an_action_at_once(lumen, dja
     assert rows[ana.pk].membership.artist.display_name == "Ana"
 
 
+
+
+def test_fair_pay_rows_read_in_pieces_are_the_rows_in_order_even_when_a_piece_was_evicted(lumen, monkeypatch):
+    from atelier import figure_cache
+    from payments import pay_transparency
+    module = importlib.import_module("payments.reports.selectors.fair_pay")
+
+    program = lumen["program"]
+    whole = [(r.membership_id, r.rate_minor) for r in selectors.fair_pay(program, Filters(WINTER)).rows]
+    assert len(whole) > 2
+    cache.clear()
+    monkeypatch.setattr(module, "CHUNK", 2)
+    assert [(r.membership_id, r.rate_minor) for r in selectors.fair_pay(program, Filters(WINTER)).rows] == whole
+
+    result = selectors.fair_pay(program, Filters(WINTER))
+    scope = pay_transparency.scope(program.pk)
+    floor = result.floor_minor
+    parts = ("fair-pay", WINTER.start.isoformat(), WINTER.end.isoformat(), "", "", floor, 1)
+    assert cache.delete(f"figures:{scope}:{figure_cache.generation(scope)}:" + ":".join(str(p) for p in parts))
+    assert [(r.membership_id, r.rate_minor) for r in selectors.fair_pay(program, Filters(WINTER)).rows] == whole

@@ -159,17 +159,49 @@ def fair_pay(program, filters: Filters) -> FairPay:
     # Every artist's rate, sorted (the page, the histogram and the counts all need the whole list): kept with the
     # pay transparency figures, which the same actions change (payments.pay_transparency.INVALIDATING_EVENTS), so
     # a visit with nothing new costs the same at 10 or 10,000 artists.
+    scope = pay_transparency.scope(program.pk)
+    parts = ("fair-pay", p.start.isoformat(), p.end.isoformat(), filters.cohort, filters.status, floor)
+
     def compute():
         data = _rate_rows(program, filters, floor)
+        for i in range(0, len(data), CHUNK):  # the rows in pieces: a page reads one piece, not every artist
+            figure_cache.cached(scope, (*parts, i // CHUNK), lambda i=i: data[i:i + CHUNK])
         whole = FairPay(floor_minor=floor, rate_card=None, rows=_FairPayRows(None, data))
-        return data, {"rated": whole.rated_count, "under": whole.under_floor_count,
-                      "distribution": whole.distribution()}
+        return {"count": len(data), "rated": whole.rated_count, "under": whole.under_floor_count,
+                "distribution": whole.distribution()}
 
-    data, result.summary = figure_cache.cached(
-        pay_transparency.scope(program.pk),
-        ("fair-pay", p.start.isoformat(), p.end.isoformat(), filters.cohort, filters.status, floor), compute)
-    result.rows = _FairPayRows(result, data)
+    def chunk(index):
+        # An evicted piece is worked out again; under the same generation nothing it depends on has changed.
+        return figure_cache.cached(scope, (*parts, index),
+                                   lambda: _rate_rows(program, filters, floor)[index * CHUNK:(index + 1) * CHUNK])
+
+    result.summary = figure_cache.cached(scope, parts, compute)
+    result.rows = _FairPayRows(result, _Chunked(result.summary["count"], chunk))
     return result
+
+
+#: Rows per cache entry of the fair-pay report's sorted rates.
+CHUNK = 500
+
+
+class _Chunked(Sequence):
+    """A cached list read piece by piece (`load(index)` gives piece `index` of CHUNK items)."""
+
+    def __init__(self, count: int, load):
+        self.count, self.load, self.pieces = count, load, {}
+
+    def __len__(self):
+        return self.count
+
+    def __getitem__(self, i):
+        if i < 0:
+            i += self.count
+        if not 0 <= i < self.count:
+            raise IndexError(i)
+        index = i // CHUNK
+        if index not in self.pieces:
+            self.pieces[index] = self.load(index)
+        return self.pieces[index][i % CHUNK]
 
 
 def accepted_unpaid_feedback(program, filters: Filters):
