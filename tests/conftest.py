@@ -153,3 +153,12 @@ def test_broker(settings):
     yield url
     client.flushdb()
     celery_app.conf.broker_url, celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def commits(django_capture_on_commit_callbacks):
+    """Run something the way a request or task does: its events (and so cache invalidation) follow the commit."""
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+    return run

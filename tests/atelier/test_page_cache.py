@@ -32,15 +32,6 @@ CONTENT_TABLES = ("payments_ledgerentry", "payments_payout\"", "payments_payoutr
                   "content_review_sharerequest", "content_review_work", "testers_timelog", "testers_termsversion")
 
 
-@pytest.fixture
-def commits(django_capture_on_commit_callbacks):
-    """Run something the way a request or task does: its events (and so the invalidation) follow the commit."""
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-    return run
-
-
 def visit(client, url) -> tuple[str, list[str]]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)

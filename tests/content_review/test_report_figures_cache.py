@@ -24,15 +24,6 @@ def this_month(program, **filters) -> dict:
             "hours": figures["hours"]["Median hours to first decision"][i]}
 
 
-@pytest.fixture
-def commits(django_capture_on_commit_callbacks):
-    """Run an action the way a request does: its events (and so the cache invalidation) follow the commit."""
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-    return run
-
-
 def test_the_figures_are_read_from_the_cache_while_nothing_changes(member, tmp_path, commits,
                                                                      django_assert_num_queries):
     commits(submitted, member, tmp_path)
